@@ -1,0 +1,96 @@
+package bridge
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/valyala/fasthttp"
+)
+
+// bodyReader is the pooled http.Request.Body of a bridged request.
+type bodyReader struct {
+	r      io.Reader
+	remain int64 // bytes still expected; -1 when unknown (chunked)
+	eof    bool
+	closed bool
+}
+
+func (b *bodyReader) reset(r io.Reader, n int64) {
+	b.r, b.remain, b.eof, b.closed = r, n, r == nil, false
+}
+
+// drained reports whether nothing more of the body is left on the connection.
+func (b *bodyReader) drained() bool { return b.eof || b.remain == 0 }
+
+var errBodyClosed = errors.New("http: invalid Read on closed Body")
+
+// Read implements io.Reader.
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, errBodyClosed
+	}
+	if b.eof {
+		return 0, io.EOF
+	}
+	n, err := b.r.Read(p)
+	if b.remain > 0 {
+		b.remain -= int64(n)
+	}
+	if err == io.EOF || (err == nil && b.remain == 0) {
+		b.eof = true
+		if n > 0 {
+			return n, nil
+		}
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+// Close implements io.Closer.
+func (b *bodyReader) Close() error {
+	b.closed = true
+	return nil
+}
+
+// setBody gives the request its body: http.NoBody when there is none, else
+// the pooled reader over fasthttp's body stream.
+func (ex *exchange) setBody(ctx *fasthttp.RequestCtx) {
+	r := ex.req
+	cl := ctx.Request.Header.ContentLength()
+	switch {
+	case cl > 0:
+		r.ContentLength = int64(cl)
+	case cl == -1: // chunked
+		r.ContentLength = -1
+		r.TransferEncoding = chunkedTE
+	default:
+		r.ContentLength = 0
+		r.Body = http.NoBody
+		ex.body.reset(nil, 0)
+		return
+	}
+	stream := ctx.RequestBodyStream()
+	if stream == nil {
+		stream = readerOf(ctx.Request.Body())
+	}
+	ex.body.reset(stream, r.ContentLength)
+	r.Body = &ex.body
+}
+
+var chunkedTE = []string{"chunked"}
+
+// bytesReader is an io.Reader over a byte slice (no allocation via sync.Pool
+// needed: it lives in the exchange when used).
+type bytesReader struct{ b []byte }
+
+func (r *bytesReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func readerOf(b []byte) io.Reader { return &bytesReader{b} }

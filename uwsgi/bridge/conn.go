@@ -1,0 +1,119 @@
+package bridge
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// Listener wraps a net.Listener so that the connections it accepts can be
+// watched for a client disconnect while a handler runs (see Conn).
+type Listener struct {
+	net.Listener
+}
+
+// Accept implements net.Listener.
+func (l Listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return NewConn(c), nil
+}
+
+// Conn is a net.Conn that can read in the background while a handler runs,
+// to notice a client that went away. Bytes read in the background (a
+// pipelined next request) are kept and returned by the next Read, in order.
+type Conn struct {
+	net.Conn
+
+	mu       sync.Mutex
+	pending  []byte
+	rerr     error
+	bg       chan struct{} // closed when the background read ended; nil when none runs
+	stopping bool          // stopWatch is aborting the background read
+	buf      [1]byte
+}
+
+// NewConn wraps c.
+func NewConn(c net.Conn) *Conn { return &Conn{Conn: c} }
+
+// Read implements net.Conn, serving bytes read in the background first.
+func (c *Conn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		c.mu.Unlock()
+		return n, nil
+	}
+	if err := c.rerr; err != nil {
+		c.mu.Unlock()
+		return 0, err
+	}
+	c.mu.Unlock()
+	return c.Conn.Read(p)
+}
+
+// watch starts a background read; onGone runs if the peer closed or reset
+// the connection before stopWatch was called.
+func (c *Conn) watch(onGone func()) {
+	c.mu.Lock()
+	if c.bg != nil || len(c.pending) > 0 || c.rerr != nil {
+		c.mu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	c.bg = done
+	c.stopping = false
+	c.mu.Unlock()
+	go c.backgroundRead(done, onGone)
+}
+
+func (c *Conn) backgroundRead(done chan struct{}, onGone func()) {
+	defer close(done)
+	for {
+		n, err := c.Conn.Read(c.buf[:])
+		c.mu.Lock()
+		if n > 0 {
+			c.pending = append(c.pending[:0], c.buf[:n]...)
+			c.mu.Unlock()
+			return
+		}
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			stopping := c.stopping
+			c.mu.Unlock()
+			if stopping {
+				return
+			}
+			// A read deadline set by the server for the request: keep watching.
+			_ = c.Conn.SetReadDeadline(time.Time{})
+			continue
+		}
+		if err != nil {
+			c.rerr = err
+		}
+		c.mu.Unlock()
+		if err != nil {
+			onGone()
+		}
+		return
+	}
+}
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+// stopWatch aborts a running background read and waits for it.
+func (c *Conn) stopWatch() {
+	c.mu.Lock()
+	done := c.bg
+	c.bg = nil
+	c.stopping = true
+	c.mu.Unlock()
+	if done == nil {
+		return
+	}
+	_ = c.Conn.SetReadDeadline(aLongTimeAgo)
+	<-done
+	_ = c.Conn.SetReadDeadline(time.Time{})
+}

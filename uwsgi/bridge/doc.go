@@ -1,0 +1,25 @@
+// Package bridge serves net/http handlers from fasthttp request contexts.
+//
+// It is the hot path of uwsgo's net/http support: both socket kinds (the HTTP
+// socket parsed by fasthttp and the uwsgi socket, whose packets the engine turns
+// into a fasthttp request) end here when the app registered an http.Handler.
+//
+// Per request the bridge reuses a pooled *http.Request, its header map, URL,
+// body reader, context and ResponseWriter. All strings of the request (method,
+// URI, header values, addresses) are carved out of one string allocated per
+// request, so a handler may keep any string it reads; it must not keep the
+// *http.Request, its Header map or its URL after ServeHTTP returns, which
+// net/http forbids too for the ResponseWriter and is documented in
+// docs/README.md for the request.
+//
+// A response that fits the buffer (BufferSize) is sent with a Content-Length
+// and keeps the connection alive. A handler that calls Flush, or writes more
+// than the buffer, streams: the bridge writes the status line and headers
+// itself, then the body with chunked encoding (HTTP/1.1 sockets) or delimited
+// by the connection close (uwsgi sockets, as uWSGI does), and hands the
+// connection back to the server for keep-alive when the handler returns.
+//
+// The request context is cancelled when the handler returns, and when the
+// client goes away while the handler waits on r.Context().Done() (the bridge
+// then watches the connection, as net/http does).
+package bridge

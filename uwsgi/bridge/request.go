@@ -1,0 +1,174 @@
+package bridge
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+)
+
+// span locates a string inside the per-request string blob.
+type span struct{ off, end int }
+
+// internedMethods and internedHeaders map the common names to constant
+// strings, so a request made only of them costs no key allocation.
+var internedMethods = map[string]string{}
+var internedHeaders = map[string]string{}
+
+func init() {
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"} {
+		internedMethods[m] = m
+	}
+	for _, h := range []string{
+		"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Authorization",
+		"Cache-Control", "Connection", "Content-Encoding", "Content-Length", "Content-Type",
+		"Cookie", "Date", "Dnt", "Expect", "Forwarded", "From", "If-Match", "If-Modified-Since",
+		"If-None-Match", "If-Range", "If-Unmodified-Since", "Origin", "Pragma", "Range",
+		"Referer", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User",
+		"Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions",
+		"Sec-Websocket-Protocol", "Te", "Upgrade", "Upgrade-Insecure-Requests", "User-Agent",
+		"Via", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip",
+		"X-Request-Id", "X-Requested-With",
+	} {
+		internedHeaders[h] = h
+	}
+}
+
+// headerPair is one request header: an interned key or a key span, and a value span.
+type headerPair struct {
+	key  string
+	k, v span
+}
+
+// buildRequest fills ex.req from the fasthttp request in ctx. It allocates
+// one string for everything the request carries.
+func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
+	h := &ctx.Request.Header
+	ex.blob = ex.blob[:0]
+	ex.pairs = ex.pairs[:0]
+
+	method, interned := internedMethods[string(h.Method())]
+	var mSpan span
+	if !interned {
+		mSpan = ex.add(h.Method())
+	}
+	uriSpan := ex.add(h.RequestURI())
+	hostSpan := ex.add(h.Host())
+	addrSpan := ex.addRemoteAddr(ctx)
+	for k, v := range h.All() {
+		if string(k) == "Host" {
+			continue
+		}
+		var p headerPair
+		if key, ok := internedHeaders[string(k)]; ok {
+			p.key = key
+		} else {
+			p.k = ex.add(k)
+		}
+		p.v = ex.add(v)
+		ex.pairs = append(ex.pairs, p)
+	}
+	s := string(ex.blob)
+	at := func(sp span) string { return s[sp.off:sp.end] }
+	if !interned {
+		method = at(mSpan)
+	}
+
+	r := ex.req
+	*r = *ex.tmpl
+	r.Method = method
+	r.RequestURI = at(uriSpan)
+	r.Host = at(hostSpan)
+	r.RemoteAddr = at(addrSpan)
+	r.Proto, r.ProtoMajor, r.ProtoMinor = protoOf(h)
+	r.Close = h.ConnectionClose()
+	r.Header = ex.fillHeader(s)
+	r.URL = &ex.url
+	if err := ex.parseURL(r.RequestURI); err != nil {
+		return err
+	}
+	ex.setBody(ctx)
+	return nil
+}
+
+func (ex *exchange) add(b []byte) span {
+	sp := span{len(ex.blob), len(ex.blob) + len(b)}
+	ex.blob = append(ex.blob, b...)
+	return sp
+}
+
+// addRemoteAddr records "ip:port" as net/http formats RemoteAddr.
+func (ex *exchange) addRemoteAddr(ctx *fasthttp.RequestCtx) span {
+	start := len(ex.blob)
+	switch a := ctx.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		ap := a.AddrPort()
+		ex.blob = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).AppendTo(ex.blob)
+	default:
+		ex.blob = append(ex.blob, a.String()...)
+	}
+	return span{start, len(ex.blob)}
+}
+
+// fillHeader builds the pooled header map from the recorded pairs. Values
+// live in one pooled slab, so a header seen once costs no slice allocation.
+func (ex *exchange) fillHeader(s string) http.Header {
+	hdr := ex.header
+	clear(hdr)
+	if cap(ex.values) < len(ex.pairs) {
+		ex.values = make([]string, 0, len(ex.pairs)+8)
+	}
+	ex.values = ex.values[:0]
+	for _, p := range ex.pairs {
+		key := p.key
+		if key == "" {
+			key = s[p.k.off:p.k.end]
+		}
+		v := s[p.v.off:p.v.end]
+		if old, ok := hdr[key]; ok {
+			hdr[key] = append(old[:len(old):len(old)], v)
+			continue
+		}
+		i := len(ex.values)
+		ex.values = append(ex.values, v)
+		hdr[key] = ex.values[i : i+1 : i+1]
+	}
+	return hdr
+}
+
+func protoOf(h *fasthttp.RequestHeader) (string, int, int) {
+	switch p := h.Protocol(); string(p) {
+	case "HTTP/1.1":
+		return "HTTP/1.1", 1, 1
+	case "HTTP/1.0":
+		return "HTTP/1.0", 1, 0
+	default:
+		proto := string(p)
+		if major, minor, ok := http.ParseHTTPVersion(proto); ok {
+			return proto, major, minor
+		}
+		return "HTTP/1.1", 1, 1
+	}
+}
+
+// parseURL fills ex.url from the raw request URI without allocating for the
+// common origin-form URI with no escapes; anything else goes through net/url.
+func (ex *exchange) parseURL(uri string) error {
+	ex.url = url.URL{}
+	if strings.HasPrefix(uri, "/") && !strings.ContainsAny(uri, "%#") {
+		path, query, _ := strings.Cut(uri, "?")
+		ex.url.Path = path
+		ex.url.RawQuery = query
+		ex.url.ForceQuery = query == "" && strings.HasSuffix(uri, "?")
+		return nil
+	}
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		return err
+	}
+	ex.url = *u
+	return nil
+}

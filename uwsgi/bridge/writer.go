@@ -1,0 +1,171 @@
+package bridge
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+)
+
+// responseWriter is the pooled http.ResponseWriter of a bridged request.
+// Until it streams, the body accumulates in the fasthttp response.
+type responseWriter struct {
+	ex          *exchange
+	header      http.Header
+	status      int
+	wroteHeader bool
+	sniffed     bool
+	hijacked    bool
+	written     int64
+	stream      *streamer
+}
+
+var (
+	_ http.ResponseWriter = (*responseWriter)(nil)
+	_ http.Flusher        = (*responseWriter)(nil)
+	_ http.Hijacker       = (*responseWriter)(nil)
+)
+
+func (w *responseWriter) reset() {
+	clear(w.header)
+	w.ex.declaredLength = -1
+	w.status, w.wroteHeader, w.sniffed, w.hijacked, w.written, w.stream = 0, false, false, false, 0, nil
+}
+
+// Header implements http.ResponseWriter.
+func (w *responseWriter) Header() http.Header { return w.header }
+
+// WriteHeader implements http.ResponseWriter. The header map is copied into
+// the response now, as net/http snapshots it.
+func (w *responseWriter) WriteHeader(code int) {
+	if w.wroteHeader || w.hijacked {
+		return
+	}
+	if code < 100 || code > 999 {
+		panic("invalid WriteHeader code " + strconv.Itoa(code))
+	}
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		return // informational responses are not forwarded
+	}
+	w.wroteHeader = true
+	w.status = code
+	resp := &w.ex.fctx.Response
+	resp.SetStatusCode(code)
+	_, hasCT := w.header["Content-Type"]
+	w.sniffed = hasCT
+	for k, vv := range w.header {
+		switch k {
+		case "Content-Length", "Transfer-Encoding", "Trailer":
+			continue
+		case "Connection":
+			if len(vv) > 0 && vv[0] == "close" {
+				w.ex.fctx.SetConnectionClose()
+			}
+			continue
+		}
+		for _, v := range vv {
+			resp.Header.Add(k, v)
+		}
+	}
+	if cl, ok := w.header["Content-Length"]; ok && len(cl) > 0 {
+		if n, err := strconv.ParseInt(cl[0], 10, 64); err == nil && n >= 0 {
+			w.ex.declaredLength = n
+		}
+	}
+}
+
+// Write implements http.ResponseWriter.
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if w.hijacked {
+		return 0, http.ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	if !w.sniffed && len(p) > 0 {
+		w.sniffed = true
+		w.ex.fctx.Response.Header.SetContentType(http.DetectContentType(p))
+	}
+	w.written += int64(len(p))
+	if w.stream != nil {
+		return w.stream.write(p)
+	}
+	w.ex.fctx.Response.AppendBody(p)
+	if len(w.ex.fctx.Response.Body()) > w.ex.srv.bufferSize() {
+		if err := w.startStream(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// WriteString implements io.StringWriter without converting to []byte.
+func (w *responseWriter) WriteString(s string) (int, error) {
+	if w.stream == nil && w.wroteHeader && w.sniffed && !w.hijacked && bodyAllowed(w.status) {
+		w.written += int64(len(s))
+		w.ex.fctx.Response.AppendBodyString(s)
+		if len(w.ex.fctx.Response.Body()) > w.ex.srv.bufferSize() {
+			if err := w.startStream(); err != nil {
+				return 0, err
+			}
+		}
+		return len(s), nil
+	}
+	return w.Write([]byte(s))
+}
+
+// Flush implements http.Flusher: the response starts streaming.
+func (w *responseWriter) Flush() {
+	if w.hijacked {
+		return
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.stream == nil {
+		if w.startStream() != nil {
+			return
+		}
+	}
+	_ = w.stream.flush()
+}
+
+// FlushError is what http.ResponseController calls.
+func (w *responseWriter) FlushError() error {
+	w.Flush()
+	if w.stream != nil {
+		return w.stream.err
+	}
+	return nil
+}
+
+var errStreamed = errors.New("bridge: connection already used by a streamed response")
+
+// Hijack implements http.Hijacker.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.stream != nil {
+		return nil, nil, errStreamed
+	}
+	if w.hijacked {
+		return nil, nil, http.ErrHijacked
+	}
+	w.hijacked = true
+	c := w.ex.fctx.Conn()
+	rw := bufio.NewReadWriter(bufio.NewReader(c), bufio.NewWriter(c))
+	return c, rw, nil
+}
+
+func bodyAllowed(status int) bool {
+	return !(status >= 100 && status <= 199) && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+func (s *Server) bufferSize() int {
+	if s.BufferSize > 0 {
+		return s.BufferSize
+	}
+	return DefaultBufferSize
+}

@@ -1,0 +1,89 @@
+package engine
+
+import (
+	"os"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
+	"github.com/valyala/fasthttp"
+)
+
+// inMemoryBody is the largest request body read whole before the handler
+// runs; larger bodies reach the handler as a stream.
+const inMemoryBody = 1 << 20
+
+// httpServer serves one HTTP socket with fasthttp.
+type httpServer struct {
+	w      *Worker
+	sock   *Socket
+	srv    *fasthttp.Server
+	bridge bridge.Server
+	vars   bridge.HTTPVars
+}
+
+func newHTTPServer(w *Worker, sock *Socket) *httpServer {
+	hs := &httpServer{w: w, sock: sock}
+	host, _ := os.Hostname()
+	hs.vars = bridge.HTTPVars{ServerName: host, ServerPort: sock.Port()}
+	o := &w.opts
+	hs.srv = &fasthttp.Server{
+		Handler:                       hs.serve,
+		HeaderReceived:                hs.headerReceived,
+		NoDefaultServerHeader:         true,
+		NoDefaultContentType:          w.app.Fast == nil,
+		DisablePreParseMultipartForm:  true,
+		StreamRequestBody:             true,
+		MaxRequestBodySize:            inMemoryBody,
+		ReadBufferSize:                o.BufferSize,
+		ReadTimeout:                   o.SocketTimeout,
+		IdleTimeout:                   o.HTTPTimeout,
+		KeepHijackedConns:             true,
+		CloseOnShutdown:               true,
+		DisableHeaderNamesNormalizing: false,
+		Logger:                        fasthttpLogger{w.log},
+	}
+	hs.bridge = bridge.Server{Handler: w.app.HTTP, HTTP: hs.srv, Logf: w.log.Printf}
+	return hs
+}
+
+// headerReceived lets the body take up to --http-timeout once the header
+// arrived within --socket-timeout.
+func (hs *httpServer) headerReceived(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+	return fasthttp.RequestConfig{ReadTimeout: hs.w.opts.HTTPTimeout}
+}
+
+func (hs *httpServer) run() error {
+	return hs.srv.Serve(bridge.Listener{Listener: hs.sock.Listener})
+}
+
+// serve is the fasthttp handler: limits, a core, the app, accounting.
+func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
+	w := hs.w
+	if lim := w.opts.LimitPost; lim > 0 && int64(ctx.Request.Header.ContentLength()) > lim {
+		ctx.Error("Request Entity Too Large", fasthttp.StatusRequestEntityTooLarge)
+		ctx.SetConnectionClose()
+		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
+		return
+	}
+	core := w.cores.Acquire()
+	start := time.Now()
+	var res bridge.Result
+	if w.app.Fast != nil {
+		w.app.Fast(ctx)
+		res.Status = ctx.Response.StatusCode()
+		res.BodySize = int64(len(ctx.Response.Body()))
+	} else {
+		res = hs.bridge.Serve(ctx, bridge.ModeHTTP, &hs.vars)
+	}
+	w.cores.Release(core)
+	if !w.opts.DisableLogging {
+		w.finishRequest(ctx, core, start, &res, httpVarsSize(&ctx.Request.Header, uint8(w.opts.HTTPModifier1)))
+	} else {
+		w.requests.Add(1)
+	}
+}
+
+// fasthttpLogger sends fasthttp's own messages to the server log.
+type fasthttpLogger struct{ l *Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) { f.l.Printf(format, args...) }

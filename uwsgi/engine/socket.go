@@ -1,0 +1,159 @@
+package engine
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+)
+
+// Kind is the protocol a socket speaks.
+type Kind uint8
+
+const (
+	// KindUwsgi is the uwsgi binary protocol (--socket).
+	KindUwsgi Kind = iota
+	// KindHTTP is HTTP/1.x (--http-socket, --http).
+	KindHTTP
+)
+
+func (k Kind) String() string {
+	if k == KindHTTP {
+		return "http"
+	}
+	return "uwsgi"
+}
+
+// Socket is one listening socket of the instance.
+type Socket struct {
+	Index    int
+	Name     string // as configured
+	Kind     Kind
+	Network  string // "tcp" or "unix"
+	Addr     string // address given to the kernel
+	Listener net.Listener
+	Backlog  int
+}
+
+// splitAddr maps a uWSGI socket name to a Go network and address: a name
+// with a colon is TCP (":port" listens on every address), anything else is a
+// unix socket path ("@name" is an abstract socket).
+func splitAddr(name string) (network, addr string) {
+	if strings.Contains(name, ":") && !strings.HasPrefix(name, "@") && !strings.HasPrefix(name, "/") {
+		return "tcp", name
+	}
+	return "unix", name
+}
+
+// SocketOptions are the bind-time settings shared by every socket.
+type SocketOptions struct {
+	Backlog    int
+	ChmodSet   bool
+	Chmod      string // "" means 666, as uWSGI's bare --chmod-socket
+	Chown      string // user[:group]
+	ReusePort  bool
+	Abstract   bool
+	ListenFunc func(network, addr string, backlog int, reusePort bool) (net.Listener, error)
+}
+
+// Bind creates the listening socket for name.
+func Bind(index int, name string, kind Kind, o SocketOptions) (*Socket, error) {
+	network, addr := splitAddr(name)
+	if network == "unix" && o.Abstract && !strings.HasPrefix(addr, "@") {
+		addr = "@" + addr
+	}
+	if network == "unix" && !strings.HasPrefix(addr, "@") {
+		// uWSGI replaces a stale socket file left by a previous run.
+		if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			_ = os.Remove(addr)
+		}
+	}
+	listen := o.ListenFunc
+	if listen == nil {
+		listen = listenBacklog
+	}
+	ln, err := listen(network, addr, o.Backlog, o.ReusePort)
+	if err != nil {
+		return nil, fmt.Errorf("unable to bind %s socket %q: %w", kind, name, err)
+	}
+	if ul, ok := ln.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false)
+	}
+	s := &Socket{Index: index, Name: name, Kind: kind, Network: network, Addr: addr, Listener: ln, Backlog: o.Backlog}
+	if network == "unix" && !strings.HasPrefix(addr, "@") {
+		if err := s.applyPermissions(o); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Socket) applyPermissions(o SocketOptions) error {
+	if o.ChmodSet {
+		mode := uint64(0o666)
+		if o.Chmod != "" {
+			m, err := strconv.ParseUint(o.Chmod, 8, 32)
+			if err != nil || len(o.Chmod) != 3 {
+				return fmt.Errorf("invalid chmod value %q for socket %s: want three octal digits", o.Chmod, s.Name)
+			}
+			mode = m
+		}
+		if err := os.Chmod(s.Addr, os.FileMode(mode)); err != nil {
+			return fmt.Errorf("chmod socket %s: %w", s.Name, err)
+		}
+	}
+	if o.Chown != "" {
+		uid, gid, err := lookupOwner(o.Chown)
+		if err != nil {
+			return fmt.Errorf("chown-socket %q: %w", o.Chown, err)
+		}
+		if err := os.Lchown(s.Addr, uid, gid); err != nil {
+			return fmt.Errorf("chown socket %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// lookupOwner resolves "user[:group]" (names or numbers) to ids.
+func lookupOwner(spec string) (uid, gid int, err error) {
+	uname, gname, hasGroup := strings.Cut(spec, ":")
+	uid, gid = -1, -1
+	if uid, err = strconv.Atoi(uname); err != nil {
+		u, lerr := user.Lookup(uname)
+		if lerr != nil {
+			return 0, 0, lerr
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+		if !hasGroup {
+			gid, _ = strconv.Atoi(u.Gid)
+		}
+	}
+	if hasGroup {
+		if gid, err = strconv.Atoi(gname); err != nil {
+			g, lerr := user.LookupGroup(gname)
+			if lerr != nil {
+				return 0, 0, lerr
+			}
+			gid, _ = strconv.Atoi(g.Gid)
+		}
+	}
+	return uid, gid, nil
+}
+
+// Port is the SERVER_PORT of the socket: the text after the last colon, or
+// "80" for unix sockets, as uWSGI reports it.
+func (s *Socket) Port() string {
+	if s.Network != "tcp" {
+		return "80"
+	}
+	if tcp, ok := s.Listener.Addr().(*net.TCPAddr); ok {
+		return strconv.Itoa(tcp.Port)
+	}
+	return s.Name[strings.LastIndexByte(s.Name, ':')+1:]
+}
+
+// Close closes the listener; a unix socket file stays (see vacuum).
+func (s *Socket) Close() error { return s.Listener.Close() }

@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
+	"github.com/uwsgo/uwsgo/uwsgi/proto"
+)
+
+// uwsgiServer serves one --socket: one request per connection, as uWSGI.
+type uwsgiServer struct {
+	w      *Worker
+	sock   *Socket
+	bridge bridge.Server
+
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	closing bool
+	active  sync.WaitGroup
+}
+
+func newUwsgiServer(w *Worker, sock *Socket) *uwsgiServer {
+	us := &uwsgiServer{w: w, sock: sock, conns: map[net.Conn]struct{}{}}
+	us.bridge = bridge.Server{Handler: w.app.HTTP, Logf: w.log.Printf}
+	return us
+}
+
+// run accepts connections until the listener closes.
+func (us *uwsgiServer) run() error {
+	var backoff time.Duration
+	for {
+		c, err := us.sock.Listener.Accept()
+		if err != nil {
+			if us.isClosing() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && !errors.Is(err, net.ErrClosed) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				us.w.log.Printf("accept() on %s: %v (retrying in %v)", us.sock.Name, err, backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		if !us.track(c, true) {
+			c.Close()
+			continue
+		}
+		us.active.Add(1)
+		go us.serveConn(c)
+	}
+}
+
+func (us *uwsgiServer) isClosing() bool {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	return us.closing
+}
+
+func (us *uwsgiServer) track(c net.Conn, add bool) bool {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	if add {
+		if us.closing {
+			return false
+		}
+		us.conns[c] = struct{}{}
+	} else {
+		delete(us.conns, c)
+	}
+	return true
+}
+
+// close stops at once: the listener and every connection.
+func (us *uwsgiServer) close() {
+	us.mu.Lock()
+	us.closing = true
+	for c := range us.conns {
+		c.Close()
+	}
+	us.mu.Unlock()
+	_ = us.sock.Close()
+}
+
+// shutdown stops accepting and waits for the connections in flight, then
+// closes what is left when ctx ends.
+func (us *uwsgiServer) shutdown(ctx context.Context) {
+	us.mu.Lock()
+	us.closing = true
+	us.mu.Unlock()
+	_ = us.sock.Close()
+	done := make(chan struct{})
+	go func() { us.active.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		us.close()
+	}
+}
+
+// serveConn reads one packet and answers it.
+func (us *uwsgiServer) serveConn(nc net.Conn) {
+	defer us.active.Done()
+	defer us.track(nc, false)
+	uc := acquireUconn(nc, us.w.opts.BufferSize, us.w.opts.SocketTimeout)
+	defer releaseUconn(uc)
+	if err := uc.readPacket(us.w.opts.SocketTimeout); err != nil {
+		if err != io.EOF {
+			us.w.log.Printf("%v", err)
+		}
+		nc.Close()
+		return
+	}
+	switch uc.hdr.Modifier1 {
+	case uint8(proto.ModWSGI), uint8(proto.ModGo):
+		us.serveApp(uc)
+	case uint8(proto.ModPing):
+		_, _ = nc.Write(pingReply[:])
+	default:
+		us.w.log.Printf("-- unavailable modifier requested: %d --", uc.hdr.Modifier1)
+	}
+	uc.close()
+}
+
+var pingReply = proto.Header{Modifier1: uint8(proto.ModPing), Modifier2: 1}.Bytes()
+
+// serveApp runs the app for an application request.
+func (us *uwsgiServer) serveApp(uc *uconn) {
+	w := us.w
+	if err := uc.buildRequest(proto.MaxPairs(w.opts.MaxVars), fasthttpLogger{w.log}); err != nil {
+		w.log.Printf("%v", err)
+		return
+	}
+	ctx := uc.ctx
+	if lim := w.opts.LimitPost; lim > 0 && uc.contentLength > lim {
+		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
+		return
+	}
+	core := w.cores.Acquire()
+	start := time.Now()
+	var res bridge.Result
+	if w.app.Fast != nil {
+		w.app.Fast(ctx)
+		res.Status = ctx.Response.StatusCode()
+		res.BodySize = int64(len(ctx.Response.Body()))
+	} else {
+		res = us.bridge.Serve(ctx, bridge.ModeUwsgi, uc)
+	}
+	w.cores.Release(core)
+	if res.Hijacked {
+		uc.hijacked = true
+	} else if !res.Streamed {
+		uc.writeResponse()
+	}
+	w.finishRequest(&uc.ctx, core, start, &res, reqSize{uc.vars, uc.pktSize, uc.hdr.Modifier1})
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
+	"github.com/uwsgo/uwsgo/uwsgi/reqlog"
+	"github.com/valyala/fasthttp"
+)
+
+// Worker is one process serving requests: its cores, its socket servers and
+// its request accounting.
+type Worker struct {
+	ID       int
+	pid      int
+	opts     Options
+	app      App
+	cores    *Cores
+	log      *Logger
+	format   *reqlog.Format
+	requests atomic.Uint64
+	started  time.Time
+	http     []*httpServer
+	uwsgi    []*uwsgiServer
+}
+
+func newWorker(id int, opts Options, app App, log *Logger) (*Worker, error) {
+	f, err := reqlog.Compile(opts.LogFormat)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MemoryReport {
+		f.MemoryReport = true
+	}
+	return &Worker{
+		ID: id, pid: os.Getpid(), opts: opts, app: app, log: log, format: f,
+		cores: NewCores(opts.Cores), started: time.Now(),
+	}, nil
+}
+
+// Requests is how many requests this worker finished.
+func (w *Worker) Requests() uint64 { return w.requests.Load() }
+
+// finishRequest counts a request and writes its log line.
+// reqSize is what the log says of the request packet.
+type reqSize struct {
+	vars, bytes int
+	modifier1   uint8
+}
+
+func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Time, res *bridge.Result, size reqSize) {
+	n := w.requests.Add(1)
+	if w.opts.DisableLogging {
+		return
+	}
+	var addrBuf [64]byte
+	h := &ctx.Request.Header
+	rec := reqlog.Record{
+		PID:                  w.pid,
+		WorkerID:             w.ID,
+		AppRequests:          n,
+		TotalRequests:        n,
+		Start:                start,
+		Duration:             time.Since(start),
+		Method:               h.Method(),
+		URI:                  h.RequestURI(),
+		Proto:                h.Protocol(),
+		Host:                 h.Host(),
+		UserAgent:            h.UserAgent(),
+		Referer:              h.Referer(),
+		Status:               res.Status,
+		BodySize:             res.BodySize,
+		Switches:             1,
+		Core:                 core,
+		RequestContentLength: int64(max(h.ContentLength(), 0)),
+		Modifier1:            size.modifier1,
+		Vars:                 size.vars,
+		PacketSize:           size.bytes,
+	}
+	rec.RemoteAddr = appendRemoteIP(addrBuf[:0], ctx.RemoteAddr())
+	if w.opts.LogXForwardedFor {
+		if xff := h.Peek("X-Forwarded-For"); len(xff) > 0 {
+			rec.RemoteAddr = xff
+		}
+	}
+	rec.HeaderCount, rec.HeaderBytes = responseHeaderSize(&ctx.Response.Header)
+	w.log.Request(w.format, &rec)
+}
+
+func appendRemoteIP(dst []byte, a net.Addr) []byte {
+	if tcp, ok := a.(*net.TCPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(tcp.IP); ok {
+			return ip.Unmap().AppendTo(dst)
+		}
+	}
+	return dst
+}
+
+// httpVarsSize estimates what the request would take as uwsgi vars: the
+// slots (two per pair) and bytes uWSGI reports in "{N vars in B bytes}".
+func httpVarsSize(h *fasthttp.RequestHeader, modifier1 uint8) reqSize {
+	const fixedPairs, fixedBytes = 10, 160
+	s := reqSize{2 * fixedPairs, fixedBytes + 2*len(h.RequestURI()), modifier1}
+	for k, v := range h.All() {
+		s.vars += 2
+		s.bytes += 4 + 5 + len(k) + len(v)
+	}
+	return s
+}
+
+// responseHeaderSize counts the response headers and their bytes, status
+// line and final CRLF included, as uWSGI logs them.
+func responseHeaderSize(h *fasthttp.ResponseHeader) (count, size int) {
+	size = len("HTTP/1.1 200 OK\r\n") + 2
+	for k, v := range h.All() {
+		count++
+		size += len(k) + len(v) + 4
+	}
+	return count, size
+}
