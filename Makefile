@@ -1,0 +1,37 @@
+# uwsgo — the two set-up commands a newcomer runs are `make run` and `make test`.
+GO      ?= go
+BIN     := bin
+PORT    ?= 9090
+
+.PHONY: run build test vet fmt bench soak docs fuzz clean
+
+run: build
+	./$(BIN)/hello --http-socket :$(PORT) --goroutines 100
+
+build:
+	$(GO) build -o $(BIN)/hello ./examples/hello
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+	$(GO) vet ./...
+
+# Unit, fuzz-seed and process tests (nginx, uWSGI and wrk tests skip with a
+# message where the peer is not installed; CI installs them all).
+test: vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# Short fuzzing of every parser (CI-bounded).
+fuzz:
+	./scripts/fuzz.sh 10s
+
+bench: build
+	./scripts/bench.sh
+
+soak:
+	UWSGO_SOAK=1 $(GO) test -count=1 -run Soak -timeout 30m ./tests/e2e/
+
+docs:
+	$(GO) generate ./uwsgi/config
+
+clean:
+	rm -rf $(BIN)

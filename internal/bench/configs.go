@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+func configs(b *bench) []config {
+	addr := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
+	uwsgo := func(bin string, env []string, extra ...string) func(int) *exec.Cmd {
+		return func(port int) *exec.Cmd {
+			args := append([]string{b.bin(bin), "--http-socket", addr(port), "--goroutines", "100"}, extra...)
+			cmd := pinned("0", args...)
+			cmd.Env = append(os.Environ(), env...)
+			return cmd
+		}
+	}
+	plain := func(bin string) func(int) *exec.Cmd {
+		return func(port int) *exec.Cmd { return pinned("0", b.bin(bin), addr(port)) }
+	}
+	uwsgoSocket := func(port int) *exec.Cmd {
+		return pinned("0", b.bin("hello"), "--socket", addr(port), "--goroutines", "100", "--disable-logging")
+	}
+	return []config{
+		{name: "net/http", baseline: "net/http", server: plain("nethttp"), path: "/view/"},
+		{name: "fasthttp", baseline: "net/http", server: plain("fasthttp"), path: "/view/"},
+		{name: "uwsgo RunHandler", baseline: "net/http", server: uwsgo("hello", nil, "--disable-logging"), path: "/view/"},
+		{name: "uwsgo RunHandler, request log on", baseline: "uwsgo RunHandler", server: uwsgo("hello", nil), path: "/view/"},
+		{name: "uwsgo RunFast", baseline: "fasthttp", server: uwsgo("testapp", []string{"TESTAPP_FAST=1"}, "--disable-logging"), path: "/view/"},
+		{name: "net/http, Connection: close", baseline: "net/http, Connection: close", server: plain("nethttp"), path: "/view/", close: true},
+		{name: "uwsgo RunHandler, Connection: close", baseline: "net/http, Connection: close", server: uwsgo("hello", nil, "--disable-logging"), path: "/view/", close: true},
+		{name: "nginx proxy_pass → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false), path: "/view/"},
+		{name: "nginx uwsgi_pass → uwsgo --socket", baseline: "nginx proxy_pass → net/http", server: uwsgoSocket, front: b.nginx(true), path: "/view/"},
+	}
+}
+
+// nginx returns a front starter: nginx on CPU 0 beside the server, passing
+// to the backend with uwsgi_pass or with keep-alive proxy_pass.
+func (b *bench) nginx(uwsgiPass bool) func(port, backend int) (*exec.Cmd, func(), error) {
+	return func(port, backend int) (*exec.Cmd, func(), error) {
+		if _, err := exec.LookPath("nginx"); err != nil {
+			return nil, nil, fmt.Errorf("nginx not installed")
+		}
+		dir, err := os.MkdirTemp(b.dir, "nginx-")
+		if err != nil {
+			return nil, nil, err
+		}
+		pass := fmt.Sprintf(`proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";`)
+		if uwsgiPass {
+			pass = fmt.Sprintf("include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:%d;", backend)
+		}
+		conf := fmt.Sprintf(`daemon off; master_process off; worker_processes 1;
+error_log %[1]s/error.log; pid %[1]s/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/body; proxy_temp_path %[1]s/proxy; uwsgi_temp_path %[1]s/uwsgi;
+  fastcgi_temp_path %[1]s/fcgi; scgi_temp_path %[1]s/scgi;
+  upstream backend { server 127.0.0.1:%[2]d; keepalive 64; }
+  server { listen 127.0.0.1:%[3]d; location / { %[4]s } }
+}
+`, dir, backend, port, pass)
+		path := filepath.Join(dir, "nginx.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+			return nil, nil, err
+		}
+		cmd := pinned("0", "nginx", "-c", path, "-e", filepath.Join(dir, "error.log"))
+		if err := cmd.Start(); err != nil {
+			return nil, nil, err
+		}
+		stop := func() { _ = cmd.Process.Signal(syscall.SIGQUIT); _ = cmd.Wait() }
+		return cmd, stop, nil
+	}
+}

@@ -1,0 +1,97 @@
+// Command bench is `make bench`: it builds uwsgo's hello app and the plain
+// net/http and fasthttp baselines, runs each under the same wrk load (server
+// pinned to CPU 0, wrk to CPU 1 where taskset exists), and prints one table
+// of requests/s, latency percentiles, CPU time per request and ratios to
+// plain net/http, from one run. With -o it also writes the table into a
+// markdown file between the BENCH-TABLE markers.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+func main() {
+	dur := flag.Duration("d", 8*time.Second, "wrk duration per configuration")
+	conns := flag.Int("c", 64, "wrk connections")
+	out := flag.String("o", "", "markdown file to update (between <!-- BENCH-TABLE --> markers)")
+	only := flag.String("only", "", "comma-separated configuration names to run (default all)")
+	flag.Parse()
+
+	dir, err := os.MkdirTemp("", "uwsgo-bench-")
+	check(err)
+	defer os.RemoveAll(dir)
+	b := &bench{dir: dir, dur: *dur, conns: *conns}
+	check(b.build())
+
+	var results []result
+	for _, c := range configs(b) {
+		if *only != "" && !contains(strings.Split(*only, ","), c.name) {
+			continue
+		}
+		r, err := b.run(c)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", c.name, err)
+			continue
+		}
+		results = append(results, r)
+		fmt.Fprintf(os.Stderr, "%-34s %10.0f req/s\n", c.name, r.rps)
+	}
+	table := render(results, b)
+	fmt.Print(table)
+	if *out != "" {
+		check(writeBetweenMarkers(*out, table))
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// machine describes where the figures come from.
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				model = strings.TrimSpace(line[strings.Index(line, ":")+1:])
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s, %d CPUs, %s %s/%s", model, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+func writeBetweenMarkers(path, table string) error {
+	const begin, end = "<!-- BENCH-TABLE -->", "<!-- /BENCH-TABLE -->"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(b)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s has no %s ... %s markers", path, begin, end)
+	}
+	s = s[:i+len(begin)] + "\n" + table + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
+}
+
+

@@ -1,0 +1,73 @@
+// Command testapp is the app the process tests drive: one handler per
+// behaviour they check. It is not an example; see examples/hello.
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi"
+	"github.com/valyala/fasthttp"
+)
+
+// version is replaced with -ldflags "-X main.version=..." by tests that
+// check which binary answers.
+var version = "v1"
+
+func main() {
+	http.HandleFunc("/view/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "<h1>Hello World</h1>")
+	})
+	http.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %d %d", version, os.Getpid(), uwsgi.WorkerID())
+	})
+	http.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		if ms == 0 {
+			ms = 1000
+		}
+		fmt.Fprintln(os.Stderr, "testapp: sleep start")
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		fmt.Fprintf(w, "slept %d", ms)
+	})
+	http.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = io.Copy(w, r.Body)
+	})
+	http.HandleFunc("/sum", func(w http.ResponseWriter, r *http.Request) {
+		h := sha256.New()
+		n, _ := io.Copy(h, r.Body)
+		fmt.Fprintf(w, "%d %s", n, hex.EncodeToString(h.Sum(nil)))
+	})
+	http.HandleFunc("/vars", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"vars": uwsgi.Vars(r), "method": r.Method, "uri": r.RequestURI, "path": r.URL.Path,
+			"query": r.URL.RawQuery, "host": r.Host, "remote": r.RemoteAddr, "proto": r.Proto,
+			"header": r.Header, "tls": r.TLS != nil, "args": uwsgi.Args(),
+		})
+	})
+	http.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		for i := range 5 {
+			fmt.Fprintf(w, "chunk %d\n", i)
+			w.(http.Flusher).Flush()
+		}
+	})
+	http.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {
+		panic("testapp: deliberate panic")
+	})
+	if os.Getenv("TESTAPP_FAST") == "1" {
+		uwsgi.RunFast(func(ctx *fasthttp.RequestCtx) {
+			ctx.SetContentType("text/html")
+			fmt.Fprintf(ctx, "<h1>Hello World</h1>")
+		})
+	}
+	uwsgi.Run()
+}
