@@ -22,6 +22,12 @@ import (
 var version = "v1"
 
 func main() {
+	if f := os.Getenv("TESTAPP_FAIL_FILE"); f != "" {
+		if _, err := os.Stat(f); err == nil {
+			fmt.Fprintln(os.Stderr, "testapp: failing on purpose before uwsgi.Run")
+			os.Exit(1)
+		}
+	}
 	http.HandleFunc("/view/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "<h1>Hello World</h1>")
 	})

@@ -1,31 +1,27 @@
 package engine
 
 import (
-	"sync/atomic"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 )
 
 // Cores is the loop engine of one worker: N cores, each a slot for one
 // request in flight. A request takes a core once its header has been read
 // and gives it back when its handler returns, so idle keep-alive connections
 // hold none. When every core is busy, further requests wait for one.
+// Each core's counters live in the worker's scoreboard slot.
 type Cores struct {
 	free  chan int
-	stats []CoreStats
+	board *scoreboard.Board
+	slot  int
 }
 
-// CoreStats are the counters of one core, read by the stats server.
-type CoreStats struct {
-	Requests atomic.Uint64
-	InFlight atomic.Bool
-	_        [48]byte // keep cores on their own cache line
-}
-
-// NewCores makes a loop engine with n cores (at least one).
-func NewCores(n int) *Cores {
-	if n < 1 {
-		n = 1
-	}
-	c := &Cores{free: make(chan int, n), stats: make([]CoreStats, n)}
+// NewCores makes a loop engine with n cores (at least one) whose counters
+// go to slot of board.
+func NewCores(n int, board *scoreboard.Board, slot int) *Cores {
+	n = max(n, 1)
+	c := &Cores{free: make(chan int, n), board: board, slot: slot}
 	for i := range n {
 		c.free <- i
 	}
@@ -33,25 +29,25 @@ func NewCores(n int) *Cores {
 }
 
 // Len is the number of cores.
-func (c *Cores) Len() int { return len(c.stats) }
+func (c *Cores) Len() int { return cap(c.free) }
 
-// Acquire waits for a free core and returns its id.
-func (c *Cores) Acquire() int {
+// Acquire waits for a free core for a request that started at start and
+// returns the core's id.
+func (c *Cores) Acquire(start time.Time) int {
 	id := <-c.free
-	c.stats[id].InFlight.Store(true)
+	s := c.board.Core(c.slot, id)
+	s.RequestStart.Store(start.UnixMicro())
+	s.InRequest.Store(1)
 	return id
 }
 
 // Release gives core id back after a request.
 func (c *Cores) Release(id int) {
-	s := &c.stats[id]
+	s := c.board.Core(c.slot, id)
 	s.Requests.Add(1)
-	s.InFlight.Store(false)
+	s.InRequest.Store(0)
 	c.free <- id
 }
 
-// Stats returns the counters of core id.
-func (c *Cores) Stats(id int) *CoreStats { return &c.stats[id] }
-
 // Busy counts the cores serving a request now.
-func (c *Cores) Busy() int { return len(c.stats) - len(c.free) }
+func (c *Cores) Busy() int { return cap(c.free) - len(c.free) }

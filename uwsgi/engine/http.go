@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"context"
+	"errors"
+	"net"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
@@ -14,11 +18,13 @@ const inMemoryBody = 1 << 20
 
 // httpServer serves one HTTP socket with fasthttp.
 type httpServer struct {
-	w      *Worker
-	sock   *Socket
-	srv    *fasthttp.Server
-	bridge bridge.Server
-	vars   bridge.HTTPVars
+	w        *Worker
+	sock     *Socket
+	ln       *drainListener
+	srv      *fasthttp.Server
+	bridge   bridge.Server
+	vars     bridge.HTTPVars
+	stopping atomic.Bool
 }
 
 func newHTTPServer(w *Worker, sock *Socket) *httpServer {
@@ -53,7 +59,28 @@ func (hs *httpServer) headerReceived(*fasthttp.RequestHeader) fasthttp.RequestCo
 }
 
 func (hs *httpServer) run() error {
-	return hs.srv.Serve(bridge.Listener{Listener: hs.sock.Listener})
+	hs.ln = newDrainListener(hs.sock.Listener)
+	err := hs.srv.Serve(bridge.Listener{Listener: hs.ln})
+	if hs.stopping.Load() {
+		return nil
+	}
+	return err
+}
+
+// shutdown stops accepting, waits for accepted connections to send their
+// request, then lets fasthttp finish the requests in flight (with
+// Connection: close) and close the idle keep-alive connections.
+func (hs *httpServer) shutdown(ctx context.Context) {
+	hs.stopping.Store(true)
+	_ = hs.sock.Close()
+	wait := hs.w.opts.SocketTimeout
+	if d, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(d))
+	}
+	hs.ln.waitFresh(wait)
+	if err := hs.srv.ShutdownWithContext(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
+		hs.w.log.Printf("graceful shutdown of %s: %v", hs.sock.Name, err)
+	}
 }
 
 // serve is the fasthttp handler: limits, a core, the app, accounting.
@@ -65,8 +92,8 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
 		return
 	}
-	core := w.cores.Acquire()
 	start := time.Now()
+	core := w.cores.Acquire(start)
 	var res bridge.Result
 	if w.app.Fast != nil {
 		w.app.Fast(ctx)
@@ -76,11 +103,9 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		res = hs.bridge.Serve(ctx, bridge.ModeHTTP, &hs.vars)
 	}
 	w.cores.Release(core)
-	if !w.opts.DisableLogging {
-		w.finishRequest(ctx, core, start, &res, httpVarsSize(&ctx.Request.Header, uint8(w.opts.HTTPModifier1)))
-	} else {
-		w.requests.Add(1)
-	}
+	w.finishRequest(ctx, core, start, &res, func() reqSize {
+		return httpVarsSize(&ctx.Request.Header, uint8(w.opts.HTTPModifier1))
+	})
 }
 
 // fasthttpLogger sends fasthttp's own messages to the server log.

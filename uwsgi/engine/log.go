@@ -41,6 +41,14 @@ func OpenLogger(path string) (*Logger, error) {
 	return l, nil
 }
 
+// Output is the file child processes should write their log to.
+func (l *Logger) Output() *os.File {
+	if l.file != nil {
+		return l.file
+	}
+	return os.Stderr
+}
+
 // Printf logs one server message line.
 func (l *Logger) Printf(format string, args ...any) {
 	l.mu.Lock()

@@ -24,6 +24,16 @@ type Options struct {
 	HTTPModifier1    int
 	LogTo            string
 	Sockets          SocketOptions
+
+	Master           bool
+	Processes        int
+	WorkerMercy      time.Duration
+	TouchReload      []string
+	TouchChainReload []string
+	MasterFIFO       []string
+	PidFile          string
+	PidFile2         string
+	Vacuum           bool
 }
 
 // readOptions extracts the engine's settings from cfg.
@@ -43,6 +53,22 @@ func readOptions(cfg *config.Config) (Options, error) {
 		MemoryReport:     cfg.Bool("memory-report"),
 		HTTPModifier1:    cfg.Int("http-socket-modifier1"),
 		LogTo:            cfg.String("logto"),
+		Master:           cfg.Bool("master"),
+		Processes:        cfg.Int("processes"),
+		WorkerMercy:      seconds(cfg.Int("worker-reload-mercy")),
+		TouchReload:      cfg.Strings("touch-reload"),
+		TouchChainReload: cfg.Strings("touch-chain-reload"),
+		MasterFIFO:       cfg.Strings("master-fifo"),
+		PidFile:          cfg.String("pidfile"),
+		PidFile2:         cfg.String("pidfile2"),
+		Vacuum:           cfg.Bool("vacuum"),
+	}
+	o.Processes = max(o.Processes, 1)
+	if o.Processes > 1 || len(o.TouchReload) > 0 || len(o.TouchChainReload) > 0 || len(o.MasterFIFO) > 0 {
+		o.Master = true // as uWSGI, options that need a master enable it
+	}
+	if o.WorkerMercy <= 0 {
+		o.WorkerMercy = 60 * time.Second
 	}
 	if o.Cores == 0 {
 		o.Cores = cfg.Int("threads")

@@ -18,20 +18,22 @@ type uwsgiServer struct {
 	sock   *Socket
 	bridge bridge.Server
 
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	closing bool
-	active  sync.WaitGroup
+	mu         sync.Mutex
+	conns      map[net.Conn]struct{}
+	closing    bool
+	active     sync.WaitGroup
+	acceptDone chan struct{} // closed when the accept loop returned
 }
 
 func newUwsgiServer(w *Worker, sock *Socket) *uwsgiServer {
-	us := &uwsgiServer{w: w, sock: sock, conns: map[net.Conn]struct{}{}}
+	us := &uwsgiServer{w: w, sock: sock, conns: map[net.Conn]struct{}{}, acceptDone: make(chan struct{})}
 	us.bridge = bridge.Server{Handler: w.app.HTTP, Logf: w.log.Printf}
 	return us
 }
 
 // run accepts connections until the listener closes.
 func (us *uwsgiServer) run() error {
+	defer close(us.acceptDone)
 	var backoff time.Duration
 	for {
 		c, err := us.sock.Listener.Accept()
@@ -49,10 +51,7 @@ func (us *uwsgiServer) run() error {
 			return err
 		}
 		backoff = 0
-		if !us.track(c, true) {
-			c.Close()
-			continue
-		}
+		us.track(c, true)
 		us.active.Add(1)
 		go us.serveConn(c)
 	}
@@ -64,18 +63,16 @@ func (us *uwsgiServer) isClosing() bool {
 	return us.closing
 }
 
-func (us *uwsgiServer) track(c net.Conn, add bool) bool {
+// track adds or removes a connection of the set close ends at once. A
+// connection accepted while a graceful shutdown runs is still served.
+func (us *uwsgiServer) track(c net.Conn, add bool) {
 	us.mu.Lock()
 	defer us.mu.Unlock()
 	if add {
-		if us.closing {
-			return false
-		}
 		us.conns[c] = struct{}{}
 	} else {
 		delete(us.conns, c)
 	}
-	return true
 }
 
 // close stops at once: the listener and every connection.
@@ -96,6 +93,7 @@ func (us *uwsgiServer) shutdown(ctx context.Context) {
 	us.closing = true
 	us.mu.Unlock()
 	_ = us.sock.Close()
+	<-us.acceptDone // every accepted connection is counted in active now
 	done := make(chan struct{})
 	go func() { us.active.Wait(); close(done) }()
 	select {
@@ -138,13 +136,13 @@ func (us *uwsgiServer) serveApp(uc *uconn) {
 		w.log.Printf("%v", err)
 		return
 	}
-	ctx := uc.ctx
+	ctx := &uc.ctx
 	if lim := w.opts.LimitPost; lim > 0 && uc.contentLength > lim {
 		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
 		return
 	}
-	core := w.cores.Acquire()
 	start := time.Now()
+	core := w.cores.Acquire(start)
 	var res bridge.Result
 	if w.app.Fast != nil {
 		w.app.Fast(ctx)
@@ -159,5 +157,7 @@ func (us *uwsgiServer) serveApp(uc *uconn) {
 	} else if !res.Streamed {
 		uc.writeResponse()
 	}
-	w.finishRequest(&uc.ctx, core, start, &res, reqSize{uc.vars, uc.pktSize, uc.hdr.Modifier1})
+	w.finishRequest(&uc.ctx, core, start, &res, func() reqSize {
+		return reqSize{uc.vars, uc.pktSize, uc.hdr.Modifier1}
+	})
 }

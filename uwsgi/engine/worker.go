@@ -4,68 +4,82 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/reqlog"
+	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"github.com/valyala/fasthttp"
 )
 
 // Worker is one process serving requests: its cores, its socket servers and
-// its request accounting.
+// its request accounting in the scoreboard.
 type Worker struct {
-	ID       int
-	pid      int
-	opts     Options
-	app      App
-	cores    *Cores
-	log      *Logger
-	format   *reqlog.Format
-	requests atomic.Uint64
-	started  time.Time
-	http     []*httpServer
-	uwsgi    []*uwsgiServer
+	ID      int
+	pid     int
+	opts    Options
+	app     App
+	cores   *Cores
+	log     *Logger
+	format  *reqlog.Format
+	board   *scoreboard.Board
+	slot    int
+	http    []*httpServer
+	uwsgi   []*uwsgiServer
+	errc    chan error
+	running sync.WaitGroup
 }
 
-func newWorker(id int, opts Options, app App, log *Logger) (*Worker, error) {
+func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Board, slot int) (*Worker, error) {
 	f, err := reqlog.Compile(opts.LogFormat)
 	if err != nil {
 		return nil, err
 	}
-	if opts.MemoryReport {
-		f.MemoryReport = true
-	}
+	f.MemoryReport = opts.MemoryReport
 	return &Worker{
 		ID: id, pid: os.Getpid(), opts: opts, app: app, log: log, format: f,
-		cores: NewCores(opts.Cores), started: time.Now(),
+		board: board, slot: slot, cores: NewCores(opts.Cores, board, slot),
 	}, nil
 }
 
 // Requests is how many requests this worker finished.
-func (w *Worker) Requests() uint64 { return w.requests.Load() }
+func (w *Worker) Requests() uint64 { return w.board.Worker(w.slot).DeltaRequests.Load() }
 
-// finishRequest counts a request and writes its log line.
 // reqSize is what the log says of the request packet.
 type reqSize struct {
 	vars, bytes int
 	modifier1   uint8
 }
 
-func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Time, res *bridge.Result, size reqSize) {
-	n := w.requests.Add(1)
+// finishRequest accounts a request in the scoreboard and writes its log line.
+func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Time, res *bridge.Result, size func() reqSize) {
+	elapsed := time.Since(start)
+	slot := w.board.Worker(w.slot)
+	n := slot.DeltaRequests.Add(1)
+	slot.Requests.Add(1)
+	total := w.board.Total().Add(1)
+	us := uint64(elapsed.Microseconds())
+	slot.RunningTime.Add(us)
+	slot.AvgRT.Store((slot.AvgRT.Load() + us) / 2)
+	hcount, hbytes := responseHeaderSize(&ctx.Response.Header)
+	slot.TX.Add(uint64(res.BodySize) + uint64(hbytes))
+	if res.Panicked {
+		slot.Exceptions.Add(1)
+	}
 	if w.opts.DisableLogging {
 		return
 	}
 	var addrBuf [64]byte
 	h := &ctx.Request.Header
+	sz := size()
 	rec := reqlog.Record{
 		PID:                  w.pid,
 		WorkerID:             w.ID,
 		AppRequests:          n,
-		TotalRequests:        n,
+		TotalRequests:        total,
 		Start:                start,
-		Duration:             time.Since(start),
+		Duration:             elapsed,
 		Method:               h.Method(),
 		URI:                  h.RequestURI(),
 		Proto:                h.Protocol(),
@@ -74,12 +88,14 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 		Referer:              h.Referer(),
 		Status:               res.Status,
 		BodySize:             res.BodySize,
+		HeaderCount:          hcount,
+		HeaderBytes:          hbytes,
 		Switches:             1,
 		Core:                 core,
 		RequestContentLength: int64(max(h.ContentLength(), 0)),
-		Modifier1:            size.modifier1,
-		Vars:                 size.vars,
-		PacketSize:           size.bytes,
+		Modifier1:            sz.modifier1,
+		Vars:                 sz.vars,
+		PacketSize:           sz.bytes,
 	}
 	rec.RemoteAddr = appendRemoteIP(addrBuf[:0], ctx.RemoteAddr())
 	if w.opts.LogXForwardedFor {
@@ -87,7 +103,6 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 			rec.RemoteAddr = xff
 		}
 	}
-	rec.HeaderCount, rec.HeaderBytes = responseHeaderSize(&ctx.Response.Header)
 	w.log.Request(w.format, &rec)
 }
 
@@ -100,7 +115,7 @@ func appendRemoteIP(dst []byte, a net.Addr) []byte {
 	return dst
 }
 
-// httpVarsSize estimates what the request would take as uwsgi vars: the
+// httpVarsSize estimates what an HTTP request would take as uwsgi vars: the
 // slots (two per pair) and bytes uWSGI reports in "{N vars in B bytes}".
 func httpVarsSize(h *fasthttp.RequestHeader, modifier1 uint8) reqSize {
 	const fixedPairs, fixedBytes = 10, 160

@@ -1,0 +1,235 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// masterServer starts a copy of testapp (so tests may replace the binary)
+// as a master with an HTTP and a uwsgi socket.
+func masterServer(t *testing.T, env []string, args ...string) (p *proc, base, uwsgiAddr, bin string) {
+	t.Helper()
+	bin = filepath.Join(t.TempDir(), "app")
+	copyFile(t, bins.testapp, bin)
+	haddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	uwsgiAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	all := append([]string{"--master", "--http-socket", haddr, "--socket", uwsgiAddr}, args...)
+	p = start(t, bin, env, all...)
+	waitDial(t, "tcp", haddr, p)
+	return p, "http://" + haddr, uwsgiAddr, bin
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := to + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMasterSpawnsWorkers(t *testing.T) {
+	p, base, uaddr, _ := masterServer(t, nil, "--processes", "3", "--disable-logging")
+	kids := waitChildren(t, p.cmd.Process.Pid, 3, 15*time.Second, nil)
+	seen := map[string]bool{}
+	for range 60 {
+		_, body := get(t, &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}, base+"/version")
+		f := strings.Fields(body)
+		if len(f) != 3 || f[0] != "v1" {
+			t.Fatalf("/version = %q", body)
+		}
+		seen[f[2]] = true
+	}
+	for id := range seen {
+		if id != "1" && id != "2" && id != "3" {
+			t.Fatalf("WorkerID %s outside 1..3", id)
+		}
+	}
+	if _, body, err := uwsgiGet("tcp", uaddr, "/view/"); err != nil || body != "<h1>Hello World</h1>" {
+		t.Fatalf("uwsgi socket through a worker: %q %v", body, err)
+	}
+	if len(kids) != 3 {
+		t.Fatalf("children %v", kids)
+	}
+}
+
+func TestZeroDropAcrossReloadsAndUpgrade(t *testing.T) {
+	p, base, uaddr, bin := masterServer(t, nil, "--processes", "2", "--goroutines", "8", "--disable-logging")
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	l := startLoad(base, uaddr, "/version", 3, 3*time.Minute)
+	for i := 1; i <= 5; i++ {
+		time.Sleep(300 * time.Millisecond)
+		p.signal(syscall.SIGHUP)
+		prev := kids
+		kids = waitChildren(t, mpid, 2, 60*time.Second, func(k []int) bool { return disjoint(k, prev) })
+	}
+	// Binary upgrade: a rebuilt binary that answers v2 replaces the file.
+	v2 := filepath.Join(t.TempDir(), "app-v2")
+	if err := goBuild(v2, "../../internal/testapp", "-ldflags", "-X main.version=v2"); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, v2, bin)
+	prev := kids
+	p.signal(syscall.SIGHUP)
+	kids = waitChildren(t, mpid, 2, 60*time.Second, func(k []int) bool { return disjoint(k, prev) })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := get(t, &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}, base+"/version")
+		if strings.HasPrefix(body, "v2 ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still %q after the binary upgrade", body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	summary := l.finish()
+	t.Logf("load across 5 reloads and 1 upgrade: %s", summary)
+	if l.failed.Load() != 0 || l.ok.Load() == 0 {
+		t.Fatalf("requests failed across reloads: %s", summary)
+	}
+	if !alive(mpid) || p.cmd.Process.Pid != mpid {
+		t.Fatalf("master pid %d gone", mpid)
+	}
+	if !strings.Contains(p.log.String(), "gracefully (RE)spawned uWSGI master process (pid: "+fmt.Sprint(mpid)) {
+		t.Fatalf("the master was not re-executed in place:\n%s", p.log.String())
+	}
+}
+
+func TestKilledWorkerIsReplaced(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "2", "--disable-logging")
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	victim := kids[0]
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitChildren(t, mpid, 2, 5*time.Second, func(k []int) bool { return disjoint(k, []int{victim}) })
+	p.waitLog("DAMN ! worker", 5*time.Second)
+	p.waitLog("Respawned uWSGI worker", 5*time.Second)
+	if code, _ := get(t, &http.Client{}, base+"/view/"); code != 200 {
+		t.Fatalf("after respawn: status %d", code)
+	}
+}
+
+func TestKilledMasterLeavesNoWorkers(t *testing.T) {
+	p, _, _, _ := masterServer(t, nil, "--processes", "3", "--disable-logging")
+	kids := waitChildren(t, p.cmd.Process.Pid, 3, 15*time.Second, nil)
+	_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		left := 0
+		for _, k := range kids {
+			if alive(k) {
+				left++
+			}
+		}
+		if left == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("workers %v still alive 5 s after the master was killed", kids)
+}
+
+func TestFailedGenerationKeepsOldWorkers(t *testing.T) {
+	fail := filepath.Join(t.TempDir(), "fail")
+	p, base, _, _ := masterServer(t, []string{"TESTAPP_FAIL_FILE=" + fail}, "--processes", "2")
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	if err := os.WriteFile(fail, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.signal(syscall.SIGHUP)
+	p.waitLog("failed to start", 30*time.Second)
+	if code, _ := get(t, &http.Client{}, base+"/view/"); code != 200 {
+		t.Fatalf("old generation stopped serving: %d", code)
+	}
+	waitChildren(t, mpid, 2, 10*time.Second, func(k []int) bool { return fmt.Sprint(k) == fmt.Sprint(kids) })
+	os.Remove(fail)
+	p.signal(syscall.SIGHUP)
+	waitChildren(t, mpid, 2, 60*time.Second, func(k []int) bool { return disjoint(k, kids) })
+	if code, _ := get(t, &http.Client{}, base+"/view/"); code != 200 {
+		t.Fatalf("after a good reload: %d", code)
+	}
+}
+
+func TestMasterSIGTERMFinishesInFlight(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "2", "--goroutines", "4")
+	waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	result := make(chan string, 1)
+	go func() {
+		code, body := 0, ""
+		resp, err := http.Get(base + "/sleep?ms=1500")
+		if err == nil {
+			b := make([]byte, 64)
+			n, _ := resp.Body.Read(b)
+			code, body = resp.StatusCode, string(b[:n])
+			resp.Body.Close()
+		}
+		result <- fmt.Sprint(code, " ", body, " ", err)
+	}()
+	p.waitLog("testapp: sleep start", 10*time.Second)
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(20 * time.Second); code != 0 {
+		t.Fatalf("master exit status %d after SIGTERM, want 0", code)
+	}
+	if got := <-result; got != "200 slept 1500 <nil>" {
+		t.Fatalf("in-flight request: %s", got)
+	}
+	if !strings.Contains(p.log.String(), "goodbye to uWSGI.") {
+		t.Fatal("no goodbye line")
+	}
+}
+
+func TestMasterSIGINTStopsEverything(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "2", "--goroutines", "4")
+	kids := waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	go http.Get(base + "/sleep?ms=30000")
+	p.waitLog("testapp: sleep start", 10*time.Second)
+	p.signal(syscall.SIGINT)
+	p.wait(8 * time.Second)
+	for _, k := range kids {
+		if alive(k) {
+			t.Fatalf("worker %d alive after SIGINT", k)
+		}
+	}
+}
+
+func TestTouchReloadAndFIFO(t *testing.T) {
+	dir := t.TempDir()
+	touch, fifo := filepath.Join(dir, "reload.txt"), filepath.Join(dir, "master.fifo")
+	os.WriteFile(touch, nil, 0o644)
+	p, _, _, _ := masterServer(t, nil, "--processes", "1", "--touch-reload", touch, "--master-fifo", fifo)
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 1, 15*time.Second, nil)
+	later := time.Now().Add(2 * time.Second)
+	os.Chtimes(touch, later, later)
+	p.waitLog("has been touched", 10*time.Second)
+	kids2 := waitChildren(t, mpid, 1, 30*time.Second, func(k []int) bool { return disjoint(k, kids) })
+	p.waitLog("active master fifo", 5*time.Second)
+	if err := os.WriteFile(fifo, []byte("r"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitChildren(t, mpid, 1, 30*time.Second, func(k []int) bool { return disjoint(k, kids2) })
+	if err := os.WriteFile(fifo, []byte("q"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(20 * time.Second); code != 0 {
+		t.Fatalf("exit status %d after fifo q", code)
+	}
+}

@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
+)
+
+// Worker exit statuses, as uWSGI's (spec §3.7).
+const (
+	exitReload = 17 // graceful stop asked by the master
+	exitEnd    = 30 // SIGINT/SIGTERM
+)
+
+// runWorker is a worker process spawned by a master: inherited sockets,
+// scoreboard and control channel, then serve until told to stop.
+func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int {
+	log := NewLogger(os.Stderr)
+	defer log.Close()
+	sockets, err := inheritSockets(cfg, wi.sockets)
+	if err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
+	board, err := scoreboard.Open(os.NewFile(uintptr(firstFD+wi.sockets), "scoreboard"))
+	if err != nil {
+		log.Printf("uwsgi: worker %d: %v", wi.id, err)
+		return 1
+	}
+	ctrl := os.NewFile(uintptr(firstFD+wi.sockets+1), "control")
+	w, err := newWorker(wi.id, opts, app, log, board, wi.slot)
+	if err != nil {
+		log.Printf("uwsgi: %v", err)
+		return 1
+	}
+	w.start(sockets)
+	board.Worker(wi.slot).Accepting.Store(1)
+	if _, err := ctrl.Write([]byte("ready\n")); err != nil {
+		log.Printf("uWSGI worker %d: cannot reach the master: %v", w.ID, err)
+		return 1
+	}
+	return w.loop(ctrl)
+}
+
+// start launches one server goroutine per socket.
+func (w *Worker) start(sockets []*Socket) {
+	w.errc = make(chan error, len(sockets))
+	for _, s := range sockets {
+		run := w.serverFor(s)
+		w.running.Add(1)
+		go func() {
+			defer w.running.Done()
+			if err := run(); err != nil {
+				w.errc <- fmt.Errorf("socket %s: %w", s.Name, err)
+			}
+		}()
+	}
+}
+
+// loop waits for signals (and, in a spawned worker, the master's end of
+// the control channel) and returns the exit status.
+func (w *Worker) loop(ctrl *os.File) int {
+	sigc := make(chan os.Signal, 4)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigc)
+	masterGone := make(chan struct{})
+	if ctrl != nil {
+		go func() { _, _ = io.Copy(io.Discard, ctrl); close(masterGone) }()
+	}
+	worker := ctrl != nil
+	for {
+		select {
+		case err := <-w.errc:
+			w.log.Printf("uwsgi: %v", err)
+			w.stopNow()
+			return 1
+		case <-masterGone:
+			w.log.Printf("uWSGI worker %d screams: UAAAAAAH my master disconnected: i will kill myself !!!", w.ID)
+			w.stopNow()
+			return exitEnd
+		case sig := <-sigc:
+			if code, done := w.onSignal(sig.(syscall.Signal), worker); done {
+				return code
+			}
+		}
+	}
+}
+
+// onSignal handles one signal; done says the process should exit with code.
+func (w *Worker) onSignal(sig syscall.Signal, worker bool) (code int, done bool) {
+	switch {
+	case sig == syscall.SIGHUP && worker:
+		w.log.Printf("Gracefully killing worker %d (pid: %d)...", w.ID, w.pid)
+		w.stopGracefully(w.opts.WorkerMercy)
+		return exitReload, true
+	case sig == syscall.SIGHUP:
+		w.log.Printf("SIGHUP received: a graceful reload needs --master; ignored in single-process mode")
+	case sig == syscall.SIGUSR1 || sig == syscall.SIGUSR2:
+		w.log.Printf("worker %d (pid: %d): %d requests, %d of %d cores busy", w.ID, w.pid, w.Requests(), w.cores.Busy(), w.cores.Len())
+	case worker:
+		w.stopNow()
+		return exitEnd, true
+	case sig == syscall.SIGTERM:
+		w.log.Printf("SIGTERM received: graceful shutdown (waiting up to %d seconds for requests in flight)", int(w.opts.ReloadMercy.Seconds()))
+		w.stopGracefully(w.opts.ReloadMercy)
+		w.log.Printf("goodbye to uWSGI.")
+		return 0, true
+	default:
+		w.log.Printf("SIGINT/SIGQUIT received...killing workers...")
+		w.stopNow()
+		w.log.Printf("goodbye to uWSGI.")
+		return 0, true
+	}
+	return 0, false
+}
+
+// serverFor returns the serving loop of one socket.
+func (w *Worker) serverFor(s *Socket) func() error {
+	if s.Kind == KindHTTP {
+		hs := newHTTPServer(w, s)
+		w.http = append(w.http, hs)
+		return hs.run
+	}
+	us := newUwsgiServer(w, s)
+	w.uwsgi = append(w.uwsgi, us)
+	return us.run
+}
+
+// stopNow closes every listener and connection at once.
+func (w *Worker) stopNow() {
+	for _, hs := range w.http {
+		hs.stopping.Store(true)
+		_ = hs.sock.Close()
+	}
+	for _, us := range w.uwsgi {
+		us.close()
+	}
+}
+
+// stopGracefully stops accepting and waits, up to mercy, for the requests
+// in flight; idle keep-alive connections are closed at once.
+func (w *Worker) stopGracefully(mercy time.Duration) {
+	w.board.Worker(w.slot).Accepting.Store(0)
+	ctx, cancel := context.WithTimeout(context.Background(), mercy)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, hs := range w.http {
+		wg.Go(func() { hs.shutdown(ctx) })
+	}
+	for _, us := range w.uwsgi {
+		wg.Go(func() { us.shutdown(ctx) })
+	}
+	wg.Wait()
+	w.running.Wait()
+}

@@ -1,0 +1,279 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
+)
+
+// master supervises the worker processes: it holds the listen sockets for
+// the life of the instance, spawns, respawns, reloads and retires workers.
+// Everything it owns is touched by its loop goroutine only; other
+// goroutines talk to it through events.
+type master struct {
+	cfg      *config.Config
+	opts     Options
+	log      *Logger
+	exe      string
+	exeID    fileID
+	sockets  []*Socket
+	files    []*os.File // dups of the listen sockets, passed to workers
+	board    *scoreboard.Board
+	children map[int]*child // by pid
+	slotUsed []bool
+	gen      uint64 // the generation serving now
+	lastGen  uint64 // the newest generation started
+	events   chan event
+	reload   *rollout
+	queued   *rollout // a reload asked for while one runs
+	stopping *stop
+	throttle respawnThrottle
+	touch    map[string]fileID
+}
+
+// child is one worker process as the master sees it.
+type child struct {
+	id, slot int
+	gen      uint64
+	pid      int
+	proc     *os.Process
+	ctrl     *os.File // the master's end of the control channel
+	spawned  time.Time
+	ready    bool
+	retiring bool
+	deadline time.Time // SIGKILL after this, once retiring or stopping
+}
+
+type eventKind uint8
+
+const (
+	evExit eventKind = iota
+	evReady
+	evRespawn
+)
+
+type event struct {
+	kind  eventKind
+	c     *child
+	state *os.ProcessState
+	id    int    // evRespawn: the worker id to spawn
+	gen   uint64 // evRespawn: its generation
+}
+
+// stop is a shutdown in progress.
+type stop struct {
+	graceful bool
+	deadline time.Time
+}
+
+// runMaster is the master process's life.
+func runMaster(cfg *config.Config, opts Options, log *Logger) int {
+	// Workers die with the thread that started them (Pdeathsig), and a
+	// binary re-exec ends every thread but the calling one: start them all,
+	// and exec, from this one locked thread.
+	runtime.LockOSThread()
+	m := &master{cfg: cfg, opts: opts, log: log, children: map[int]*child{}, events: make(chan event, 64)}
+	if code, ok := m.setup(); !ok {
+		return code
+	}
+	defer m.cleanup()
+	return m.loop()
+}
+
+// setup binds (or, after a re-exec, adopts) the sockets and the workers.
+func (m *master) setup() (int, bool) {
+	exe, err := os.Executable()
+	if err != nil {
+		m.log.Printf("uwsgi: cannot find my own binary: %v", err)
+		return 1, false
+	}
+	m.exe, m.exeID = exe, statID(exe)
+	if os.Getenv(envMasterState) != "" {
+		if err := m.adopt(); err != nil {
+			m.log.Printf("uwsgi: after binary reload: %v", err)
+			return 1, false
+		}
+		m.log.Printf("gracefully (RE)spawned uWSGI master process (pid: %d)", os.Getpid())
+		m.retire(func(o *child) bool { return o.gen < m.gen })
+		m.initTouch()
+		return 0, true
+	}
+	if m.sockets, err = bindAll(m.cfg, m.opts, m.log); err != nil {
+		m.log.Printf("%v", err)
+		return 1, false
+	}
+	for _, s := range m.sockets {
+		f, err := listenerFile(s.Listener)
+		if err != nil {
+			m.log.Printf("uwsgi: socket %s: %v", s.Name, err)
+			return 1, false
+		}
+		m.files = append(m.files, f)
+	}
+	if m.board, err = scoreboard.Create(2*m.opts.Processes, m.opts.Cores); err != nil {
+		m.log.Printf("uwsgi: %v", err)
+		return 1, false
+	}
+	m.slotUsed = make([]bool, m.board.Slots())
+	m.writePidfiles()
+	m.log.Printf("spawned uWSGI master process (pid: %d)", os.Getpid())
+	m.gen, m.lastGen = 1, 1
+	for id := 1; id <= m.opts.Processes; id++ {
+		if _, err := m.spawn(id, m.gen); err != nil {
+			m.log.Printf("uwsgi: spawning worker %d: %v", id, err)
+			m.killAll(syscall.SIGKILL)
+			return 1, false
+		}
+	}
+	m.initTouch()
+	return 0, true
+}
+
+// loop runs until the instance stops.
+func (m *master) loop() int {
+	sigc := make(chan os.Signal, 16)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
+	defer signal.Stop(sigc)
+	fifo := m.openFIFOs()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case sig := <-sigc:
+			m.onSignal(sig.(syscall.Signal))
+		case b := <-fifo:
+			m.onFIFO(b)
+		case ev := <-m.events:
+			m.onEvent(ev)
+		case <-tick.C:
+			m.onTick()
+		}
+		if m.stopping != nil && len(m.children) == 0 {
+			m.log.Printf("goodbye to uWSGI.")
+			return 0
+		}
+	}
+}
+
+func (m *master) onSignal(sig syscall.Signal) {
+	switch sig {
+	case syscall.SIGHUP:
+		m.requestReload(false, "SIGHUP")
+	case syscall.SIGTERM:
+		m.shutdown(true)
+	case syscall.SIGINT, syscall.SIGQUIT:
+		m.shutdown(false)
+	case syscall.SIGUSR1:
+		m.logCounters()
+	case syscall.SIGUSR2:
+		m.logStatus()
+	case syscall.SIGTSTP:
+		m.log.Printf("SIGTSTP received: pause/resume is not supported by uwsgo; ignored")
+	}
+}
+
+// shutdown stops the instance: graceful lets requests in flight finish
+// within --reload-mercy; brutal kills the workers at once.
+func (m *master) shutdown(graceful bool) {
+	if m.stopping != nil && (graceful || !m.stopping.graceful) {
+		return
+	}
+	if graceful {
+		m.log.Printf("graceful shutdown triggered...")
+		m.stopping = &stop{graceful: true, deadline: time.Now().Add(m.opts.ReloadMercy)}
+		m.signalAll(syscall.SIGHUP, m.stopping.deadline)
+		return
+	}
+	m.log.Printf("SIGINT/SIGQUIT received...killing workers...")
+	m.stopping = &stop{deadline: time.Now().Add(3 * time.Second)}
+	m.signalAll(syscall.SIGINT, m.stopping.deadline)
+}
+
+// signalAll sends sig to every worker and sets their kill deadline.
+func (m *master) signalAll(sig syscall.Signal, deadline time.Time) {
+	for _, c := range m.children {
+		c.retiring = true
+		c.deadline = deadline
+		_ = c.proc.Signal(sig)
+	}
+}
+
+func (m *master) killAll(sig syscall.Signal) {
+	for _, c := range m.children {
+		_ = c.proc.Signal(sig)
+	}
+}
+
+// onTick runs once a second: touch files, mercy deadlines, rollout timeouts.
+func (m *master) onTick() {
+	now := time.Now()
+	for _, c := range m.children {
+		if !c.deadline.IsZero() && now.After(c.deadline) {
+			m.log.Printf("worker %d (pid: %d) is taking too much time to die...NO MERCY !!!", c.id, c.pid)
+			_ = c.proc.Signal(syscall.SIGKILL)
+			c.deadline = time.Time{}
+		}
+	}
+	if m.reload != nil && now.After(m.reload.deadline) {
+		m.failRollout(fmt.Sprintf("its workers were not accepting after %v", m.opts.WorkerMercy))
+	}
+	m.checkTouch()
+}
+
+func (m *master) logCounters() {
+	total := m.board.Total().Load()
+	m.log.Printf("*** instance: %d requests ***", total)
+	for _, c := range m.children {
+		m.log.Printf("worker %d (pid: %d): %d requests (%d since spawn)", c.id, c.pid,
+			m.board.Worker(c.slot).Requests.Load(), m.board.Worker(c.slot).DeltaRequests.Load())
+	}
+}
+
+func (m *master) logStatus() {
+	for _, c := range m.children {
+		state := "idle"
+		if !c.ready {
+			state = "starting"
+		} else if c.retiring {
+			state = "retiring"
+		}
+		m.log.Printf("worker %d (pid: %d, generation %d) is %s", c.id, c.pid, c.gen, state)
+	}
+}
+
+// cleanup runs when the master exits (not across a re-exec).
+func (m *master) cleanup() {
+	if !m.opts.Vacuum {
+		return
+	}
+	for _, s := range m.sockets {
+		if s.Network == "unix" && len(s.Addr) > 0 && s.Addr[0] != '@' {
+			if err := os.Remove(s.Addr); err == nil {
+				m.log.Printf("VACUUM: unix socket %s removed.", s.Addr)
+			}
+		}
+	}
+	for _, p := range []string{m.opts.PidFile, m.opts.PidFile2} {
+		if p != "" && os.Remove(p) == nil {
+			m.log.Printf("VACUUM: pidfile removed.")
+		}
+	}
+}
+
+func (m *master) writePidfiles() {
+	for _, p := range []string{m.opts.PidFile, m.opts.PidFile2} {
+		if p == "" {
+			continue
+		}
+		m.log.Printf("writing pidfile to %s", p)
+		if err := os.WriteFile(p, fmt.Appendf(nil, "%d\n", os.Getpid()), 0o644); err != nil {
+			m.log.Printf("uwsgi: unable to write pidfile %s: %v", p, err)
+		}
+	}
+}

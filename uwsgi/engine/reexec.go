@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
+	"golang.org/x/sys/unix"
+)
+
+// A binary upgrade: when the executable on disk changed, a reload first
+// rolls in a generation of workers started from the new binary, which
+// proves the new binary starts. Then the master re-executes itself in place
+// (same PID, so systemd and pidfiles stay right) with the listen sockets,
+// the scoreboard and every worker's control channel kept open; the new
+// master image adopts all the workers and retires the old generation.
+//
+// The state crosses the exec in UWSGO_MASTER_STATE:
+//
+//	gen=G;sockets=FD,FD;board=FD;workers=ID:SLOT:GEN:PID:FD:READY:RETIRING,...
+
+// binaryChanged reports whether the executable was replaced since start.
+func (m *master) binaryChanged() bool {
+	return statID(m.exe) != m.exeID
+}
+
+// reexec replaces the master's image with the binary on disk; gen is the
+// generation that serves from now on. It returns only if the exec failed.
+func (m *master) reexec(gen uint64) {
+	m.log.Printf("binary %s changed on disk: reloading the master in place (pid: %d)...", m.exe, os.Getpid())
+	var b strings.Builder
+	fmt.Fprintf(&b, "gen=%d;sockets=", gen)
+	var keep []int
+	for i, f := range m.files {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fd := int(rawFD(f))
+		keep = append(keep, fd)
+		fmt.Fprintf(&b, "%d", fd)
+	}
+	bfd := int(rawFD(m.board.File()))
+	keep = append(keep, bfd)
+	fmt.Fprintf(&b, ";board=%d;workers=", bfd)
+	first := true
+	for _, c := range m.children {
+		fd := int(rawFD(c.ctrl))
+		keep = append(keep, fd)
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		fmt.Fprintf(&b, "%d:%d:%d:%d:%d:%d:%d", c.id, c.slot, c.gen, c.pid, fd, boolInt(c.ready), boolInt(c.retiring))
+	}
+	for _, fd := range keep {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
+			m.log.Printf("uwsgi: binary reload: keeping fd %d open: %v", fd, err)
+			return
+		}
+	}
+	env := append(cleanEnv(), envMasterState+"="+b.String())
+	m.log.Flush()
+	err := syscall.Exec(m.exe, os.Args, env)
+	m.log.Printf("uwsgi: binary reload of the master failed (%v): the running master goes on", err)
+}
+
+// adopt takes over the state left by the previous master image.
+func (m *master) adopt() error {
+	state := os.Getenv(envMasterState)
+	os.Unsetenv(envMasterState)
+	fields := map[string]string{}
+	for _, kv := range strings.Split(state, ";") {
+		k, v, _ := strings.Cut(kv, "=")
+		fields[k] = v
+	}
+	var err error
+	if m.gen, err = strconv.ParseUint(fields["gen"], 10, 64); err != nil {
+		return fmt.Errorf("bad state %q", state)
+	}
+	m.lastGen = m.gen
+	names, kinds := socketNames(m.cfg)
+	fds := splitInts(fields["sockets"])
+	if len(fds) != len(names) {
+		return fmt.Errorf("inherited %d sockets, the configuration names %d", len(fds), len(names))
+	}
+	for i, fd := range fds {
+		unix.CloseOnExec(fd)
+		f := os.NewFile(uintptr(fd), names[i])
+		m.files = append(m.files, f)
+		ln, err := listenerFromFile(f)
+		if err != nil {
+			return fmt.Errorf("socket %s: %w", names[i], err)
+		}
+		network, addr := splitAddr(names[i])
+		m.sockets = append(m.sockets, &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln})
+		m.log.Printf("uwsgi socket %d inherited %s address %s fd %d", i, networkName(m.sockets[i]), names[i], fd)
+	}
+	bfd := splitInts(fields["board"])
+	if len(bfd) != 1 {
+		return fmt.Errorf("no scoreboard in state %q", state)
+	}
+	unix.CloseOnExec(bfd[0])
+	if m.board, err = scoreboard.Open(os.NewFile(uintptr(bfd[0]), "scoreboard")); err != nil {
+		return err
+	}
+	m.slotUsed = make([]bool, m.board.Slots())
+	for _, w := range strings.Split(fields["workers"], ",") {
+		if w == "" {
+			continue
+		}
+		if err := m.adoptWorker(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *master) adoptWorker(spec string) error {
+	v := splitIntsSep(spec, ":")
+	if len(v) != 7 {
+		return fmt.Errorf("bad worker %q", spec)
+	}
+	unix.CloseOnExec(v[4])
+	proc, err := os.FindProcess(v[3])
+	if err != nil {
+		return err
+	}
+	c := &child{id: v[0], slot: v[1], gen: uint64(v[2]), pid: v[3], proc: proc,
+		ctrl: os.NewFile(uintptr(v[4]), "control"), ready: v[5] == 1, retiring: v[6] == 1, spawned: time.Now()}
+	if c.retiring {
+		c.deadline = time.Now().Add(m.opts.WorkerMercy)
+	}
+	if uint64(c.gen) > m.lastGen {
+		m.lastGen = c.gen
+	}
+	m.children[c.pid] = c
+	m.slotUsed[c.slot] = true
+	m.watch(c)
+	m.log.Printf("adopted uWSGI worker %d (pid: %d, generation %d)", c.id, c.pid, c.gen)
+	return nil
+}
+
+func splitInts(s string) []int { return splitIntsSep(s, ",") }
+
+func splitIntsSep(s, sep string) []int {
+	var out []int
+	for _, p := range strings.Split(s, sep) {
+		if n, err := strconv.Atoi(p); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

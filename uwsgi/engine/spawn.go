@@ -1,0 +1,214 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// spawn starts worker id of generation gen: the same binary and arguments,
+// with the sockets, the scoreboard and one end of a control channel.
+func (m *master) spawn(id int, gen uint64) (*child, error) {
+	slot := m.freeSlot()
+	if slot < 0 {
+		return nil, fmt.Errorf("no free scoreboard slot")
+	}
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("control socketpair: %w", err)
+	}
+	ctrl := os.NewFile(uintptr(pair[0]), "control")
+	theirs := os.NewFile(uintptr(pair[1]), "control-worker")
+	defer theirs.Close()
+
+	m.board.Reset(slot)
+	ws := m.board.Worker(slot)
+	ws.ID.Store(uint32(id))
+	ws.Generation.Store(gen)
+	ws.LastSpawn.Store(time.Now().Unix())
+	ws.RespawnCount.Store(m.respawns(id) + 1)
+
+	// syscall.StartProcess with raw descriptors: os/exec would call Fd() on
+	// the listener files, which turns the shared socket to blocking mode for
+	// every worker and can leave an accept(2) that Close cannot interrupt.
+	files := []uintptr{0, m.log.Output().Fd(), m.log.Output().Fd()}
+	for _, f := range m.files {
+		files = append(files, rawFD(f))
+	}
+	files = append(files, rawFD(m.board.File()), uintptr(pair[1]))
+	env := append(cleanEnv(),
+		envRole+"=worker",
+		fmt.Sprintf("%s=%d:%d:%d", envWorker, id, slot, gen),
+		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)))
+	m.log.Flush()
+	pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
+		Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	})
+	if err != nil {
+		ctrl.Close()
+		return nil, err
+	}
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		ctrl.Close()
+		return nil, err
+	}
+	c := &child{id: id, slot: slot, gen: gen, pid: pid, proc: proc, ctrl: ctrl, spawned: time.Now()}
+	m.slotUsed[slot] = true
+	ws.PID.Store(int64(c.pid))
+	m.children[c.pid] = c
+	m.watch(c)
+	m.log.Printf("spawned uWSGI worker %d (pid: %d, cores: %d)", id, c.pid, m.opts.Cores)
+	return c, nil
+}
+
+// watch reports the child's readiness and exit as events.
+func (m *master) watch(c *child) {
+	go func() {
+		sc := bufio.NewScanner(c.ctrl)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				m.events <- event{kind: evReady, c: c}
+			}
+		}
+	}()
+	go func() {
+		st, _ := c.proc.Wait()
+		m.events <- event{kind: evExit, c: c, state: st}
+	}()
+}
+
+// respawns is how many times worker id was spawned so far (all slots).
+func (m *master) respawns(id int) uint64 {
+	var n uint64
+	for i := range m.board.Slots() {
+		if w := m.board.Worker(i); int(w.ID.Load()) == id {
+			n = max(n, w.RespawnCount.Load())
+		}
+	}
+	return n
+}
+
+func (m *master) freeSlot() int {
+	for i, used := range m.slotUsed {
+		if !used {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *master) onEvent(ev event) {
+	switch ev.kind {
+	case evReady:
+		m.onReady(ev.c)
+	case evExit:
+		m.onExit(ev.c, ev.state)
+	case evRespawn:
+		if m.stopping == nil {
+			if _, err := m.spawn(ev.id, ev.gen); err != nil {
+				m.log.Printf("uwsgi: respawning worker %d: %v", ev.id, err)
+			}
+		}
+	}
+}
+
+func (m *master) onReady(c *child) {
+	if _, alive := m.children[c.pid]; !alive || c.ready {
+		return
+	}
+	c.ready = true
+	if m.reload != nil && c.gen == m.reload.gen {
+		m.rolloutProgress(c)
+	}
+}
+
+// onExit handles a dead worker: bury it, and respawn it unless it was meant
+// to go or it belonged to a generation that failed to start.
+func (m *master) onExit(c *child, st *os.ProcessState) {
+	delete(m.children, c.pid)
+	m.slotUsed[c.slot] = false
+	m.board.Worker(c.slot).PID.Store(0)
+	m.board.Worker(c.slot).Accepting.Store(0)
+	c.ctrl.Close()
+	switch {
+	case c.retiring || m.stopping != nil:
+		m.log.Printf("worker %d buried after %d seconds", c.id, int(time.Since(c.spawned).Seconds()))
+		return
+	case m.reload != nil && c.gen == m.reload.gen && !c.ready:
+		m.failRollout(fmt.Sprintf("worker %d (pid: %d) %s before accepting", c.id, c.pid, describeExit(st)))
+		return
+	case m.replaced(c):
+		return // a newer worker already covers its id
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		m.log.Printf("DAMN ! worker %d (pid: %d) died, killed by signal %d :( trying respawn ...", c.id, c.pid, ws.Signal())
+	} else {
+		m.log.Printf("DAMN ! worker %d (pid: %d) died :( trying respawn ...", c.id, c.pid)
+	}
+	gen := m.gen
+	if c.gen > gen {
+		gen = c.gen // a worker of the generation being rolled in
+	}
+	m.respawnLater(c.id, gen)
+}
+
+// replaced reports whether a newer worker with c's id is alive.
+func (m *master) replaced(c *child) bool {
+	for _, o := range m.children {
+		if o.id == c.id && o.gen > c.gen && !o.retiring {
+			return true
+		}
+	}
+	return false
+}
+
+// respawnLater spawns worker id now, or after a pause when workers die too
+// fast (uWSGI's fork-bomb guard, which sleeps the whole master; ours only
+// delays this respawn).
+func (m *master) respawnLater(id int, gen uint64) {
+	delay := m.throttle.next(m.opts.Processes)
+	if delay == 0 {
+		if c, err := m.spawn(id, gen); err != nil {
+			m.log.Printf("uwsgi: respawning worker %d: %v", id, err)
+		} else {
+			m.log.Printf("Respawned uWSGI worker %d (new pid: %d)", id, c.pid)
+		}
+		return
+	}
+	m.log.Printf("worker respawning too fast !!! i have to sleep a bit (%d seconds)...", int(delay.Seconds()))
+	time.AfterFunc(delay, func() { m.events <- event{kind: evRespawn, id: id, gen: gen} })
+}
+
+// respawnThrottle counts respawns within one-second windows.
+type respawnThrottle struct {
+	window time.Time
+	count  int
+}
+
+func (t *respawnThrottle) next(workers int) time.Duration {
+	now := time.Now()
+	if now.Sub(t.window) > time.Second {
+		t.window, t.count = now, 0
+	}
+	t.count++
+	if t.count > workers {
+		t.window, t.count = now.Add(2*time.Second), 0
+		return 2 * time.Second
+	}
+	return 0
+}
+
+func describeExit(st *os.ProcessState) string {
+	if st == nil {
+		return "died"
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return fmt.Sprintf("was killed by signal %d", ws.Signal())
+	}
+	return fmt.Sprintf("exited with status %d", st.ExitCode())
+}

@@ -1,0 +1,38 @@
+package engine
+
+// initTouch records the touch files' state at start.
+func (m *master) initTouch() {
+	m.touch = map[string]fileID{}
+	for _, list := range [][]string{m.opts.TouchReload, m.opts.TouchChainReload} {
+		for _, p := range list {
+			id := statID(p)
+			if !id.exists {
+				m.log.Printf("unable to stat() %s, events will be triggered as soon as the file is created", p)
+			}
+			m.touch[p] = id
+		}
+	}
+}
+
+// checkTouch reloads when a touch file was modified, created or removed.
+func (m *master) checkTouch() {
+	for _, p := range m.opts.TouchReload {
+		if m.touched(p) {
+			m.log.Printf("*** %s has been touched... grace them all !!! ***", p)
+			m.requestReload(false, "touch-reload")
+		}
+	}
+	for _, p := range m.opts.TouchChainReload {
+		if m.touched(p) {
+			m.log.Printf("*** %s has been touched... chain reload !!! ***", p)
+			m.requestReload(true, "touch-chain-reload")
+		}
+	}
+}
+
+func (m *master) touched(p string) bool {
+	id := statID(p)
+	old := m.touch[p]
+	m.touch[p] = id
+	return id.exists != old.exists || id.mtime != old.mtime || id.ino != old.ino
+}
