@@ -19,7 +19,7 @@ func main() {
 	dur := flag.Duration("d", 8*time.Second, "wrk duration per configuration")
 	conns := flag.Int("c", 64, "wrk connections")
 	out := flag.String("o", "", "markdown file to update (between <!-- BENCH-TABLE --> markers)")
-	only := flag.String("only", "", "comma-separated configuration names to run (default all)")
+	only := flag.String("only", "", "semicolon-separated configuration names to run (default all)")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "uwsgo-bench-")
@@ -30,7 +30,7 @@ func main() {
 
 	var results []result
 	for _, c := range configs(b) {
-		if *only != "" && !contains(strings.Split(*only, ","), c.name) {
+		if *only != "" && !contains(strings.Split(*only, ";"), c.name) {
 			continue
 		}
 		r, err := b.run(c)
@@ -92,5 +92,3 @@ func writeBetweenMarkers(path, table string) error {
 	s = s[:i+len(begin)] + "\n" + table + s[j:]
 	return os.WriteFile(path, []byte(s), 0o644)
 }
-
-

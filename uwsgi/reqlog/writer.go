@@ -1,0 +1,137 @@
+package reqlog
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// FlushInterval is the longest a line waits in a Writer's buffer.
+const FlushInterval = 100 * time.Millisecond
+
+// bufferLimit is the buffer size at which a Writer writes out at once.
+const bufferLimit = 32 << 10
+
+// Writer is a buffered, goroutine-safe sink of whole lines. A failing
+// underlying writer (disk full) is reported once through the error handler;
+// lines are dropped while it fails and their count is logged when it
+// recovers. Writers never block request goroutines on a failing sink.
+type Writer struct {
+	mu      sync.Mutex
+	out     io.Writer
+	buf     []byte
+	failing bool
+	dropped int
+	onErr   func(error)
+	timer   *time.Timer
+	armed   bool // the flush timer is pending
+	closed  bool
+}
+
+// Option configures a Writer.
+type Option func(*Writer)
+
+// WithErrorHandler sets the function told, once per failure period, that
+// writing failed.
+func WithErrorHandler(f func(error)) Option { return func(w *Writer) { w.onErr = f } }
+
+// NewWriter returns a Writer to out.
+func NewWriter(out io.Writer, opts ...Option) *Writer {
+	w := &Writer{out: out, buf: make([]byte, 0, bufferLimit)}
+	for _, o := range opts {
+		o(w)
+	}
+	return w
+}
+
+// WriteRecord appends r's line in format f.
+func (w *Writer) WriteRecord(f *Format, r *Record) {
+	w.mu.Lock()
+	w.buf = f.Append(w.buf, r)
+	w.afterAppendLocked()
+	w.mu.Unlock()
+}
+
+// Write appends p, which should be whole lines.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.buf = append(w.buf, p...)
+	w.afterAppendLocked()
+	w.mu.Unlock()
+	return len(p), nil
+}
+
+func (w *Writer) afterAppendLocked() {
+	if len(w.buf) >= bufferLimit || w.closed {
+		w.flushLocked()
+		return
+	}
+	if w.armed {
+		return
+	}
+	w.armed = true
+	if w.timer == nil {
+		w.timer = time.AfterFunc(FlushInterval, w.timedFlush)
+	} else {
+		w.timer.Reset(FlushInterval)
+	}
+}
+
+func (w *Writer) timedFlush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.armed = false
+	_ = w.flushLocked()
+}
+
+// Flush writes out the buffer.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flushLocked()
+}
+
+func (w *Writer) flushLocked() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	lines := countLines(w.buf)
+	_, err := w.out.Write(w.buf)
+	w.buf = w.buf[:0]
+	if err != nil {
+		w.dropped += lines
+		if !w.failing && w.onErr != nil {
+			w.onErr(err)
+		}
+		w.failing = true
+		return err
+	}
+	if w.failing {
+		w.failing = false
+		fmt.Fprintf(w.out, "uwsgo: the log could not be written for a while: %d lines were lost\n", w.dropped)
+		w.dropped = 0
+	}
+	return nil
+}
+
+func countLines(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}
+
+// Close flushes; later writes go straight out.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	return w.flushLocked()
+}
