@@ -1,0 +1,196 @@
+package config
+
+// Row builders keep the table readable: one line per option.
+func opt(name string, k Kind, def, help string) Option {
+	return Option{Name: name, Kind: k, Default: def, Help: help}
+}
+
+func ignored(name string, k Kind, note string) Option {
+	return Option{Name: name, Kind: k, Status: Ignored, Note: note, Help: "accepted for compatibility; ignored"}
+}
+
+func notYet(name string, k Kind, def, help string) Option {
+	return Option{Name: name, Kind: k, Default: def, Help: help, Status: NotYet}
+}
+
+func (o Option) short(c byte) Option      { o.Short = c; return o }
+func (o Option) alias(a ...string) Option { o.Aliases = append(o.Aliases, a...); return o }
+func (o Option) min(n int) Option         { o.Min, o.MinSet = n, true; return o }
+func (o Option) clamp(n int) Option       { o.Clamp = n; return o }
+func (o Option) note(s string) Option     { o.Note = s; return o }
+func (o Option) status(s Status) Option   { o.Status = s; return o }
+
+const pythonOnly = "an option of uWSGI's Python plugin; a Go app is linked into the binary"
+
+// table is the option table. Keep it grouped by topic; Options() sorts.
+var table = concat(coreOptions, processOptions, loggingOptions, compatOptions, laterOptions)
+
+func concat(groups ...[]Option) []Option {
+	var all []Option
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
+}
+
+var coreOptions = []Option{
+	opt("socket", List, "", "bind to a UNIX/TCP socket speaking the uwsgi protocol (nginx uwsgi_pass)").short('s').alias("uwsgi-socket"),
+	opt("http-socket", List, "", "bind to a UNIX/TCP socket speaking HTTP/1.1"),
+	opt("http", List, "", "serve HTTP on this address").note("uWSGI starts an HTTP router process; uwsgo's workers serve the address themselves, as one more HTTP socket"),
+	opt("http11-socket", List, "", "bind to a socket speaking HTTP/1.1 with keep-alive").note("the same as --http-socket, which keeps connections alive in uwsgo"),
+	opt("http-socket-modifier1", Int, "11", "modifier1 of requests arriving on HTTP sockets").min(0).note("uWSGI's default is 0; 11 (Go) as the gccgo plugin needed, and 0 reaches the app too"),
+	opt("http-socket-modifier2", Int, "0", "modifier2 of requests arriving on HTTP sockets").min(0),
+	opt("protocol", String, "", "default protocol of --socket sockets").note("only uwsgi is implemented: use --http-socket for HTTP"),
+	opt("goroutines", Int, "0", "goroutine loop engine: N cores (requests in flight) per worker").min(0),
+	opt("threads", Int, "0", "the same as --goroutines in uwsgo").min(0).note("uWSGI threads; uwsgo serves them as goroutine cores"),
+	opt("go-args", String, "", "arguments for the app, read with uwsgi.Args() (split like a shell)").alias("gccgo-args"),
+	opt("buffer-size", Int, "4096", "largest request header / uwsgi packet, in bytes").short('b').min(0).clamp(65535),
+	opt("listen", Int, "100", "listen queue (backlog) of every socket").short('l').min(0),
+	opt("socket-timeout", Int, "4", "seconds to wait for each read of a request").short('z').min(0),
+	opt("http-timeout", Int, "60", "seconds an HTTP request body and an idle keep-alive connection may take").min(0),
+	opt("http-keepalive", OptString, "", "keep HTTP connections alive").note("always on in uwsgo; accepted"),
+	opt("http-auto-chunked", Flag, "", "chunk streamed HTTP responses").note("always on in uwsgo for streamed responses; accepted"),
+	opt("http-websockets", Flag, "", "allow websockets through the HTTP router").note("handlers can hijack the connection; accepted"),
+	opt("limit-post", Int, "0", "refuse request bodies larger than this many bytes (413)").min(0),
+	opt("max-vars", Int, "64", "uwsgi vars limit: at most min(4+1+4N, 256)/2 pairs per packet").short('v').min(1),
+	opt("chmod-socket", OptString, "", "chmod unix sockets (bare: 666)").short('C'),
+	opt("chown-socket", String, "", "chown unix sockets to user[:group]"),
+	opt("abstract-socket", Flag, "", "make unix sockets abstract").short('a'),
+	opt("reuse-port", Flag, "", "set SO_REUSEPORT on TCP sockets").alias("so-reuseport"),
+	opt("strict", Flag, "", "refuse unknown keys in config files"),
+	opt("set", List, "", "set an option or a placeholder: key=value").short('S'),
+	opt("set-placeholder", List, "", "set a placeholder: key=value").alias("set-ph"),
+	opt("ini", List, "", "load config from an ini file (file[:section])"),
+	opt("yaml", List, "", "load config from a yaml file (file[:section])").short('y').alias("yml"),
+	opt("json", List, "", "load config from a json file (file[:object])").short('j').alias("js"),
+	opt("include", List, "", "load another config file, of any supported kind"),
+	opt("help", Flag, "", "show this help and exit").short('h').alias("usage"),
+	opt("version", Flag, "", "print the version and exit"),
+	opt("chdir", String, "", "chdir to this directory before serving"),
+	opt("env", List, "", "set an environment variable: KEY=VALUE"),
+	opt("unenv", List, "", "unset an environment variable"),
+	opt("add-header", List, "", "add a header to every response").status(NotYet),
+	opt("need-app", Flag, "", "exit if no app is loaded").note("a uwsgo binary always has its app; accepted"),
+	opt("lazy-apps", Flag, "", "load the app in each worker").note("always true in uwsgo: main() runs in every worker"),
+}
+
+var processOptions = []Option{
+	opt("master", Flag, "", "enable the master process").short('M'),
+	opt("processes", Int, "1", "number of worker processes").short('p').alias("workers").min(0),
+	opt("reload-mercy", Int, "60", "seconds a graceful shutdown may wait for requests in flight").min(0).note("uWSGI 2.0 uses it only for daemons; uwsgo bounds SIGTERM and FIFO q with it"),
+	opt("worker-reload-mercy", Int, "60", "seconds a retiring worker may take before it is killed").min(0),
+	opt("die-on-term", Flag, "", "exit on SIGTERM").note("SIGTERM always stops gracefully in uwsgo; accepted"),
+	opt("pidfile", String, "", "write the master's pid to this file"),
+	opt("pidfile2", String, "", "write the master's pid to this file (after privileges drop)"),
+	opt("vacuum", Flag, "", "remove unix sockets and pidfiles at exit"),
+	opt("master-fifo", List, "", "master FIFO for one-letter commands"),
+	opt("touch-reload", List, "", "graceful reload when this file is touched"),
+	opt("touch-chain-reload", List, "", "chain reload when this file is touched"),
+	opt("no-orphans", Flag, "", "workers die with their master").note("always true in uwsgo; accepted"),
+	opt("check-interval", Int, "1", "master cycle, seconds").min(1).note("uwsgo's master checks every second; accepted"),
+	opt("harakiri", Int, "0", "kill requests running longer than N seconds").short('t').min(0).status(NotYet),
+	opt("harakiri-verbose", Flag, "", "more harakiri details").status(NotYet),
+	opt("max-requests", Int, "0", "recycle a worker after N requests").short('R').min(0).status(NotYet),
+	opt("max-worker-lifetime", Int, "0", "recycle a worker after N seconds").min(0).status(NotYet),
+	opt("min-worker-lifetime", Int, "10", "a worker lives at least N seconds before recycling").min(0).status(NotYet),
+	opt("reload-on-rss", Int, "0", "recycle a worker above N MB of RSS").min(0).status(NotYet),
+	opt("evil-reload-on-rss", Int, "0", "kill a worker above N MB of RSS").min(0).status(NotYet),
+	opt("reload-on-exception", Flag, "", "recycle a worker after an exception").status(NotYet),
+	opt("cheaper", Int, "0", "adaptive workers: minimum running").min(0).status(NotYet),
+	opt("cheaper-initial", Int, "0", "adaptive workers at start").min(0).status(NotYet),
+	opt("cheaper-step", Int, "1", "adaptive workers started at once").min(0).status(NotYet),
+	opt("cheaper-algo", String, "spare", "adaptive workers algorithm").status(NotYet),
+	opt("cheaper-overload", Int, "3", "adaptive workers overload cycles").min(0).status(NotYet),
+	opt("uid", String, "", "drop privileges to this user").status(NotYet),
+	opt("gid", String, "", "drop privileges to this group").status(NotYet),
+	opt("daemonize", String, "", "detach and log to this file").short('d').status(NotYet),
+	opt("daemonize2", String, "", "detach after loading and log to this file").status(NotYet),
+	opt("exit-on-reload", Flag, "", "exit instead of reloading").status(NotYet),
+	opt("thunder-lock", Flag, "", "serialize accept()").note("the kernel wakes one waiting accept per connection for Go's poller; accepted"),
+	opt("auto-procname", Flag, "", "nicer process names").status(NotYet),
+	opt("procname-prefix", String, "", "prefix of process names").status(NotYet),
+	opt("procname-prefix-spaced", String, "", "prefix of process names, with a space").status(NotYet),
+	opt("procname", String, "", "process name").status(NotYet),
+}
+
+var loggingOptions = []Option{
+	opt("disable-logging", Flag, "", "do not log requests").short('L'),
+	opt("logto", String, "", "log to this file instead of stderr"),
+	opt("logto2", String, "", "log to this file (after privileges drop)").note("the same as --logto in uwsgo"),
+	opt("log-format", String, "", "request log line format with %(var) tokens").alias("logformat"),
+	opt("log-x-forwarded-for", Flag, "", "log the X-Forwarded-For address instead of REMOTE_ADDR"),
+	opt("memory-report", Flag, "", "add memory usage to request log lines").short('m'),
+	opt("log-date", OptString, "", "prefix server log lines with the date").alias("logdate").status(NotYet),
+	opt("log-4xx", Flag, "", "log 4xx responses even with logging disabled").status(NotYet),
+	opt("log-5xx", Flag, "", "log 5xx responses even with logging disabled").status(NotYet),
+	opt("log-slow", Int, "0", "log requests slower than N ms even with logging disabled").min(0).status(NotYet),
+	opt("logger", List, "", "set a logger").status(NotYet),
+	opt("req-logger", List, "", "set a request logger").status(NotYet),
+	opt("log-maxsize", Int, "0", "rotate the log above N bytes").min(0).status(NotYet),
+	opt("log-reopen", Flag, "", "reopen the log on reload").status(NotYet),
+	opt("log-master", Flag, "", "the master writes the workers' logs").note("workers write to the master's log file directly; accepted"),
+	opt("ignore-sigpipe", Flag, "", "do not report SIGPIPE").note("Go ignores SIGPIPE on sockets; accepted"),
+	opt("ignore-write-errors", Flag, "", "do not report write errors").note("accepted"),
+	opt("disable-write-exception", Flag, "", "no exception on write errors").note("accepted"),
+}
+
+// compatOptions are accepted so that configs written for uWSGI and its
+// language plugins run unchanged.
+var compatOptions = []Option{
+	ignored("plugin", List, "plugins are not loaded: the Go app and every uwsgo feature are in the binary").alias("plugins", "plugins-dir", "plugin-dir"),
+	ignored("go-load", List, "the Go app is linked into this binary").alias("gccgo-load"),
+	ignored("module", List, pythonOnly).short('w'),
+	ignored("wsgi-file", List, pythonOnly).alias("file", "wsgi"),
+	ignored("callable", String, pythonOnly),
+	ignored("pythonpath", List, pythonOnly).alias("python-path", "pp"),
+	ignored("home", String, pythonOnly).short('H').alias("virtualenv", "venv", "pyhome"),
+	ignored("enable-threads", Flag, "Go always runs goroutines on threads").short('T'),
+	ignored("single-interpreter", Flag, pythonOnly).short('i'),
+	ignored("py-autoreload", Int, pythonOnly).alias("python-autoreload"),
+	ignored("pymodule-alias", List, pythonOnly),
+	ignored("mount", List, pythonOnly),
+	ignored("manage-script-name", Flag, "SCRIPT_NAME mounts are not implemented; the app sees the full path"),
+	ignored("optimize", Int, pythonOnly).short('O'),
+	ignored("lazy", Flag, "deprecated in uWSGI; uwsgo always loads the app in each worker"),
+	ignored("close-on-exec", Flag, "Go opens every descriptor close-on-exec"),
+	ignored("reaper", Flag, "the master always reaps its children").short('r'),
+	ignored("no-defer-accept", Flag, "uwsgo does not set TCP_DEFER_ACCEPT"),
+	ignored("ksm", OptString, "kernel samepage merging is not used"),
+	ignored("offload-threads", Int, "Go's sendfile path is the offload"),
+	ignored("post-buffering", Int, "request bodies are read as a stream; nothing to buffer"),
+	ignored("static-gzip-all", Flag, "static files are not served yet"),
+}
+
+// laterOptions are uWSGI options that later work will implement.
+var laterOptions = []Option{
+	notYet("stats", String, "", "stats server address").alias("stats-server"),
+	notYet("stats-http", Flag, "", "serve stats over HTTP"),
+	notYet("stats-minified", Flag, "", "minified stats JSON").alias("stats-min"),
+	notYet("cache2", List, "", "create a cache: name=...,items=..."),
+	notYet("cache", Int, "0", "create the legacy cache with N items"),
+	notYet("cache-blocksize", Int, "65536", "legacy cache block size"),
+	notYet("timer", List, "", "raise a signal periodically: SIGNUM SECONDS"),
+	notYet("rbtimer", List, "", "raise a signal periodically (red-black timer)"),
+	notYet("cron", List, "", "raise a signal at times: SIGNUM MIN HOUR DAY MONTH WEEKDAY"),
+	notYet("subscribe-to", List, "", "subscribe to a router").alias("subscribe", "st"),
+	notYet("subscribe2", List, "", "subscribe to a router (key=value form)"),
+	notYet("route", List, "", "internal routing rule"),
+	notYet("route-if", List, "", "internal routing rule with a condition"),
+	notYet("route-if-not", List, "", "internal routing rule with a negated condition"),
+	notYet("static-map", List, "", "serve a directory: MOUNT=DIR"),
+	notYet("check-static", List, "", "serve files from this directory first"),
+	notYet("hook-master-start", List, "", "run an action when the master starts"),
+	notYet("hook-pre-app", List, "", "run an action before the app loads"),
+	notYet("exec-pre-app", List, "", "run a command before the app loads"),
+	notYet("attach-daemon", List, "", "run and supervise a command"),
+	notYet("smart-attach-daemon", List, "", "run and supervise a command with a pidfile"),
+	notYet("umask", String, "", "set the umask"),
+	notYet("max-fd", Int, "0", "raise the open files limit").min(0),
+	notYet("mime-file", List, "", "mime types file").alias("mimefile"),
+	notYet("mule", List, "", "add a mule"),
+	notYet("mules", Int, "0", "add N mules").min(0),
+	notYet("spooler", List, "", "run a spooler").short('Q'),
+	notYet("sharedarea", Int, "0", "shared memory area").short('A'),
+	notYet("xml", List, "", "load config from an xml file").short('x'),
+	notYet("cgi-mode", Flag, "", "CGI-style status lines").short('c'),
+}
