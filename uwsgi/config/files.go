@@ -41,6 +41,7 @@ func (p *parser) loadFile(kind, spec string, from Source) error {
 		kind = k
 	}
 	abs, _ := filepath.Abs(path)
+	abs += ":" + section
 	for _, f := range p.files {
 		if f == abs {
 			return fmt.Errorf("uwsgi: %s: config files include each other: %s -> %s", from, strings.Join(p.files, " -> "), abs)
