@@ -70,7 +70,7 @@ func (p *parser) loopValue() (string, bool) {
 func (p *parser) closeBlock(e entry) error {
 	n := len(p.blocks)
 	if n == 0 {
-		return fmt.Errorf("uwsgi: %s: %s without an open block", e.src, e.key)
+		return nil // uWSGI accepts a stray endif
 	}
 	b := p.blocks[n-1]
 	p.blocks = p.blocks[:n-1]
