@@ -52,13 +52,11 @@ func main() {
 		n, _ := io.Copy(h, r.Body)
 		fmt.Fprintf(w, "%d %s", n, hex.EncodeToString(h.Sum(nil)))
 	})
-	http.HandleFunc("/vars", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"vars": uwsgi.Vars(r), "method": r.Method, "uri": r.RequestURI, "path": r.URL.Path,
-			"query": r.URL.RawQuery, "host": r.Host, "remote": r.RemoteAddr, "proto": r.Proto,
-			"header": r.Header, "tls": r.TLS != nil, "args": uwsgi.Args(),
-		})
+	http.HandleFunc("/vars/", varsHandler)
+	http.HandleFunc("/vars", varsHandler)
+	http.HandleFunc("/status/", func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(r.URL.Path[len("/status/"):])
+		w.WriteHeader(code)
 	})
 	http.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
 		for i := range 5 {
@@ -76,4 +74,16 @@ func main() {
 		})
 	}
 	uwsgi.Run()
+}
+
+// varsHandler reports what the app sees of a request, as JSON.
+func varsHandler(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"vars": uwsgi.Vars(r), "method": r.Method, "uri": r.RequestURI, "path": r.URL.Path,
+		"query": r.URL.RawQuery, "host": r.Host, "remote": r.RemoteAddr, "proto": r.Proto,
+		"header": r.Header, "tls": r.TLS != nil, "args": uwsgi.Args(), "body": string(body),
+		"contentLength": r.ContentLength,
+	})
 }

@@ -95,7 +95,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		return w.stream.write(p)
 	}
 	w.ex.fctx.Response.AppendBody(p)
-	if len(w.ex.fctx.Response.Body()) > w.ex.srv.bufferSize() {
+	if w.overflowing() {
 		if err := w.startStream(); err != nil {
 			return 0, err
 		}
@@ -108,7 +108,7 @@ func (w *responseWriter) WriteString(s string) (int, error) {
 	if w.stream == nil && w.wroteHeader && w.sniffed && !w.hijacked && bodyAllowed(w.status) {
 		w.written += int64(len(s))
 		w.ex.fctx.Response.AppendBodyString(s)
-		if len(w.ex.fctx.Response.Body()) > w.ex.srv.bufferSize() {
+		if w.overflowing() {
 			if err := w.startStream(); err != nil {
 				return 0, err
 			}
@@ -157,6 +157,18 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c := w.ex.fctx.Conn()
 	rw := bufio.NewReadWriter(bufio.NewReader(c), bufio.NewWriter(c))
 	return c, rw, nil
+}
+
+// overflowing reports whether the buffered body outgrew the buffer and the
+// response should stream. Behind a uwsgi socket the proxy (nginx) sends the
+// whole request body before it reads the response: streaming while the body
+// is still coming would deadlock once both socket buffers fill, so the
+// response stays buffered until the request body was read.
+func (w *responseWriter) overflowing() bool {
+	if len(w.ex.fctx.Response.Body()) <= w.ex.srv.bufferSize() {
+		return false
+	}
+	return w.ex.mode == ModeHTTP || w.ex.body.drained()
 }
 
 func bodyAllowed(status int) bool {
