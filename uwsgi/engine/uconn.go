@@ -81,11 +81,13 @@ func (uc *uconn) readPacket(timeout time.Duration) error {
 		m, err := uc.Conn.Read(uc.buf[uc.n:])
 		uc.n += m
 		if err != nil {
-			if uc.n == 0 && err == io.EOF {
-				return io.EOF
-			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			switch {
+			case uc.n == 0 && err == io.EOF:
+				return io.EOF
+			case err == io.EOF:
+				return fmt.Errorf("uwsgi: %s closed the connection after %d bytes of an incomplete request packet", uc.Conn.RemoteAddr(), uc.n)
+			case errors.As(err, &ne) && ne.Timeout():
 				return fmt.Errorf("uwsgi: timeout reading the request packet from %s (%d bytes read)", uc.Conn.RemoteAddr(), uc.n)
 			}
 			return fmt.Errorf("uwsgi: reading the request packet from %s: %v (%d bytes read)", uc.Conn.RemoteAddr(), err, uc.n)
@@ -262,6 +264,7 @@ type packetBody struct {
 	uc     *uconn
 	pre    []byte
 	remain int64
+	err    error // the read error that cut the body short, if any
 }
 
 func (b *packetBody) reset(uc *uconn) {
@@ -299,6 +302,9 @@ func (b *packetBody) Read(p []byte) (int, error) {
 	b.remain -= int64(n)
 	if b.remain == 0 && err == nil {
 		return n, nil
+	}
+	if err != nil && b.err == nil {
+		b.err = err
 	}
 	return n, err
 }

@@ -152,6 +152,9 @@ func (us *uwsgiServer) serveApp(uc *uconn) {
 		res = us.bridge.Serve(ctx, bridge.ModeUwsgi, uc)
 	}
 	w.cores.Release(core)
+	if err := uc.body.err; err != nil {
+		w.log.Printf("uwsgi: request body from %s cut short: %d of %d bytes missing (%v)", uc.Conn.RemoteAddr(), uc.body.remain, uc.contentLength, err)
+	}
 	if res.Hijacked {
 		uc.hijacked = true
 	} else if !res.Streamed {
