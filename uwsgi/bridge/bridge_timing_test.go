@@ -1,0 +1,80 @@
+package bridge
+
+import (
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+)
+
+var helloBody = []byte("<h1>Hello World</h1>")
+
+func helloHandler(w http.ResponseWriter, r *http.Request) { w.Write(helloBody) }
+
+// helloCtx is a browser-like GET with eight headers.
+func helloCtx() *fasthttp.RequestCtx {
+	var req fasthttp.Request
+	req.SetRequestURI("/view/?page=1")
+	req.Header.SetHost("example.com")
+	for k, v := range map[string]string{
+		"User-Agent": "Mozilla/5.0", "Accept": "text/html", "Accept-Encoding": "gzip, deflate",
+		"Accept-Language": "en-US", "Cookie": "session=0123456789abcdef", "Referer": "http://example.com/",
+		"Connection": "keep-alive", "X-Request-Id": "abc-123",
+	} {
+		req.Header.Set(k, v)
+	}
+	ctx := new(fasthttp.RequestCtx)
+	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
+	return ctx
+}
+
+// TestHelloAllocations: a hello GET through the bridge allocates only the
+// request's string (plus what the handler itself does). Allocation counts
+// are deterministic; timings are not asserted anywhere.
+func TestHelloAllocations(t *testing.T) {
+	s := &Server{Handler: http.HandlerFunc(helloHandler)}
+	ctx := helloCtx()
+	n := testing.AllocsPerRun(200, func() {
+		ctx.Response.Reset()
+		s.Serve(ctx, ModeHTTP, nil)
+	})
+	if n > 2 {
+		t.Fatalf("a hello GET allocates %v times through the bridge, want at most 2", n)
+	}
+	t.Logf("allocations per hello GET: %v", n)
+}
+
+func BenchmarkBridgeServe(b *testing.B) {
+	s := &Server{Handler: http.HandlerFunc(helloHandler)}
+	ctx := helloCtx()
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx.Response.Reset()
+		s.Serve(ctx, ModeHTTP, nil)
+	}
+}
+
+func BenchmarkBridgeServeParallel(b *testing.B) {
+	s := &Server{Handler: http.HandlerFunc(helloHandler)}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := helloCtx()
+		for pb.Next() {
+			ctx.Response.Reset()
+			s.Serve(ctx, ModeHTTP, nil)
+		}
+	})
+}
+
+// BenchmarkAdaptor is fasthttp's own net/http adaptor on the same request.
+func BenchmarkAdaptor(b *testing.B) {
+	h := fasthttpadaptor.NewFastHTTPHandler(http.HandlerFunc(helloHandler))
+	ctx := helloCtx()
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx.Response.Reset()
+		h(ctx)
+	}
+}
