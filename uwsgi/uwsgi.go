@@ -74,7 +74,7 @@ func Args() []string {
 // WorkerID is the id of the worker process running the caller: 1..N, 0 in
 // the master; 1 in single-process mode.
 func WorkerID() int {
-	return 1
+	return engine.WorkerID(loadConfig())
 }
 
 // Vars returns the CGI/uwsgi variables of a request: as received on a

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"net"
 	"os"
 	"strconv"
@@ -70,4 +71,16 @@ func cleanEnv() []string {
 		env = append(env, kv)
 	}
 	return env
+}
+
+// WorkerID is the id of the calling process as uWSGI numbers it: 1..N in a
+// worker spawned by a master, 0 in the master itself, 1 when serving alone.
+func WorkerID(cfg *config.Config) int {
+	if wi, ok, err := roleFromEnv(); ok && err == nil {
+		return wi.id
+	}
+	if o, err := readOptions(cfg); err == nil && o.Master {
+		return 0
+	}
+	return 1
 }
