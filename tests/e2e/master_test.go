@@ -233,3 +233,39 @@ func TestTouchReloadAndFIFO(t *testing.T) {
 		t.Fatalf("exit status %d after fifo q", code)
 	}
 }
+
+func TestPidfileVacuumEnvChdirAndChainReload(t *testing.T) {
+	dir := t.TempDir()
+	pidfile, sock, fifo := filepath.Join(dir, "app.pid"), filepath.Join(dir, "app.sock"), filepath.Join(dir, "fifo")
+	p, base, _, _ := masterServer(t, nil, "--processes", "2", "--pidfile", pidfile, "--vacuum", "--socket", sock,
+		"--master-fifo", fifo, "--env", "GREETING=hi", "--chdir", dir)
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	if b, _ := os.ReadFile(pidfile); strings.TrimSpace(string(b)) != fmt.Sprint(mpid) {
+		t.Fatalf("pidfile holds %q, want %d", b, mpid)
+	}
+	s := doJSON(t, &http.Client{}, "GET", base+"/vars", "", nil)
+	if s.Method != "GET" {
+		t.Fatalf("vars %+v", s)
+	}
+	if wd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", kids[0])); wd != dir {
+		t.Errorf("worker cwd %q, want %q (--chdir)", wd, dir)
+	}
+	if env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", kids[0])); !strings.Contains(string(env), "GREETING=hi\x00") {
+		t.Errorf("--env GREETING=hi not in the worker's environment")
+	}
+	p.waitLog("active master fifo", 5*time.Second)
+	os.WriteFile(fifo, []byte("c"), 0)
+	waitChildren(t, mpid, 2, 30*time.Second, func(k []int) bool { return disjoint(k, kids) })
+	p.waitLog("chain reloading complete", 10*time.Second)
+	if strings.Count(p.log.String(), "chain next victim is worker 2") != 1 {
+		t.Errorf("chain reload did not go worker by worker:\n%s", p.log.String())
+	}
+	p.signal(syscall.SIGINT)
+	p.wait(10 * time.Second)
+	for _, f := range []string{pidfile, sock} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("--vacuum left %s", f)
+		}
+	}
+}

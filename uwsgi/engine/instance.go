@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
@@ -22,6 +23,10 @@ func Run(cfg *config.Config, app App) int {
 	}
 	wi, isWorker, err := roleFromEnv()
 	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := applyEnvironment(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -146,4 +151,26 @@ func networkName(s *Socket) string {
 		return "TCP"
 	}
 	return "UNIX"
+}
+
+// applyEnvironment runs --chdir, --env and --unenv. In a master they reach
+// the workers before their main() runs; in a single process main() has run
+// already (see docs/README.md).
+func applyEnvironment(cfg *config.Config) error {
+	for _, kv := range cfg.Strings("env") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("uwsgi: invalid env %q: want KEY=VALUE", kv)
+		}
+		os.Setenv(k, v)
+	}
+	for _, k := range cfg.Strings("unenv") {
+		os.Unsetenv(k)
+	}
+	if dir := cfg.String("chdir"); dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			return fmt.Errorf("uwsgi: chdir(): %v", err)
+		}
+	}
+	return nil
 }
