@@ -34,6 +34,9 @@ func helloCtx() *fasthttp.RequestCtx {
 // request's string (plus what the handler itself does). Allocation counts
 // are deterministic; timings are not asserted anywhere.
 func TestHelloAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are checked without -race (make test does both)")
+	}
 	s := &Server{Handler: http.HandlerFunc(helloHandler)}
 	ctx := helloCtx()
 	n := testing.AllocsPerRun(200, func() {
