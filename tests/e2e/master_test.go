@@ -269,3 +269,60 @@ func TestPidfileVacuumEnvChdirAndChainReload(t *testing.T) {
 		}
 	}
 }
+
+func TestDaemonizeAndUid(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to drop privileges")
+	}
+	// Every directory on the way must let "nobody" in: the workers are
+	// started from the binary after the master dropped its privileges.
+	dir, err := os.MkdirTemp("", "uwsgo-daemon-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o777)
+	bin := filepath.Join(dir, "app")
+	copyFile(t, bins.testapp, bin)
+	logfile, pidfile := filepath.Join(dir, "d.log"), filepath.Join(dir, "d.pid")
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	code, out := run(t, bin, nil, "--master", "--http-socket", addr, "--daemonize", logfile, "--pidfile", pidfile, "--uid", "nobody", "--gid", "nogroup")
+	if code != 0 {
+		t.Fatalf("--daemonize: exit %d %s", code, out)
+	}
+	var pid int
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(pidfile)
+		if _, err := fmt.Sscan(string(b), &pid); err == nil && pid > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pid == 0 {
+		b, _ := os.ReadFile(logfile)
+		t.Fatalf("no pidfile; log:\n%s", b)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	c, err := http.Get("http://" + addr + "/view/")
+	for i := 0; err != nil && i < 100; i++ {
+		time.Sleep(50 * time.Millisecond)
+		c, err = http.Get("http://" + addr + "/view/")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Body.Close()
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if !strings.Contains(string(status), "Uid:\t65534") {
+		t.Errorf("master still runs as %q", strings.SplitN(string(status), "Uid:", 2)[1][:20])
+	}
+	syscall.Kill(pid, syscall.SIGINT)
+	for i := 0; alive(pid) && i < 200; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(logfile)
+	if !strings.Contains(string(b), "setuid() to 65534") || !strings.Contains(string(b), "goodbye to uWSGI.") {
+		t.Fatalf("daemon log:\n%s", b)
+	}
+}

@@ -33,6 +33,16 @@ func Run(cfg *config.Config, app App) int {
 	if isWorker {
 		return runWorker(cfg, opts, app, wi)
 	}
+	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && os.Getenv(envMasterState) == "" {
+		exited, err := daemonize(d)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if exited {
+			return 0
+		}
+	}
 	log, err := OpenLogger(opts.LogTo)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "uwsgi: %v\n", err)
@@ -61,6 +71,10 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 	board, err := scoreboard.Create(1, opts.Cores)
 	if err != nil {
 		log.Printf("uwsgi: %v", err)
+		return 1
+	}
+	if err := dropPrivileges(opts.UID, opts.GID, log); err != nil {
+		log.Printf("%v", err)
 		return 1
 	}
 	w, err := newWorker(1, opts, app, log, board, 0)
@@ -173,4 +187,13 @@ func applyEnvironment(cfg *config.Config) error {
 		}
 	}
 	return nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

@@ -122,6 +122,10 @@ func (m *master) setup() (int, bool) {
 	}
 	m.slotUsed = make([]bool, m.board.Slots())
 	m.writePidfiles()
+	if err := dropPrivileges(m.opts.UID, m.opts.GID, m.log); err != nil {
+		m.log.Printf("%v", err)
+		return 1, false
+	}
 	m.log.Printf("spawned uWSGI master process (pid: %d)", os.Getpid())
 	m.gen, m.lastGen = 1, 1
 	for id := 1; id <= m.opts.Processes; id++ {

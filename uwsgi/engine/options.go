@@ -34,6 +34,7 @@ type Options struct {
 	PidFile          string
 	PidFile2         string
 	Vacuum           bool
+	UID, GID         string
 }
 
 // readOptions extracts the engine's settings from cfg.
@@ -62,6 +63,8 @@ func readOptions(cfg *config.Config) (Options, error) {
 		PidFile:          cfg.String("pidfile"),
 		PidFile2:         cfg.String("pidfile2"),
 		Vacuum:           cfg.Bool("vacuum"),
+		UID:              cfg.String("uid"),
+		GID:              cfg.String("gid"),
 	}
 	o.Processes = max(o.Processes, 1)
 	if o.Processes > 1 || len(o.TouchReload) > 0 || len(o.TouchChainReload) > 0 || len(o.MasterFIFO) > 0 {
