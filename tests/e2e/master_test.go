@@ -111,14 +111,28 @@ func TestZeroDropAcrossReloadsAndUpgrade(t *testing.T) {
 }
 
 func TestKilledWorkerIsReplaced(t *testing.T) {
-	p, base, _, _ := masterServer(t, nil, "--processes", "2", "--disable-logging")
+	p, base, uaddr, _ := masterServer(t, nil, "--processes", "2", "--goroutines", "4", "--disable-logging")
 	mpid := p.cmd.Process.Pid
 	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	const clients = 3 // of each kind: at most 9 requests in flight at any time
+	l := startLoad(base, uaddr, "/view/", clients, time.Minute)
+	time.Sleep(500 * time.Millisecond)
 	victim := kids[0]
+	killed := time.Now()
 	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	waitChildren(t, mpid, 2, 5*time.Second, func(k []int) bool { return disjoint(k, []int{victim}) })
+	replacedIn := time.Since(killed)
+	time.Sleep(500 * time.Millisecond)
+	summary := l.finish()
+	t.Logf("worker replaced in %v; load: %s", replacedIn.Round(time.Millisecond), summary)
+	if replacedIn > time.Second {
+		t.Errorf("the killed worker was replaced after %v, want within a second", replacedIn)
+	}
+	if f := l.failed.Load(); f > 3*clients {
+		t.Errorf("%d requests failed; only the killed worker's in-flight ones (at most %d) may: %s", f, 3*clients, summary)
+	}
 	p.waitLog("DAMN ! worker", 5*time.Second)
 	p.waitLog("Respawned uWSGI worker", 5*time.Second)
 	if code, _ := get(t, &http.Client{}, base+"/view/"); code != 200 {
