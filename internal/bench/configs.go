@@ -32,14 +32,15 @@ func configs(b *bench) []config {
 		{name: "uwsgo RunFast", baseline: "fasthttp", server: uwsgo("testapp", []string{"TESTAPP_FAST=1"}, "--disable-logging"), path: "/view/"},
 		{name: "net/http, Connection: close", baseline: "net/http, Connection: close", server: plain("nethttp"), path: "/view/", close: true},
 		{name: "uwsgo RunHandler, Connection: close", baseline: "net/http, Connection: close", server: uwsgo("hello", nil, "--disable-logging"), path: "/view/", close: true},
-		{name: "nginx proxy_pass → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false), path: "/view/"},
-		{name: "nginx uwsgi_pass → uwsgo --socket", baseline: "nginx proxy_pass → net/http", server: uwsgoSocket, front: b.nginx(true), path: "/view/"},
+		{name: "nginx proxy_pass → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false, true), path: "/view/"},
+		{name: "nginx proxy_pass (no upstream keep-alive) → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false, false), path: "/view/"},
+		{name: "nginx uwsgi_pass → uwsgo --socket", baseline: "nginx proxy_pass → net/http", server: uwsgoSocket, front: b.nginx(true, false), path: "/view/"},
 	}
 }
 
 // nginx returns a front starter: nginx on CPU 0 beside the server, passing
 // to the backend with uwsgi_pass or with keep-alive proxy_pass.
-func (b *bench) nginx(uwsgiPass bool) func(port, backend int) (*exec.Cmd, func(), error) {
+func (b *bench) nginx(uwsgiPass, keepAlive bool) func(port, backend int) (*exec.Cmd, func(), error) {
 	return func(port, backend int) (*exec.Cmd, func(), error) {
 		if _, err := exec.LookPath("nginx"); err != nil {
 			return nil, nil, fmt.Errorf("nginx not installed")
@@ -48,7 +49,10 @@ func (b *bench) nginx(uwsgiPass bool) func(port, backend int) (*exec.Cmd, func()
 		if err != nil {
 			return nil, nil, err
 		}
-		pass := fmt.Sprintf(`proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";`)
+		pass := `proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";`
+		if !keepAlive {
+			pass = fmt.Sprintf("proxy_pass http://127.0.0.1:%d;", backend)
+		}
 		if uwsgiPass {
 			pass = fmt.Sprintf("include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:%d;", backend)
 		}

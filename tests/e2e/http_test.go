@@ -176,3 +176,12 @@ func TestUnixHTTPSocket(t *testing.T) {
 		t.Fatalf("GET over unix socket = %d %q", code, body)
 	}
 }
+
+func TestProtocolHTTPOnSocket(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := start(t, bins.hello, nil, "--socket", addr, "--protocol=http")
+	waitDial(t, "tcp", addr, p)
+	if code, body := get(t, &http.Client{}, "http://"+addr+"/view/"); code != 200 || body != "<h1>Hello World</h1>" {
+		t.Fatalf("--protocol=http: %d %q", code, body)
+	}
+}

@@ -40,7 +40,7 @@ var coreOptions = []Option{
 	opt("http11-socket", List, "", "bind to a socket speaking HTTP/1.1 with keep-alive").note("the same as --http-socket, which keeps connections alive in uwsgo"),
 	opt("http-socket-modifier1", Int, "11", "modifier1 of requests arriving on HTTP sockets").min(0).note("uWSGI's default is 0; 11 (Go) as the gccgo plugin needed, and 0 reaches the app too"),
 	opt("http-socket-modifier2", Int, "0", "modifier2 of requests arriving on HTTP sockets").min(0),
-	opt("protocol", String, "", "default protocol of --socket sockets").note("only uwsgi is implemented: use --http-socket for HTTP"),
+	opt("protocol", String, "uwsgi", "protocol of --socket sockets: uwsgi or http").note("uwsgi and http (http11) only"),
 	opt("goroutines", Int, "0", "goroutine loop engine: N cores (requests in flight) per worker").min(0),
 	opt("threads", Int, "0", "the same as --goroutines in uwsgo").min(0).note("uWSGI threads; uwsgo serves them as goroutine cores"),
 	opt("go-args", String, "", "arguments for the app, read with uwsgi.Args() (split like a shell)").alias("gccgo-args"),

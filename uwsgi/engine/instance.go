@@ -110,8 +110,12 @@ var errNoSockets = errors.New("uwsgi: the -s/--socket option is missing and stdi
 // socketNames lists the configured sockets, uwsgi sockets first, in the
 // order uWSGI numbers them (and the order workers inherit them in).
 func socketNames(cfg *config.Config) (names []string, kinds []Kind) {
+	kind := KindUwsgi
+	if p := cfg.String("protocol"); p == "http" || p == "http11" {
+		kind = KindHTTP // --protocol=http turns --socket into HTTP sockets, as in uWSGI
+	}
 	for _, n := range cfg.Strings("socket") {
-		names, kinds = append(names, n), append(kinds, KindUwsgi)
+		names, kinds = append(names, n), append(kinds, kind)
 	}
 	for _, opt := range []string{"http-socket", "http", "http11-socket"} {
 		for _, n := range cfg.Strings(opt) {

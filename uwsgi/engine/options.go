@@ -88,6 +88,11 @@ func readOptions(cfg *config.Config) (Options, error) {
 	if o.HTTPTimeout <= 0 {
 		o.HTTPTimeout = 60 * time.Second
 	}
+	switch p := cfg.String("protocol"); p {
+	case "", "uwsgi", "http", "http11":
+	default:
+		return o, fmt.Errorf("uwsgi: --protocol %s is not supported by uwsgo (uwsgi, http)", p)
+	}
 	if m := o.HTTPModifier1; m != 0 && m != 11 {
 		return o, fmt.Errorf("uwsgi: --http-socket-modifier1 %d: uwsgo serves the Go app on modifier1 11 and 0 only", m)
 	}
