@@ -163,9 +163,10 @@ var compatOptions = []Option{
 
 // laterOptions are uWSGI options that later work will implement.
 var laterOptions = []Option{
-	notYet("stats", String, "", "stats server address").alias("stats-server"),
-	notYet("stats-http", Flag, "", "serve stats over HTTP"),
-	notYet("stats-minified", Flag, "", "minified stats JSON").alias("stats-min"),
+	opt("stats", String, "", "stats server address (TCP host:port or unix path): the JSON document, then close").alias("stats-server"),
+	opt("stats-http", Flag, "", "serve the stats over HTTP"),
+	opt("stats-minified", Flag, "", "minified stats JSON").alias("stats-min"),
+	opt("stats-prometheus", String, "", "serve the same figures as Prometheus text over HTTP at this address").note("uwsgo's addition"),
 	notYet("cache2", List, "", "create a cache: name=...,items=..."),
 	notYet("cache", Int, "0", "create the legacy cache with N items"),
 	notYet("cache-blocksize", Int, "65536", "legacy cache block size"),

@@ -6,9 +6,11 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
+	"github.com/uwsgo/uwsgo/uwsgi/stats"
 )
 
 // Run serves app as configured by cfg until a signal stops it, and returns
@@ -82,7 +84,22 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
+	board.Worker(0).ID.Store(1)
+	board.Worker(0).PID.Store(int64(os.Getpid()))
+	board.Worker(0).LastSpawn.Store(time.Now().Unix())
+	board.Worker(0).RespawnCount.Store(1)
+	servers, err := startStatsServers(cfg, log, func() *stats.Snapshot { return snapshot(board, sockets, nil, 1) })
+	if err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
+	defer func() {
+		for _, s := range servers {
+			s.close()
+		}
+	}()
 	w.start(sockets)
+	board.Worker(0).Accepting.Store(1)
 	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.pid, w.cores.Len())
 	return w.loop(nil)
 }

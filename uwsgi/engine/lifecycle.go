@@ -53,6 +53,9 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 // start launches one server goroutine per socket.
 func (w *Worker) start(sockets []*Socket) {
 	w.errc = make(chan error, len(sockets))
+	if w.opts.MemoryReport {
+		go w.sampleMemory()
+	}
 	for _, s := range sockets {
 		run := w.serverFor(s)
 		w.running.Add(1)
@@ -160,4 +163,16 @@ func (w *Worker) stopGracefully(mercy time.Duration) {
 	}
 	wg.Wait()
 	w.running.Wait()
+}
+
+// sampleMemory refreshes the worker's RSS and VSZ in the scoreboard every
+// second (--memory-report): the request log reads them without a syscall.
+func (w *Worker) sampleMemory() {
+	slot := w.board.Worker(w.slot)
+	for {
+		rss, vsz := processMemory(w.pid)
+		slot.RSS.Store(rss)
+		slot.VSZ.Store(vsz)
+		time.Sleep(time.Second)
+	}
 }

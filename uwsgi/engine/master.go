@@ -10,6 +10,7 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
+	"github.com/uwsgo/uwsgo/uwsgi/stats"
 )
 
 // master supervises the worker processes: it holds the listen sockets for
@@ -35,6 +36,7 @@ type master struct {
 	stopping *stop
 	throttle respawnThrottle
 	touch    map[string]fileID
+	stats    []*statsServer
 }
 
 // child is one worker process as the master sees it.
@@ -102,6 +104,9 @@ func (m *master) setup() (int, bool) {
 		m.log.Printf("gracefully (RE)spawned uWSGI master process (pid: %d)", os.Getpid())
 		m.retire(func(o *child) bool { return o.gen < m.gen })
 		m.initTouch()
+		if err := m.startStats(); err != nil {
+			m.log.Printf("%v", err)
+		}
 		return 0, true
 	}
 	if m.sockets, err = bindAll(m.cfg, m.opts, m.log); err != nil {
@@ -136,7 +141,20 @@ func (m *master) setup() (int, bool) {
 		}
 	}
 	m.initTouch()
+	if err := m.startStats(); err != nil {
+		m.log.Printf("%v", err)
+		m.killAll(syscall.SIGKILL)
+		return 1, false
+	}
 	return 0, true
+}
+
+func (m *master) startStats() error {
+	var err error
+	m.stats, err = startStatsServers(m.cfg, m.log, func() *stats.Snapshot {
+		return snapshot(m.board, m.sockets, m.files, m.opts.Processes)
+	})
+	return err
 }
 
 // loop runs until the instance stops.
@@ -253,6 +271,9 @@ func (m *master) logStatus() {
 
 // cleanup runs when the master exits (not across a re-exec).
 func (m *master) cleanup() {
+	for _, s := range m.stats {
+		s.close()
+	}
 	if !m.opts.Vacuum {
 		return
 	}

@@ -25,8 +25,10 @@ func (m *master) spawn(id int, gen uint64) (*child, error) {
 	theirs := os.NewFile(uintptr(pair[1]), "control-worker")
 	defer theirs.Close()
 
+	carried := m.carriedRequests(id)
 	m.board.Reset(slot)
 	ws := m.board.Worker(slot)
+	ws.Requests.Store(carried)
 	ws.ID.Store(uint32(id))
 	ws.Generation.Store(gen)
 	ws.LastSpawn.Store(time.Now().Unix())
@@ -88,6 +90,18 @@ func (m *master) respawns(id int) uint64 {
 	for i := range m.board.Slots() {
 		if w := m.board.Worker(i); int(w.ID.Load()) == id {
 			n = max(n, w.RespawnCount.Load())
+		}
+	}
+	return n
+}
+
+// carriedRequests is worker id's request count so far: a respawned worker
+// goes on counting from it, as uWSGI's per-worker "requests" does.
+func (m *master) carriedRequests(id int) uint64 {
+	var n uint64
+	for i := range m.board.Slots() {
+		if w := m.board.Worker(i); int(w.ID.Load()) == id {
+			n = max(n, w.Requests.Load())
 		}
 	}
 	return n

@@ -97,6 +97,9 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 		Vars:                 sz.vars,
 		PacketSize:           sz.bytes,
 	}
+	if w.opts.MemoryReport {
+		rec.RSS, rec.VSZ = slot.RSS.Load(), slot.VSZ.Load()
+	}
 	rec.RemoteAddr = appendRemoteIP(addrBuf[:0], ctx.RemoteAddr())
 	if w.opts.LogXForwardedFor {
 		if xff := h.Peek("X-Forwarded-For"); len(xff) > 0 {
