@@ -174,6 +174,34 @@ func TestStatsServerSchemaAndCounters(t *testing.T) {
 	if !bytes.Contains(text, []byte(`uwsgi_worker_requests_total{worker_id="1"}`)) {
 		t.Fatalf("prometheus text:\n%s", text)
 	}
+	// Scrapes under load show the counters moving.
+	l := startLoad(base, "", "/view/", 2, 30*time.Second)
+	scrape := func() string {
+		resp, err := http.Get("http://" + paddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var sum float64
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "uwsgi_worker_requests_total{") {
+				var v float64
+				fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+				sum += v
+			}
+		}
+		return fmt.Sprint(sum)
+	}
+	first := scrape()
+	time.Sleep(300 * time.Millisecond)
+	second := scrape()
+	if summary := l.finish(); l.failed.Load() != 0 {
+		t.Fatalf("load: %s", summary)
+	}
+	if first == second {
+		t.Errorf("requests_total did not move under load: %s then %s", first, second)
+	}
 	promtool := requirePeer(t, "promtool")
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(text)
