@@ -41,6 +41,11 @@ func (c *Cores) Acquire(start time.Time) int {
 	return id
 }
 
+// SetRequest records the method and URI of core id's request for the stats.
+func (c *Cores) SetRequest(id int, method, uri []byte) {
+	c.board.Core(c.slot, id).SetRequest(method, uri)
+}
+
 // Release gives core id back after a request.
 func (c *Cores) Release(id int) {
 	s := c.board.Core(c.slot, id)

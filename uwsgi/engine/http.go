@@ -94,6 +94,7 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 	}
 	start := time.Now()
 	core := w.cores.Acquire(start)
+	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
 	var res bridge.Result
 	if w.app.Fast != nil {
 		w.app.Fast(ctx)

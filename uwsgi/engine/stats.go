@@ -162,6 +162,7 @@ func workerStats(board *scoreboard.Board, id int) stats.Worker {
 			WriteErrors: c.WriteErrors.Load(), ReadErrors: c.ReadErrors.Load(), InRequest: c.InRequest.Load() == 1}
 		if core.InRequest {
 			core.RequestStart = c.RequestStart.Load() / 1e6
+			core.Method, core.URI = c.Request()
 			out.Status = "busy"
 		}
 		out.Cores = append(out.Cores, core)

@@ -143,6 +143,7 @@ func (us *uwsgiServer) serveApp(uc *uconn) {
 	}
 	start := time.Now()
 	core := w.cores.Acquire(start)
+	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
 	var res bridge.Result
 	if w.app.Fast != nil {
 		w.app.Fast(ctx)

@@ -19,7 +19,7 @@ import (
 const (
 	headerSize   = 64
 	workerSize   = 256
-	coreSize     = 128
+	coreSize     = 256
 	magic        = 0x75777367 // "uwsg"
 	layoutVerion = 1
 )
@@ -76,6 +76,26 @@ type Core struct {
 	_                 uint32
 	RequestStart      atomic.Int64 // unix µs
 	HarakiriDeadline  atomic.Int64 // unix µs, 0 = none
+	// The request in flight, for the stats: method and URI, truncated to
+	// fit. Written by the core's worker, read without a lock (a reader may
+	// see a request change under it; the stats say what they saw).
+	methodLen atomic.Uint32
+	uriLen    atomic.Uint32
+	method    [12]byte
+	uri       [96]byte
+}
+
+// SetRequest records the request the core serves now.
+func (c *Core) SetRequest(method, uri []byte) {
+	c.methodLen.Store(uint32(copy(c.method[:], method)))
+	c.uriLen.Store(uint32(copy(c.uri[:], uri)))
+}
+
+// Request returns copies of the recorded method and URI.
+func (c *Core) Request() (method, uri string) {
+	m := min(int(c.methodLen.Load()), len(c.method))
+	u := min(int(c.uriLen.Load()), len(c.uri))
+	return string(c.method[:m]), string(c.uri[:u])
 }
 
 // Board is a mapped scoreboard.

@@ -55,7 +55,8 @@ type Core struct {
 	RoutedRequests, OffloadedRequests uint64
 	WriteErrors, ReadErrors           uint64
 	InRequest                         bool
-	RequestStart                      int64 // unix seconds, when in a request
+	RequestStart                      int64  // unix seconds, when in a request
+	Method, URI                       string // the request in flight
 }
 
 // jsonWriter emits uWSGI's layout: pretty (a newline after { [ and ,, one
@@ -202,6 +203,14 @@ func appendWorker(w *jsonWriter, wk *Worker) {
 		w.u("in_request", b2u(c.InRequest))
 		w.key("vars")
 		w.open('[')
+		if c.InRequest {
+			// uWSGI lists every var of the request, then "". uwsgo keeps
+			// the two the monitors show.
+			for _, v := range []string{"REQUEST_METHOD=" + c.Method, "REQUEST_URI=" + c.URI, ""} {
+				w.sep()
+				w.b = strconv.AppendQuote(w.b, v)
+			}
+		}
 		w.close(']')
 		w.key("req_info")
 		w.open('{')
