@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/config"
@@ -129,4 +130,16 @@ func SplitArgs(s string) []string {
 		args = append(args, cur.String())
 	}
 	return args
+}
+
+// SetHarakiri changes the harakiri deadline of the request r to seconds from
+// now (0 disables it), as uWSGI's set_user_harakiri: a handler that knows it
+// needs longer can say so. It reports false for a request uwsgo does not
+// serve.
+func SetHarakiri(r *http.Request, seconds int) bool {
+	ctl := bridge.ControlOf(r)
+	if ctl == nil {
+		return false
+	}
+	return engine.SetHarakiri(ctl, time.Duration(seconds)*time.Second)
 }

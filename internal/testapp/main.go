@@ -64,6 +64,25 @@ func main() {
 			w.(http.Flusher).Flush()
 		}
 	})
+	http.HandleFunc("/stuck", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(os.Stderr, "testapp: stuck start")
+		time.Sleep(30 * time.Second) // ignores its context
+		fmt.Fprint(w, "unstuck")
+	})
+	http.HandleFunc("/polite", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(os.Stderr, "testapp: polite start")
+		select {
+		case <-r.Context().Done():
+			fmt.Fprintf(w, "cancelled: %v", r.Context().Err())
+		case <-time.After(30 * time.Second):
+			fmt.Fprint(w, "finished")
+		}
+	})
+	http.HandleFunc("/extend", func(w http.ResponseWriter, r *http.Request) {
+		ok := uwsgi.SetHarakiri(r, 10)
+		time.Sleep(3 * time.Second)
+		fmt.Fprintf(w, "extended %v", ok)
+	})
 	http.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("testapp: deliberate panic")
 	})

@@ -13,6 +13,7 @@ type reqContext struct {
 	mu       sync.Mutex
 	done     chan struct{}
 	err      error
+	why      error
 	afters   []*afterFunc
 	values   valueSource
 	watch    func() // starts the client-disconnect watcher; nil when unwatchable
@@ -35,6 +36,7 @@ func (c *reqContext) reset(vs valueSource, watch func()) {
 	c.mu.Lock()
 	c.done = nil
 	c.err = nil
+	c.why = nil
 	c.afters = c.afters[:0]
 	c.values = vs
 	c.watch = watch
@@ -109,14 +111,17 @@ func (c *reqContext) AfterFunc(f func()) (stop func() bool) {
 	}
 }
 
-// cancel ends the context with err; later calls do nothing.
-func (c *reqContext) cancel(err error) {
+// cancel ends the context; why (client gone, request done, harakiri) is
+// kept for the bridge, while Err reports context.Canceled as the
+// context.Context contract asks. Later calls do nothing.
+func (c *reqContext) cancel(why error) {
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
 		return
 	}
-	c.err = err
+	c.err = context.Canceled
+	c.why = why
 	if c.done != nil {
 		close(c.done)
 	}

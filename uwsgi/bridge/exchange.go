@@ -61,6 +61,7 @@ type VarsSource interface {
 // exchange is the pooled state of one bridged request.
 type exchange struct {
 	srv    *Server
+	ctl    *Control
 	fctx   *fasthttp.RequestCtx
 	mode   Mode
 	vars   VarsSource
@@ -117,8 +118,14 @@ func (ex *exchange) value(key any) any {
 // ctx.Response, unless it streamed or was hijacked (see Result). vars may be
 // nil, in which case uwsgi.Vars derives the variables from the request.
 func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (res Result) {
+	return s.ServeControlled(ctx, mode, vars, nil)
+}
+
+// ServeControlled is Serve with the core's Control (may be nil): while the
+// handler runs, ctl.Cancel cancels the request's context.
+func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource, ctl *Control) (res Result) {
 	ex := exchangePool.Get().(*exchange)
-	ex.srv, ex.fctx, ex.mode, ex.vars = s, ctx, mode, vars
+	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
 	ex.conn, _ = ctx.Conn().(*Conn)
 	var watch func()
 	if ex.conn != nil {
@@ -135,6 +142,10 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (re
 	}
 	if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
 		ex.req.TLS = &tlsUnknown
+	}
+	if ctl != nil {
+		ctl.set(&ex.rctx)
+		defer ctl.set(nil)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -163,7 +174,7 @@ func (ex *exchange) release() {
 	}
 	ex.rctx.cancel(errRequestDone)
 	ex.body.reset(nil, 0)
-	ex.srv, ex.fctx, ex.vars, ex.conn = nil, nil, nil, nil
+	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl = nil, nil, nil, nil, nil
 	*ex.req = http.Request{}
 	exchangePool.Put(ex)
 }

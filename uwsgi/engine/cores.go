@@ -49,6 +49,7 @@ func (c *Cores) SetRequest(id int, method, uri []byte) {
 // Release gives core id back after a request.
 func (c *Cores) Release(id int) {
 	s := c.board.Core(c.slot, id)
+	s.HarakiriDeadline.Store(0)
 	s.Requests.Add(1)
 	s.InRequest.Store(0)
 	c.free <- id

@@ -95,13 +95,14 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	core := w.cores.Acquire(start)
 	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
+	w.armHarakiri(core, start)
 	var res bridge.Result
 	if w.app.Fast != nil {
 		w.app.Fast(ctx)
 		res.Status = ctx.Response.StatusCode()
 		res.BodySize = int64(len(ctx.Response.Body()))
 	} else {
-		res = hs.bridge.Serve(ctx, bridge.ModeHTTP, &hs.vars)
+		res = hs.bridge.ServeControlled(ctx, bridge.ModeHTTP, &hs.vars, &w.controls[core])
 	}
 	w.cores.Release(core)
 	w.finishRequest(ctx, core, start, &res, func() reqSize {

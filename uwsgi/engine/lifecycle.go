@@ -41,6 +41,7 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
+	w.ctrl = ctrl
 	w.start(sockets)
 	board.Worker(wi.slot).Accepting.Store(1)
 	if _, err := ctrl.Write([]byte("ready\n")); err != nil {
@@ -55,6 +56,9 @@ func (w *Worker) start(sockets []*Socket) {
 	w.errc = make(chan error, len(sockets))
 	if w.opts.MemoryReport {
 		go w.sampleMemory()
+	}
+	if w.opts.Harakiri > 0 {
+		go w.watchHarakiri()
 	}
 	for _, s := range sockets {
 		run := w.serverFor(s)

@@ -37,19 +37,25 @@ type master struct {
 	throttle respawnThrottle
 	touch    map[string]fileID
 	stats    []*statsServer
+	// replacing maps a starting worker's pid to the worker it replaces
+	// (recycling: replace, then retire).
+	replacing map[int]*child
 }
 
 // child is one worker process as the master sees it.
 type child struct {
-	id, slot int
-	gen      uint64
-	pid      int
-	proc     *os.Process
-	ctrl     *os.File // the master's end of the control channel
-	spawned  time.Time
-	ready    bool
-	retiring bool
-	deadline time.Time // SIGKILL after this, once retiring or stopping
+	id, slot     int
+	gen          uint64
+	pid          int
+	proc         *os.Process
+	ctrl         *os.File // the master's end of the control channel
+	spawned      time.Time
+	ready        bool
+	retiring     bool
+	recycling    bool      // a replacement is starting
+	wantsRecycle bool      // asked to be recycled; waits for a slot or a reload's end
+	killed       bool      // harakiri killed it
+	deadline     time.Time // SIGKILL after this, once retiring or stopping
 }
 
 type eventKind uint8
@@ -58,6 +64,7 @@ const (
 	evExit eventKind = iota
 	evReady
 	evRespawn
+	evRecycle
 )
 
 type event struct {
@@ -80,7 +87,7 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 	// binary re-exec ends every thread but the calling one: start them all,
 	// and exec, from this one locked thread.
 	runtime.LockOSThread()
-	m := &master{cfg: cfg, opts: opts, log: log, children: map[int]*child{}, events: make(chan event, 64)}
+	m := &master{cfg: cfg, opts: opts, log: log, children: map[int]*child{}, events: make(chan event, 64), replacing: map[int]*child{}}
 	if code, ok := m.setup(); !ok {
 		return code
 	}
@@ -121,7 +128,9 @@ func (m *master) setup() (int, bool) {
 		}
 		m.files = append(m.files, f)
 	}
-	if m.board, err = scoreboard.Create(2*m.opts.Processes, m.opts.Cores); err != nil {
+	// Slots for the workers, their replacements during a reload or a
+	// recycle, and retiring ones still draining.
+	if m.board, err = scoreboard.Create(4*m.opts.Processes, m.opts.Cores); err != nil {
 		m.log.Printf("uwsgi: %v", err)
 		return 1, false
 	}
@@ -242,6 +251,7 @@ func (m *master) onTick() {
 			c.deadline = time.Time{}
 		}
 	}
+	m.checkHealth(now)
 	if m.reload != nil && now.After(m.reload.deadline) {
 		m.failRollout(fmt.Sprintf("its workers were not accepting after %v", m.opts.WorkerMercy))
 	}

@@ -35,36 +35,55 @@ type Options struct {
 	PidFile2         string
 	Vacuum           bool
 	UID, GID         string
+
+	Harakiri          time.Duration
+	HarakiriVerbose   bool
+	HarakiriGrace     time.Duration
+	MaxRequests       uint64
+	MaxRequestsDelta  uint64
+	MinWorkerLifetime time.Duration
+	MaxWorkerLifetime time.Duration
+	LifetimeDelta     time.Duration
+	ReloadOnException bool
 }
 
 // readOptions extracts the engine's settings from cfg.
 func readOptions(cfg *config.Config) (Options, error) {
 	o := Options{
-		Cores:            cfg.Int("goroutines"),
-		BufferSize:       cfg.Int("buffer-size"),
-		MaxVars:          cfg.Int("max-vars"),
-		Backlog:          cfg.Int("listen"),
-		SocketTimeout:    seconds(cfg.Int("socket-timeout")),
-		HTTPTimeout:      seconds(cfg.Int("http-timeout")),
-		LimitPost:        int64(cfg.Int("limit-post")),
-		ReloadMercy:      seconds(cfg.Int("reload-mercy")),
-		DisableLogging:   cfg.Bool("disable-logging"),
-		LogFormat:        cfg.String("log-format"),
-		LogXForwardedFor: cfg.Bool("log-x-forwarded-for"),
-		MemoryReport:     cfg.Bool("memory-report"),
-		HTTPModifier1:    cfg.Int("http-socket-modifier1"),
-		LogTo:            cfg.String("logto"),
-		Master:           cfg.Bool("master"),
-		Processes:        cfg.Int("processes"),
-		WorkerMercy:      seconds(cfg.Int("worker-reload-mercy")),
-		TouchReload:      cfg.Strings("touch-reload"),
-		TouchChainReload: cfg.Strings("touch-chain-reload"),
-		MasterFIFO:       cfg.Strings("master-fifo"),
-		PidFile:          cfg.String("pidfile"),
-		PidFile2:         cfg.String("pidfile2"),
-		Vacuum:           cfg.Bool("vacuum"),
-		UID:              cfg.String("uid"),
-		GID:              cfg.String("gid"),
+		Cores:             cfg.Int("goroutines"),
+		BufferSize:        cfg.Int("buffer-size"),
+		MaxVars:           cfg.Int("max-vars"),
+		Backlog:           cfg.Int("listen"),
+		SocketTimeout:     seconds(cfg.Int("socket-timeout")),
+		HTTPTimeout:       seconds(cfg.Int("http-timeout")),
+		LimitPost:         int64(cfg.Int("limit-post")),
+		ReloadMercy:       seconds(cfg.Int("reload-mercy")),
+		DisableLogging:    cfg.Bool("disable-logging"),
+		LogFormat:         cfg.String("log-format"),
+		LogXForwardedFor:  cfg.Bool("log-x-forwarded-for"),
+		MemoryReport:      cfg.Bool("memory-report"),
+		HTTPModifier1:     cfg.Int("http-socket-modifier1"),
+		LogTo:             cfg.String("logto"),
+		Master:            cfg.Bool("master"),
+		Processes:         cfg.Int("processes"),
+		WorkerMercy:       seconds(cfg.Int("worker-reload-mercy")),
+		TouchReload:       cfg.Strings("touch-reload"),
+		TouchChainReload:  cfg.Strings("touch-chain-reload"),
+		MasterFIFO:        cfg.Strings("master-fifo"),
+		PidFile:           cfg.String("pidfile"),
+		PidFile2:          cfg.String("pidfile2"),
+		Vacuum:            cfg.Bool("vacuum"),
+		UID:               cfg.String("uid"),
+		GID:               cfg.String("gid"),
+		Harakiri:          seconds(cfg.Int("harakiri")),
+		HarakiriVerbose:   cfg.Bool("harakiri-verbose"),
+		HarakiriGrace:     max(seconds(cfg.Int("harakiri-graceful-timeout")), time.Second),
+		MaxRequests:       uint64(cfg.Int("max-requests")),
+		MaxRequestsDelta:  uint64(cfg.Int("max-requests-delta")),
+		MinWorkerLifetime: seconds(cfg.Int("min-worker-lifetime")),
+		MaxWorkerLifetime: seconds(cfg.Int("max-worker-lifetime")),
+		LifetimeDelta:     seconds(cfg.Int("max-worker-lifetime-delta")),
+		ReloadOnException: cfg.Bool("reload-on-exception"),
 	}
 	o.Processes = max(o.Processes, 1)
 	if o.Processes > 1 || len(o.TouchReload) > 0 || len(o.TouchChainReload) > 0 || len(o.MasterFIFO) > 0 {

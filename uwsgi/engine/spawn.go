@@ -73,8 +73,11 @@ func (m *master) watch(c *child) {
 	go func() {
 		sc := bufio.NewScanner(c.ctrl)
 		for sc.Scan() {
-			if sc.Text() == "ready" {
+			switch sc.Text() {
+			case "ready":
 				m.events <- event{kind: evReady, c: c}
+			case "recycle":
+				m.events <- event{kind: evRecycle, c: c}
 			}
 		}
 	}()
@@ -120,6 +123,8 @@ func (m *master) onEvent(ev event) {
 	switch ev.kind {
 	case evReady:
 		m.onReady(ev.c)
+	case evRecycle:
+		m.recycle(ev.c, "it asked to")
 	case evExit:
 		m.onExit(ev.c, ev.state)
 	case evRespawn:
@@ -136,6 +141,11 @@ func (m *master) onReady(c *child) {
 		return
 	}
 	c.ready = true
+	if old, ok := m.replacing[c.pid]; ok {
+		delete(m.replacing, c.pid)
+		m.retire(func(o *child) bool { return o == old })
+		return
+	}
 	if m.reload != nil && c.gen == m.reload.gen {
 		m.rolloutProgress(c)
 	}
@@ -149,6 +159,12 @@ func (m *master) onExit(c *child, st *os.ProcessState) {
 	m.board.Worker(c.slot).PID.Store(0)
 	m.board.Worker(c.slot).Accepting.Store(0)
 	c.ctrl.Close()
+	if old, ok := m.replacing[c.pid]; ok {
+		delete(m.replacing, c.pid)
+		old.recycling = false
+		m.log.Printf("the replacement of worker %d (pid: %d) %s before accepting: worker %d keeps serving", c.id, c.pid, describeExit(st), old.id)
+		return
+	}
 	switch {
 	case c.retiring || m.stopping != nil:
 		m.log.Printf("worker %d buried after %d seconds", c.id, int(time.Since(c.spawned).Seconds()))

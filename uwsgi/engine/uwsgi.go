@@ -144,13 +144,14 @@ func (us *uwsgiServer) serveApp(uc *uconn) {
 	start := time.Now()
 	core := w.cores.Acquire(start)
 	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
+	w.armHarakiri(core, start)
 	var res bridge.Result
 	if w.app.Fast != nil {
 		w.app.Fast(ctx)
 		res.Status = ctx.Response.StatusCode()
 		res.BodySize = int64(len(ctx.Response.Body()))
 	} else {
-		res = us.bridge.Serve(ctx, bridge.ModeUwsgi, uc)
+		res = us.bridge.ServeControlled(ctx, bridge.ModeUwsgi, uc, &w.controls[core])
 	}
 	w.cores.Release(core)
 	if err := uc.body.err; err != nil {

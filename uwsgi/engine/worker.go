@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
@@ -29,6 +30,11 @@ type Worker struct {
 	uwsgi   []*uwsgiServer
 	errc    chan error
 	running sync.WaitGroup
+
+	controls     []bridge.Control // one per core, for harakiri and SetHarakiri
+	ctrl         *os.File         // the master's control channel; nil alone
+	started      time.Time
+	recycleAsked atomic.Bool
 }
 
 func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Board, slot int) (*Worker, error) {
@@ -37,10 +43,12 @@ func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Boa
 		return nil, err
 	}
 	f.MemoryReport = opts.MemoryReport
-	return &Worker{
+	w := &Worker{
 		ID: id, pid: os.Getpid(), opts: opts, app: app, log: log, format: f,
-		board: board, slot: slot, cores: NewCores(opts.Cores, board, slot),
-	}, nil
+		board: board, slot: slot, cores: NewCores(opts.Cores, board, slot), started: time.Now(),
+	}
+	w.initControls()
+	return w, nil
 }
 
 // Requests is how many requests this worker finished.
@@ -66,6 +74,9 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 	slot.TX.Add(uint64(res.BodySize) + uint64(hbytes))
 	if res.Panicked {
 		slot.Exceptions.Add(1)
+	}
+	if why := w.shouldRecycle(res.Panicked); why != "" {
+		w.askRecycle(why)
 	}
 	if w.opts.DisableLogging {
 		return

@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestHarakiriKillsStuckWorker(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "2", "--harakiri", "2", "--goroutines", "4")
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	var other sync.WaitGroup
+	var bad atomic.Int32
+	stop := make(chan struct{})
+	for range 2 { // short requests keep succeeding meanwhile
+		other.Go(func() {
+			c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+			for i := 0; i < 2000; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := httpCheck(c, base+"/view/"); err != nil {
+					bad.Add(1)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	begin := time.Now()
+	resp, err := http.Get(base + "/stuck")
+	released := time.Since(begin)
+	if err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) == "unstuck" {
+			t.Fatal("the stuck request completed: harakiri did not fire")
+		}
+	}
+	if released > 6*time.Second {
+		t.Errorf("the stuck request's connection was released after %v, want ~4 s", released)
+	}
+	p.waitLog("HARAKIRI [core ", 5*time.Second) // the master's line, after the worker's
+	log := p.log.String()
+	for _, want := range []string{"GET /stuck running for", "main.main.func", "GET /stuck since"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("harakiri log lacks %q", want)
+		}
+	}
+	waitChildren(t, mpid, 2, 10*time.Second, func(k []int) bool { return !(k[0] == kids[0] && k[1] == kids[1]) })
+	close(stop)
+	other.Wait()
+	if bad.Load() != 0 {
+		t.Errorf("%d short requests failed while a worker was harakiri'd", bad.Load())
+	}
+}
+
+func TestHarakiriFirstStageCancelsContext(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "1", "--harakiri", "1")
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 1, 15*time.Second, nil)
+	code, body := get(t, http.DefaultClient, base+"/polite")
+	if code != 200 || body != "cancelled: context canceled" {
+		t.Fatalf("polite handler: %d %q", code, body)
+	}
+	// SetHarakiri extends a request's own deadline past --harakiri.
+	if code, body := get(t, http.DefaultClient, base+"/extend"); code != 200 || body != "extended true" {
+		t.Fatalf("SetHarakiri: %d %q", code, body)
+	}
+	time.Sleep(1500 * time.Millisecond) // past the master's second stage
+	if got := children(mpid); fmt.Sprint(got) != fmt.Sprint(kids) {
+		t.Fatalf("worker replaced (%v -> %v) though its handler honoured the context", kids, got)
+	}
+}
+
+func TestMaxRequestsRecyclesWithoutDrops(t *testing.T) {
+	p, base, uaddr, _ := masterServer(t, nil, "--processes", "2", "--max-requests", "500", "--min-worker-lifetime", "0", "--disable-logging")
+	kids := waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	l := startLoad(base, uaddr, "/view/", 2, time.Minute)
+	deadline := time.Now().Add(30 * time.Second)
+	for alive(kids[0]) || alive(kids[1]) {
+		if time.Now().After(deadline) {
+			t.Fatalf("workers %v not recycled after 30 s of load", kids)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // more recycles under load
+	summary := l.finish()
+	t.Logf("recycling under load: %s", summary)
+	if l.failed.Load() != 0 {
+		t.Fatalf("requests failed while workers recycled: %s", summary)
+	}
+	if !strings.Contains(p.log.String(), "The work of process") {
+		t.Fatal("no recycle line in the log")
+	}
+}

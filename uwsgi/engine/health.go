@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"runtime"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
+)
+
+// ErrHarakiri is the cause of a request context cancelled by harakiri.
+var ErrHarakiri = errors.New("uwsgi: harakiri: the request ran past its deadline")
+
+// coreRef lets uwsgi.SetHarakiri find a request's core slot.
+type coreRef struct {
+	w    *Worker
+	core int
+}
+
+func (w *Worker) initControls() {
+	w.controls = make([]bridge.Control, w.cores.Len())
+	for i := range w.controls {
+		w.controls[i].Data = &coreRef{w: w, core: i}
+	}
+}
+
+// armHarakiri sets core's deadline for a request that started at start.
+func (w *Worker) armHarakiri(core int, start time.Time) {
+	if w.opts.Harakiri > 0 {
+		w.board.Core(w.slot, core).HarakiriDeadline.Store(start.Add(w.opts.Harakiri).UnixMicro())
+	}
+}
+
+// SetHarakiri changes the harakiri deadline of the request r (0 disables
+// it): uWSGI's set_user_harakiri. It reports false for a request uwsgo does
+// not serve.
+func SetHarakiri(ctl *bridge.Control, d time.Duration) bool {
+	ref, ok := ctl.Data.(*coreRef)
+	if !ok {
+		return false
+	}
+	c := ref.w.board.Core(ref.w.slot, ref.core)
+	if d <= 0 {
+		c.HarakiriDeadline.Store(0)
+	} else {
+		c.HarakiriDeadline.Store(time.Now().Add(d).UnixMicro())
+	}
+	return true
+}
+
+// watchHarakiri is harakiri's first stage, in the worker: a request past
+// its deadline gets its context cancelled and one log line with the
+// stacks. The master kills the worker if the request still runs after the
+// grace period (the second stage).
+func (w *Worker) watchHarakiri() {
+	handled := make([]int64, w.cores.Len())
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for range tick.C {
+		now := time.Now().UnixMicro()
+		for i := range handled {
+			c := w.board.Core(w.slot, i)
+			d := c.HarakiriDeadline.Load()
+			if d == 0 || now < d || handled[i] == d {
+				continue
+			}
+			handled[i] = d
+			method, uri := c.Request()
+			elapsed := time.Duration(now-c.RequestStart.Load()) * time.Microsecond
+			w.log.Printf("*** HARAKIRI ON WORKER %d (pid: %d, core: %d) *** %s %s running for %v: cancelling its context; the worker is killed if it is still running in %v\n%s",
+				w.ID, w.pid, i, method, uri, elapsed.Round(time.Millisecond), w.opts.HarakiriGrace, requestStacks(w.opts.HarakiriVerbose))
+			w.controls[i].Cancel(ErrHarakiri)
+		}
+	}
+}
+
+// requestStacks returns the stacks of the goroutines serving requests (all
+// goroutines when verbose).
+func requestStacks(verbose bool) []byte {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	if verbose {
+		return buf
+	}
+	var out []byte
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte("engine.(*httpServer).serve")) || bytes.Contains(g, []byte("engine.(*uwsgiServer).serveApp")) {
+			out = append(append(out, g...), '\n', '\n')
+		}
+	}
+	return out
+}
+
+// shouldRecycle tells whether the worker asks to be replaced after a
+// request: --max-requests (with its per-worker delta, after
+// --min-worker-lifetime) or --reload-on-exception.
+func (w *Worker) shouldRecycle(panicked bool) string {
+	if panicked && w.opts.ReloadOnException {
+		return "an exception (--reload-on-exception)"
+	}
+	if max := w.opts.MaxRequests; max > 0 {
+		limit := max + uint64(w.ID-1)*w.opts.MaxRequestsDelta
+		if w.board.Worker(w.slot).DeltaRequests.Load() >= limit && time.Since(w.started) >= w.opts.MinWorkerLifetime {
+			return "max requests reached"
+		}
+	}
+	return ""
+}
+
+// askRecycle tells the master, once, that this worker wants to be replaced.
+func (w *Worker) askRecycle(reason string) {
+	if w.ctrl == nil || !w.recycleAsked.CompareAndSwap(false, true) {
+		return
+	}
+	w.log.Printf("...The work of process %d is done (%s). Seeya!", w.pid, reason)
+	_, _ = w.ctrl.Write([]byte("recycle\n"))
+}
