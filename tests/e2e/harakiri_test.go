@@ -101,3 +101,16 @@ func TestMaxRequestsRecyclesWithoutDrops(t *testing.T) {
 		t.Fatal("no recycle line in the log")
 	}
 }
+
+func TestPanicIs500AndReloadOnException(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "1", "--reload-on-exception")
+	kids := waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil)
+	if code, _ := get(t, http.DefaultClient, base+"/panic"); code != 500 {
+		t.Fatalf("panicking handler: status %d, want 500", code)
+	}
+	p.waitLog("panic serving GET /panic: testapp: deliberate panic", 5*time.Second)
+	waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, func(k []int) bool { return disjoint(k, kids) })
+	if code, body := get(t, http.DefaultClient, base+"/view/"); code != 200 || body != "<h1>Hello World</h1>" {
+		t.Fatalf("after the recycle: %d %q", code, body)
+	}
+}
