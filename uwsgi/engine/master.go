@@ -40,6 +40,7 @@ type master struct {
 	// replacing maps a starting worker's pid to the worker it replaces
 	// (recycling: replace, then retire).
 	replacing map[int]*child
+	sys       sysEnv
 }
 
 // child is one worker process as the master sees it.
@@ -47,7 +48,7 @@ type child struct {
 	id, slot     int
 	gen          uint64
 	pid          int
-	proc         *os.Process
+	proc         process
 	ctrl         *os.File // the master's end of the control channel
 	spawned      time.Time
 	ready        bool
@@ -87,12 +88,17 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 	// binary re-exec ends every thread but the calling one: start them all,
 	// and exec, from this one locked thread.
 	runtime.LockOSThread()
-	m := &master{cfg: cfg, opts: opts, log: log, children: map[int]*child{}, events: make(chan event, 64), replacing: map[int]*child{}}
+	m := newMaster(cfg, opts, log, realSys)
 	if code, ok := m.setup(); !ok {
 		return code
 	}
 	defer m.cleanup()
 	return m.loop()
+}
+
+func newMaster(cfg *config.Config, opts Options, log *Logger, sys sysEnv) *master {
+	return &master{cfg: cfg, opts: opts, log: log, sys: sys, children: map[int]*child{},
+		events: make(chan event, 64), replacing: map[int]*child{}}
 }
 
 // setup binds (or, after a re-exec, adopts) the sockets and the workers.

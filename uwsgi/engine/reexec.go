@@ -139,7 +139,7 @@ func (m *master) adoptWorker(spec string) error {
 	}
 	m.children[c.pid] = c
 	m.slotUsed[c.slot] = true
-	m.watch(c)
+	m.sys.watch(m, c)
 	m.log.Printf("adopted uWSGI worker %d (pid: %d, generation %d)", c.id, c.pid, c.gen)
 	return nil
 }

@@ -17,14 +17,6 @@ func (m *master) spawn(id int, gen uint64) (*child, error) {
 	if slot < 0 {
 		return nil, fmt.Errorf("no free scoreboard slot")
 	}
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("control socketpair: %w", err)
-	}
-	ctrl := os.NewFile(uintptr(pair[0]), "control")
-	theirs := os.NewFile(uintptr(pair[1]), "control-worker")
-	defer theirs.Close()
-
 	carried := m.carriedRequests(id)
 	m.board.Reset(slot)
 	ws := m.board.Worker(slot)
@@ -34,6 +26,45 @@ func (m *master) spawn(id int, gen uint64) (*child, error) {
 	ws.LastSpawn.Store(time.Now().Unix())
 	ws.RespawnCount.Store(m.respawns(id) + 1)
 
+	m.log.Flush()
+	pid, proc, ctrl, err := m.sys.start(m, id, slot, gen)
+	if err != nil {
+		return nil, err
+	}
+	c := &child{id: id, slot: slot, gen: gen, pid: pid, proc: proc, ctrl: ctrl, spawned: time.Now()}
+	m.slotUsed[slot] = true
+	ws.PID.Store(int64(c.pid))
+	m.children[c.pid] = c
+	m.sys.watch(m, c)
+	m.log.Printf("spawned uWSGI worker %d (pid: %d, cores: %d)", id, c.pid, m.opts.Cores)
+	return c, nil
+}
+
+// process is what the master needs of a worker process: *os.Process, or a
+// fake in the lifecycle unit tests.
+type process interface {
+	Signal(os.Signal) error
+	Wait() (*os.ProcessState, error)
+}
+
+// sysEnv is the master's seam to the operating system: starting a worker
+// and watching it. Tests replace it with fakes driven by events.
+type sysEnv struct {
+	start func(m *master, id, slot int, gen uint64) (pid int, p process, ctrl *os.File, err error)
+	watch func(m *master, c *child)
+}
+
+var realSys = sysEnv{start: startWorkerProcess, watch: (*master).watch}
+
+// startWorkerProcess re-executes the binary as a worker.
+func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.File, error) {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("control socketpair: %w", err)
+	}
+	ctrl := os.NewFile(uintptr(pair[0]), "control")
+	theirs := os.NewFile(uintptr(pair[1]), "control-worker")
+	defer theirs.Close()
 	// syscall.StartProcess with raw descriptors: os/exec would call Fd() on
 	// the listener files, which turns the shared socket to blocking mode for
 	// every worker and can leave an accept(2) that Close cannot interrupt.
@@ -46,26 +77,19 @@ func (m *master) spawn(id int, gen uint64) (*child, error) {
 		envRole+"=worker",
 		fmt.Sprintf("%s=%d:%d:%d", envWorker, id, slot, gen),
 		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)))
-	m.log.Flush()
 	pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
 		Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
 	if err != nil {
 		ctrl.Close()
-		return nil, err
+		return 0, nil, nil, err
 	}
 	proc, err := os.FindProcess(pid)
 	if err != nil {
 		ctrl.Close()
-		return nil, err
+		return 0, nil, nil, err
 	}
-	c := &child{id: id, slot: slot, gen: gen, pid: pid, proc: proc, ctrl: ctrl, spawned: time.Now()}
-	m.slotUsed[slot] = true
-	ws.PID.Store(int64(c.pid))
-	m.children[c.pid] = c
-	m.watch(c)
-	m.log.Printf("spawned uWSGI worker %d (pid: %d, cores: %d)", id, c.pid, m.opts.Cores)
-	return c, nil
+	return pid, proc, ctrl, nil
 }
 
 // watch reports the child's readiness and exit as events.
@@ -158,7 +182,9 @@ func (m *master) onExit(c *child, st *os.ProcessState) {
 	m.slotUsed[c.slot] = false
 	m.board.Worker(c.slot).PID.Store(0)
 	m.board.Worker(c.slot).Accepting.Store(0)
-	c.ctrl.Close()
+	if c.ctrl != nil {
+		c.ctrl.Close()
+	}
 	if old, ok := m.replacing[c.pid]; ok {
 		delete(m.replacing, c.pid)
 		old.recycling = false
