@@ -21,6 +21,9 @@ import (
 // check which binary answers.
 var version = "v1"
 
+// hoard keeps /alloc's memory alive.
+var hoard [][]byte
+
 func main() {
 	if f := os.Getenv("TESTAPP_FAIL_FILE"); f != "" {
 		if _, err := os.Stat(f); err == nil {
@@ -82,6 +85,15 @@ func main() {
 		ok := uwsgi.SetHarakiri(r, 10)
 		time.Sleep(3 * time.Second)
 		fmt.Fprintf(w, "extended %v", ok)
+	})
+	http.HandleFunc("/alloc", func(w http.ResponseWriter, r *http.Request) {
+		mb, _ := strconv.Atoi(r.URL.Query().Get("mb"))
+		b := make([]byte, mb<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1 // touch every page so it counts in RSS
+		}
+		hoard = append(hoard, b)
+		fmt.Fprintf(w, "holding %d MB more", mb)
 	})
 	http.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("testapp: deliberate panic")

@@ -114,3 +114,21 @@ func TestPanicIs500AndReloadOnException(t *testing.T) {
 		t.Fatalf("after the recycle: %d %q", code, body)
 	}
 }
+
+func TestReloadOnRSS(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "1", "--reload-on-rss", "64", "--min-worker-lifetime", "0")
+	kids := waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil)
+	get(t, http.DefaultClient, base+"/alloc?mb=100")
+	time.Sleep(1500 * time.Millisecond) // the worker samples its RSS every second
+	get(t, http.DefaultClient, base+"/view/")
+	waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, func(k []int) bool { return disjoint(k, kids) })
+	p.waitLog("reload-on-rss reached", 5*time.Second)
+}
+
+func TestEvilReloadOnRSS(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "1", "--evil-reload-on-rss", "64")
+	kids := waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil)
+	get(t, http.DefaultClient, base+"/alloc?mb=100")
+	p.waitLog("*** EVIL RELOAD ON WORKER 1 RSS: ", 5*time.Second)
+	waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, func(k []int) bool { return disjoint(k, kids) })
+}

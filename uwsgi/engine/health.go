@@ -99,6 +99,9 @@ func (w *Worker) shouldRecycle(panicked bool) string {
 	if panicked && w.opts.ReloadOnException {
 		return "an exception (--reload-on-exception)"
 	}
+	if lim := w.opts.ReloadOnRSS; lim > 0 && w.board.Worker(w.slot).RSS.Load() >= lim && time.Since(w.started) >= w.opts.MinWorkerLifetime {
+		return "reload-on-rss reached"
+	}
 	if max := w.opts.MaxRequests; max > 0 {
 		limit := max + uint64(w.ID-1)*w.opts.MaxRequestsDelta
 		if w.board.Worker(w.slot).DeltaRequests.Load() >= limit && time.Since(w.started) >= w.opts.MinWorkerLifetime {

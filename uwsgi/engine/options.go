@@ -45,6 +45,8 @@ type Options struct {
 	MaxWorkerLifetime time.Duration
 	LifetimeDelta     time.Duration
 	ReloadOnException bool
+	ReloadOnRSS       uint64 // bytes
+	EvilReloadOnRSS   uint64 // bytes
 }
 
 // readOptions extracts the engine's settings from cfg.
@@ -84,6 +86,8 @@ func readOptions(cfg *config.Config) (Options, error) {
 		MaxWorkerLifetime: seconds(cfg.Int("max-worker-lifetime")),
 		LifetimeDelta:     seconds(cfg.Int("max-worker-lifetime-delta")),
 		ReloadOnException: cfg.Bool("reload-on-exception"),
+		ReloadOnRSS:       uint64(cfg.Int("reload-on-rss")) << 20,
+		EvilReloadOnRSS:   uint64(cfg.Int("evil-reload-on-rss")) << 20,
 	}
 	o.Processes = max(o.Processes, 1)
 	if o.Processes > 1 || len(o.TouchReload) > 0 || len(o.TouchChainReload) > 0 || len(o.MasterFIFO) > 0 {

@@ -54,6 +54,14 @@ func (m *master) checkHealth(now time.Time) {
 				break
 			}
 		}
+		if lim := m.opts.EvilReloadOnRSS; lim > 0 && !c.killed {
+			if rss, _ := processMemory(c.pid); rss >= lim {
+				m.log.Printf("*** EVIL RELOAD ON WORKER %d RSS: %d (pid: %d) ***", c.id, rss, c.pid)
+				c.killed = true
+				_ = c.proc.Signal(syscall.SIGKILL)
+				continue
+			}
+		}
 		if lt := m.opts.MaxWorkerLifetime; lt > 0 && c.ready && !c.retiring && !c.killed {
 			if now.Sub(c.spawned) > lt+time.Duration(c.id-1)*m.opts.LifetimeDelta {
 				m.recycle(c, "max worker lifetime reached")
