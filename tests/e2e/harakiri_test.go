@@ -81,7 +81,7 @@ func TestHarakiriFirstStageCancelsContext(t *testing.T) {
 }
 
 func TestMaxRequestsRecyclesWithoutDrops(t *testing.T) {
-	p, base, uaddr, _ := masterServer(t, nil, "--processes", "2", "--max-requests", "500", "--min-worker-lifetime", "0", "--disable-logging")
+	p, base, uaddr, _ := masterServer(t, nil, "--processes", "2", "--max-requests", "50", "--min-worker-lifetime", "0", "--disable-logging")
 	kids := waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
 	l := startLoad(base, uaddr, "/view/", 2, time.Minute)
 	deadline := time.Now().Add(30 * time.Second)
@@ -102,6 +102,18 @@ func TestMaxRequestsRecyclesWithoutDrops(t *testing.T) {
 	}
 }
 
+func TestPanicIs500AndTheWorkerGoesOn(t *testing.T) {
+	p, base := httpServer(t, bins.testapp, nil)
+	_, before := get(t, http.DefaultClient, base+"/version")
+	if code, _ := get(t, http.DefaultClient, base+"/panic"); code != 500 {
+		t.Fatalf("panicking handler: status %d, want 500", code)
+	}
+	if _, after := get(t, http.DefaultClient, base+"/version"); after != before {
+		t.Fatalf("another process served after the panic: %q then %q", before, after)
+	}
+	p.waitLog("panic serving GET /panic", 5*time.Second)
+}
+
 func TestPanicIs500AndReloadOnException(t *testing.T) {
 	p, base, _, _ := masterServer(t, nil, "--processes", "1", "--reload-on-exception")
 	kids := waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil)
@@ -116,13 +128,16 @@ func TestPanicIs500AndReloadOnException(t *testing.T) {
 }
 
 func TestReloadOnRSS(t *testing.T) {
-	p, base, _, _ := masterServer(t, nil, "--processes", "1", "--reload-on-rss", "64", "--min-worker-lifetime", "0")
+	p, base, uaddr, _ := masterServer(t, nil, "--processes", "1", "--goroutines", "4", "--reload-on-rss", "64", "--min-worker-lifetime", "0", "--disable-logging")
 	kids := waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil)
+	l := startLoad(base, uaddr, "/view/", 1, time.Minute)
 	get(t, http.DefaultClient, base+"/alloc?mb=100")
-	time.Sleep(1500 * time.Millisecond) // the worker samples its RSS every second
-	get(t, http.DefaultClient, base+"/view/")
+	// The worker samples its RSS every second and asks to be replaced.
 	waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, func(k []int) bool { return disjoint(k, kids) })
 	p.waitLog("reload-on-rss reached", 5*time.Second)
+	if summary := l.finish(); l.failed.Load() != 0 {
+		t.Fatalf("requests failed while the worker was replaced: %s", summary)
+	}
 }
 
 func TestEvilReloadOnRSS(t *testing.T) {
@@ -131,4 +146,38 @@ func TestEvilReloadOnRSS(t *testing.T) {
 	get(t, http.DefaultClient, base+"/alloc?mb=100")
 	p.waitLog("*** EVIL RELOAD ON WORKER 1 RSS: ", 5*time.Second)
 	waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, func(k []int) bool { return disjoint(k, kids) })
+}
+
+func TestCheaperSpareAddsAndStopsWorkers(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "3", "--cheaper", "1", "--cheaper-overload", "1", "--disable-logging")
+	mpid := p.cmd.Process.Pid
+	waitChildren(t, mpid, 1, 15*time.Second, nil) // only --cheaper workers at start
+	// Keep every running worker busy: more workers must start.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			c := &http.Client{Timeout: 30 * time.Second}
+			for i := 0; i < 40; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				httpCheck(c, base+"/sleep?ms=500")
+			}
+		})
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(children(mpid)) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no worker added while all were busy:\n%s", p.log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	// Idle again: back down to --cheaper.
+	waitChildren(t, mpid, 1, 20*time.Second, nil)
+	p.waitLog("going cheap", 5*time.Second)
 }

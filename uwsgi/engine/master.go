@@ -41,6 +41,7 @@ type master struct {
 	// (recycling: replace, then retire).
 	replacing map[int]*child
 	sys       sysEnv
+	cheap     cheaperState
 }
 
 // child is one worker process as the master sees it.
@@ -98,7 +99,7 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 
 func newMaster(cfg *config.Config, opts Options, log *Logger, sys sysEnv) *master {
 	return &master{cfg: cfg, opts: opts, log: log, sys: sys, children: map[int]*child{},
-		events: make(chan event, 64), replacing: map[int]*child{}}
+		events: make(chan event, 64), replacing: map[int]*child{}, cheap: cheaperState{cheaped: map[int]bool{}}}
 }
 
 // setup binds (or, after a re-exec, adopts) the sockets and the workers.
@@ -148,7 +149,12 @@ func (m *master) setup() (int, bool) {
 	}
 	m.log.Printf("spawned uWSGI master process (pid: %d)", os.Getpid())
 	m.gen, m.lastGen = 1, 1
-	for id := 1; id <= m.opts.Processes; id++ {
+	if m.opts.Cheaper > 0 {
+		for id := m.opts.CheaperInitial + 1; id <= m.opts.Processes; id++ {
+			m.cheap.cheaped[id] = true
+		}
+	}
+	for _, id := range m.activeIDs() {
 		if _, err := m.spawn(id, m.gen); err != nil {
 			m.log.Printf("uwsgi: spawning worker %d: %v", id, err)
 			m.killAll(syscall.SIGKILL)
@@ -258,6 +264,7 @@ func (m *master) onTick() {
 		}
 	}
 	m.checkHealth(now)
+	m.checkCheaper()
 	if m.reload != nil && now.After(m.reload.deadline) {
 		m.failRollout(fmt.Sprintf("its workers were not accepting after %v", m.opts.WorkerMercy))
 	}

@@ -47,6 +47,11 @@ type Options struct {
 	ReloadOnException bool
 	ReloadOnRSS       uint64 // bytes
 	EvilReloadOnRSS   uint64 // bytes
+
+	Cheaper         int // adaptive workers: the minimum running (0 = off)
+	CheaperInitial  int
+	CheaperStep     int
+	CheaperOverload int
 }
 
 // readOptions extracts the engine's settings from cfg.
@@ -90,6 +95,9 @@ func readOptions(cfg *config.Config) (Options, error) {
 		EvilReloadOnRSS:   uint64(cfg.Int("evil-reload-on-rss")) << 20,
 	}
 	o.Processes = max(o.Processes, 1)
+	if err := readCheaper(cfg, &o); err != nil {
+		return o, err
+	}
 	if o.Processes > 1 || len(o.TouchReload) > 0 || len(o.TouchChainReload) > 0 || len(o.MasterFIFO) > 0 {
 		o.Master = true // as uWSGI, options that need a master enable it
 	}
@@ -131,3 +139,25 @@ func readOptions(cfg *config.Config) (Options, error) {
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// readCheaper reads the adaptive-worker options with uWSGI's checks.
+func readCheaper(cfg *config.Config, o *Options) error {
+	o.Cheaper = cfg.Int("cheaper")
+	if o.Cheaper == 0 {
+		return nil
+	}
+	if o.Cheaper >= o.Processes {
+		return fmt.Errorf("uwsgi: invalid cheaper value: must be lower than processes (%d >= %d)", o.Cheaper, o.Processes)
+	}
+	o.Master = true
+	o.CheaperInitial = o.Cheaper
+	if cfg.IsSet("cheaper-initial") {
+		o.CheaperInitial = min(max(cfg.Int("cheaper-initial"), o.Cheaper), o.Processes)
+	}
+	o.CheaperStep = max(cfg.Int("cheaper-step"), 1)
+	o.CheaperOverload = max(cfg.Int("cheaper-overload"), 1)
+	if algo := cfg.String("cheaper-algo"); algo != "" && algo != "spare" {
+		return fmt.Errorf("uwsgi: --cheaper-algo %s is not supported by uwsgo (spare)", algo)
+	}
+	return nil
+}

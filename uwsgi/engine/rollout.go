@@ -11,7 +11,8 @@ import (
 type rollout struct {
 	gen      uint64
 	chain    bool
-	next     int // chain: the next worker id to replace
+	next     int   // chain: the index in chainIDs of the worker being replaced
+	chainIDs []int // chain: the worker ids to replace, in order
 	started  time.Time
 	deadline time.Time
 }
@@ -39,12 +40,13 @@ func (m *master) requestReload(chain bool, why string) {
 func (m *master) startRollout(chain bool) {
 	m.lastGen++
 	now := time.Now()
-	m.reload = &rollout{gen: m.lastGen, chain: chain, next: 1, started: now, deadline: now.Add(m.opts.WorkerMercy)}
-	last := m.opts.Processes
-	if chain {
-		last = 1
+	m.reload = &rollout{gen: m.lastGen, chain: chain, started: now, deadline: now.Add(m.opts.WorkerMercy)}
+	ids := m.activeIDs()
+	if chain && len(ids) > 0 {
+		ids = ids[:1]
 	}
-	for id := 1; id <= last; id++ {
+	m.reload.chainIDs = m.activeIDs()
+	for _, id := range ids {
 		if _, err := m.spawn(id, m.reload.gen); err != nil {
 			m.failRollout("spawning worker failed: " + err.Error())
 			return
@@ -57,7 +59,7 @@ func (m *master) rolloutProgress(c *child) {
 	r := m.reload
 	if r.chain {
 		m.retire(func(o *child) bool { return o.id == c.id && o.gen < r.gen })
-		if r.next >= m.opts.Processes {
+		if r.next+1 >= len(r.chainIDs) {
 			m.log.Printf("chain reloading complete")
 			if m.binaryChanged() {
 				m.reexec(r.gen)
@@ -67,8 +69,9 @@ func (m *master) rolloutProgress(c *child) {
 		}
 		r.next++
 		r.deadline = time.Now().Add(m.opts.WorkerMercy)
-		m.log.Printf("chain next victim is worker %d", r.next)
-		if _, err := m.spawn(r.next, r.gen); err != nil {
+		id := r.chainIDs[r.next]
+		m.log.Printf("chain next victim is worker %d", id)
+		if _, err := m.spawn(id, r.gen); err != nil {
 			m.failRollout("spawning worker failed: " + err.Error())
 		}
 		return

@@ -147,6 +147,9 @@ func workerStats(board *scoreboard.Board, id int) stats.Worker {
 	}
 	w := board.Worker(best)
 	out.PID = int(w.PID.Load())
+	if w.Status.Load() == scoreboard.StatusCheap {
+		out.Status = "cheap"
+	}
 	out.Accepting = w.Accepting.Load() == 1
 	out.Requests, out.DeltaRequests = w.Requests.Load(), w.DeltaRequests.Load()
 	out.Exceptions, out.HarakiriCount, out.Signals = w.Exceptions.Load(), w.HarakiriCount.Load(), w.Signals.Load()
