@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/proto"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"github.com/uwsgo/uwsgo/uwsgi/stats"
 )
@@ -42,6 +43,8 @@ type master struct {
 	replacing map[int]*child
 	sys       sysEnv
 	cheap     cheaperState
+	subs      []subscription
+	subCycle  int
 }
 
 // child is one worker process as the master sees it.
@@ -121,6 +124,9 @@ func (m *master) setup() (int, bool) {
 		if err := m.startStats(); err != nil {
 			m.log.Printf("%v", err)
 		}
+		if err := m.startSubscriptions(); err != nil {
+			m.log.Printf("%v", err)
+		}
 		return 0, true
 	}
 	if m.sockets, err = bindAll(m.cfg, m.opts, m.log); err != nil {
@@ -167,7 +173,21 @@ func (m *master) setup() (int, bool) {
 		m.killAll(syscall.SIGKILL)
 		return 1, false
 	}
+	if err := m.startSubscriptions(); err != nil {
+		m.log.Printf("%v", err)
+		m.killAll(syscall.SIGKILL)
+		return 1, false
+	}
 	return 0, true
+}
+
+func (m *master) startSubscriptions() error {
+	var err error
+	if m.subs, err = subscriptions(m.cfg); err != nil {
+		return err
+	}
+	m.announce(proto.Subscribe)
+	return nil
 }
 
 func (m *master) startStats() error {
@@ -227,6 +247,9 @@ func (m *master) shutdown(graceful bool) {
 	if m.stopping != nil && (graceful || !m.stopping.graceful) {
 		return
 	}
+	if m.stopping == nil {
+		m.announce(proto.Unsubscribe)
+	}
 	if graceful {
 		m.log.Printf("graceful shutdown triggered...")
 		m.stopping = &stop{graceful: true, deadline: time.Now().Add(m.opts.ReloadMercy)}
@@ -265,6 +288,7 @@ func (m *master) onTick() {
 	}
 	m.checkHealth(now)
 	m.checkCheaper()
+	m.subscribeTick()
 	if m.reload != nil && now.After(m.reload.deadline) {
 		m.failRollout(fmt.Sprintf("its workers were not accepting after %v", m.opts.WorkerMercy))
 	}

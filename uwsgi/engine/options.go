@@ -95,6 +95,9 @@ func readOptions(cfg *config.Config) (Options, error) {
 		EvilReloadOnRSS:   uint64(cfg.Int("evil-reload-on-rss")) << 20,
 	}
 	o.Processes = max(o.Processes, 1)
+	if cfg.IsSet("subscribe-to") || cfg.IsSet("subscribe2") {
+		o.Master = true // subscriptions are the master's job, as in uWSGI
+	}
 	if err := readCheaper(cfg, &o); err != nil {
 		return o, err
 	}

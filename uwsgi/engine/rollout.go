@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/uwsgo/uwsgo/uwsgi/proto"
 	"syscall"
 	"time"
 )
@@ -26,6 +27,9 @@ func (m *master) requestReload(chain bool, why string) {
 		m.log.Printf("%s: a reload is in progress; another one will follow it", why)
 		m.queued = &rollout{chain: chain}
 		return
+	}
+	if m.cfg.Bool("unsubscribe-on-graceful-reload") {
+		m.announce(proto.Unsubscribe)
 	}
 	if chain {
 		m.log.Printf("%s: chain reload starting...", why)
