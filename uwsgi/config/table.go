@@ -178,7 +178,7 @@ var laterOptions = []Option{
 	notYet("timer", List, "", "raise a signal periodically: SIGNUM SECONDS"),
 	notYet("rbtimer", List, "", "raise a signal periodically (red-black timer)"),
 	notYet("cron", List, "", "raise a signal at times: SIGNUM MIN HOUR DAY MONTH WEEKDAY"),
-	opt("subscribe-to", List, "", "subscribe to a uWSGI router: [ADDR=]SERVER:KEY[,MODIFIER1]").alias("subscribe", "st").note("signed subscriptions (,SIGN) and @file keys are not implemented"),
+	opt("subscribe-to", List, "", "subscribe to a uWSGI router: [ADDR=]SERVER:KEY[,MODIFIER1]").alias("subscribe", "st").note("signed subscriptions (,SIGN) are not implemented"),
 	opt("subscribe2", List, "", "subscribe to a router: server=...,key=...[,addr=][,weight=][,modifier1=][,modifier2=][,check=FILE]").note("sign=, sni_* and socket= are accepted and ignored"),
 	opt("subscribe-freq", Int, "10", "seconds between subscription announcements").min(1),
 	opt("subscription-tolerance", Int, "17", "a router's tolerance for missed announcements").min(0).note("accepted: the router applies it"),

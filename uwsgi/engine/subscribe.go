@@ -91,9 +91,19 @@ func subscriptions(cfg *config.Config) ([]subscription, error) {
 	mod1 := cfg.Int("subscribe-with-modifier1")
 	var out []subscription
 	for _, spec := range cfg.Strings("subscribe-to") {
-		if s, ok := parseSubscribeTo(spec, mod1); ok {
-			out = append(out, s)
+		s, ok := parseSubscribeTo(spec, mod1)
+		if !ok {
+			continue
 		}
+		if !strings.HasPrefix(s.key, "@") {
+			out = append(out, s)
+			continue
+		}
+		keys, err := keysFromFile(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, keys...)
 	}
 	for _, spec := range cfg.Strings("subscribe2") {
 		s, err := parseSubscribe2(spec, mod1)
@@ -171,4 +181,28 @@ func (m *master) subscribeTick() {
 	if m.subCycle == 1 || m.subCycle%max(m.cfg.Int("subscribe-freq"), 1) == 0 {
 		m.announce(proto.Subscribe)
 	}
+}
+
+// keysFromFile expands a @file key: one "key[,modifier1]" per line, #
+// comments, each announced to the same server.
+func keysFromFile(s subscription) ([]subscription, error) {
+	b, err := os.ReadFile(s.key[1:])
+	if err != nil {
+		return nil, fmt.Errorf("uwsgi: --subscribe-to %s: %w", s.spec, err)
+	}
+	var out []subscription
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k := s
+		key, mod, hasMod := strings.Cut(line, ",")
+		k.key = key
+		if n, err := strconv.Atoi(mod); hasMod && err == nil {
+			k.modifier1 = n
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
