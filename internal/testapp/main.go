@@ -31,6 +31,19 @@ func main() {
 			os.Exit(1)
 		}
 	}
+	if os.Getenv("TESTAPP_SIGNALS") == "1" {
+		report := func(n uint8) { fmt.Fprintf(os.Stderr, "testapp: signal %d on worker %d\n", n, uwsgi.WorkerID()) }
+		uwsgi.RegisterSignal(17, "workers", report)
+		uwsgi.RegisterSignal(18, "", report)
+		uwsgi.RegisterSignal(19, "worker2", report)
+		uwsgi.RegisterSignal(20, "worker", func(n uint8) { report(n); panic("testapp: signal handler panic") })
+		uwsgi.RegisterSignal(21, "", report)
+		uwsgi.AddTimer(21, 1)
+	}
+	http.HandleFunc("/raise", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		fmt.Fprint(w, uwsgi.Signal(uint8(n)))
+	})
 	http.HandleFunc("/view/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "<h1>Hello World</h1>")
 	})

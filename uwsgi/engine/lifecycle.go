@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -42,9 +45,12 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 		return 1
 	}
 	w.ctrl = ctrl
+	w.sigq = make(chan uint8, max(opts.SignalBufsize, 1))
+	go w.runSignals()
 	w.start(sockets)
 	board.Worker(wi.slot).Accepting.Store(1)
-	if _, err := ctrl.Write([]byte("ready\n")); err != nil {
+	signals.attach(w)
+	if err := w.sendCtrl("ready"); err != nil {
 		log.Printf("uWSGI worker %d: cannot reach the master: %v", w.ID, err)
 		return 1
 	}
@@ -80,7 +86,7 @@ func (w *Worker) loop(ctrl *os.File) int {
 	defer signal.Stop(sigc)
 	masterGone := make(chan struct{})
 	if ctrl != nil {
-		go func() { _, _ = io.Copy(io.Discard, ctrl); close(masterGone) }()
+		go func() { w.readCtrl(ctrl); close(masterGone) }()
 	}
 	worker := ctrl != nil
 	for {
@@ -178,5 +184,17 @@ func (w *Worker) sampleMemory() {
 		slot.RSS.Store(rss)
 		slot.VSZ.Store(vsz)
 		time.Sleep(time.Second)
+	}
+}
+
+// readCtrl reads the master's lines ("sig N") until the master goes away.
+func (w *Worker) readCtrl(ctrl io.Reader) {
+	sc := bufio.NewScanner(ctrl)
+	for sc.Scan() {
+		if n, ok := strings.CutPrefix(sc.Text(), "sig "); ok {
+			if v, err := strconv.Atoi(n); err == nil && v >= 0 && v < 256 {
+				w.deliverSignal(uint8(v))
+			}
+		}
 	}
 }

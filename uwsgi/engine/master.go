@@ -45,6 +45,7 @@ type master struct {
 	cheap     cheaperState
 	subs      []subscription
 	subCycle  int
+	sig       masterSignals
 }
 
 // child is one worker process as the master sees it.
@@ -70,6 +71,7 @@ const (
 	evReady
 	evRespawn
 	evRecycle
+	evCtrl
 )
 
 type event struct {
@@ -78,6 +80,7 @@ type event struct {
 	state *os.ProcessState
 	id    int    // evRespawn: the worker id to spawn
 	gen   uint64 // evRespawn: its generation
+	line  string // evCtrl: a line the worker sent
 }
 
 // stop is a shutdown in progress.
@@ -174,6 +177,11 @@ func (m *master) setup() (int, bool) {
 		return 1, false
 	}
 	if err := m.startSubscriptions(); err != nil {
+		m.log.Printf("%v", err)
+		m.killAll(syscall.SIGKILL)
+		return 1, false
+	}
+	if err := m.configureSignals(); err != nil {
 		m.log.Printf("%v", err)
 		m.killAll(syscall.SIGKILL)
 		return 1, false
@@ -289,6 +297,7 @@ func (m *master) onTick() {
 	m.checkHealth(now)
 	m.checkCheaper()
 	m.subscribeTick()
+	m.signalTick(now)
 	if m.reload != nil && now.After(m.reload.deadline) {
 		m.failRollout(fmt.Sprintf("its workers were not accepting after %v", m.opts.WorkerMercy))
 	}

@@ -48,6 +48,7 @@ type Options struct {
 	ReloadOnRSS       uint64 // bytes
 	EvilReloadOnRSS   uint64 // bytes
 
+	SignalBufsize   int
 	Cheaper         int // adaptive workers: the minimum running (0 = off)
 	CheaperInitial  int
 	CheaperStep     int
@@ -91,6 +92,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		MaxWorkerLifetime: seconds(cfg.Int("max-worker-lifetime")),
 		LifetimeDelta:     seconds(cfg.Int("max-worker-lifetime-delta")),
 		ReloadOnException: cfg.Bool("reload-on-exception"),
+		SignalBufsize:     cfg.Int("signal-bufsize"),
 		ReloadOnRSS:       uint64(cfg.Int("reload-on-rss")) << 20,
 		EvilReloadOnRSS:   uint64(cfg.Int("evil-reload-on-rss")) << 20,
 	}

@@ -84,3 +84,12 @@ func WorkerID(cfg *config.Config) int {
 	}
 	return 1
 }
+
+// HasMaster reports whether the calling process runs under (or is) a master.
+func HasMaster(cfg *config.Config) bool {
+	if _, ok, _ := roleFromEnv(); ok {
+		return true
+	}
+	o, err := readOptions(cfg)
+	return err == nil && o.Master
+}

@@ -102,6 +102,8 @@ func (m *master) watch(c *child) {
 				m.events <- event{kind: evReady, c: c}
 			case "recycle":
 				m.events <- event{kind: evRecycle, c: c}
+			default:
+				m.events <- event{kind: evCtrl, c: c, line: sc.Text()}
 			}
 		}
 	}()
@@ -149,6 +151,8 @@ func (m *master) onEvent(ev event) {
 		m.onReady(ev.c)
 	case evRecycle:
 		m.recycle(ev.c, "it asked to")
+	case evCtrl:
+		m.onCtrl(ev.c, ev.line)
 	case evExit:
 		m.onExit(ev.c, ev.state)
 	case evRespawn:

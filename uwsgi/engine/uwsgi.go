@@ -121,13 +121,24 @@ func (us *uwsgiServer) serveConn(nc net.Conn) {
 		us.serveApp(uc)
 	case uint8(proto.ModPing):
 		_, _ = nc.Write(pingReply[:])
+	case uint8(proto.ModSignal):
+		reply := signalQueued
+		if err := RaiseSignal(uc.hdr.Modifier2); err != nil {
+			reply = signalRefused
+			us.w.log.Printf("unable to deliver signal %d: %v", uc.hdr.Modifier2, err)
+		}
+		_, _ = nc.Write(reply[:])
 	default:
 		us.w.log.Printf("-- unavailable modifier requested: %d --", uc.hdr.Modifier1)
 	}
 	uc.close()
 }
 
-var pingReply = proto.Header{Modifier1: uint8(proto.ModPing), Modifier2: 1}.Bytes()
+var (
+	pingReply     = proto.Header{Modifier1: uint8(proto.ModPing), Modifier2: 1}.Bytes()
+	signalQueued  = proto.Header{Modifier1: uint8(proto.ModResponse), Modifier2: 1}.Bytes()
+	signalRefused = proto.Header{Modifier1: uint8(proto.ModResponse), Modifier2: 0}.Bytes()
+)
 
 // serveApp runs the app for an application request.
 func (us *uwsgiServer) serveApp(uc *uconn) {

@@ -35,6 +35,8 @@ type Worker struct {
 	ctrl         *os.File         // the master's control channel; nil alone
 	started      time.Time
 	recycleAsked atomic.Bool
+	ctrlMu       sync.Mutex
+	sigq         chan uint8
 }
 
 func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Board, slot int) (*Worker, error) {
