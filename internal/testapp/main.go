@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi"
@@ -40,6 +42,27 @@ func main() {
 		uwsgi.RegisterSignal(21, "", report)
 		uwsgi.AddTimer(21, 1)
 	}
+	uwsgi.RegisterRPC("hello", func(args ...[]byte) []byte {
+		parts := []string{"hello from uwsgo"}
+		for _, a := range args {
+			parts = append(parts, string(a))
+		}
+		return []byte(strings.Join(parts, " "))
+	})
+	uwsgi.RegisterRPC("big", func(args ...[]byte) []byte { return bytes.Repeat([]byte("z"), 100000) })
+	http.HandleFunc("/rpc", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		var args [][]byte
+		for _, a := range q["arg"] {
+			args = append(args, []byte(a))
+		}
+		out, err := uwsgi.RPC(q.Get("node"), q.Get("name"), args...)
+		if err != nil {
+			http.Error(w, err.Error(), 502)
+			return
+		}
+		w.Write(out)
+	})
 	http.HandleFunc("/raise", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
 		fmt.Fprint(w, uwsgi.Signal(uint8(n)))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"time"
 )
 
 // unixClient is an HTTP client whose every request goes to the unix socket path.
@@ -15,3 +16,6 @@ func unixClient(path string) *http.Client {
 		},
 	}}
 }
+
+// nil2 is a plain client with a timeout.
+func nil2() *http.Client { return &http.Client{Timeout: 30 * time.Second} }

@@ -121,6 +121,8 @@ func (us *uwsgiServer) serveConn(nc net.Conn) {
 		us.serveApp(uc)
 	case uint8(proto.ModPing):
 		_, _ = nc.Write(pingReply[:])
+	case uint8(proto.ModRPC):
+		us.serveRPC(uc)
 	case uint8(proto.ModSignal):
 		reply := signalQueued
 		if err := RaiseSignal(uc.hdr.Modifier2); err != nil {
