@@ -48,3 +48,7 @@ func AddRBTimer(signum uint8, seconds, iterations int) error {
 func AddCron(signum uint8, minute, hour, day, month, weekday int) error {
 	return engine.AddCron(signum, minute, hour, day, month, weekday)
 }
+
+// AddFileMonitor makes the master raise signum whenever path (a file or a
+// directory) changes; it uses inotify.
+func AddFileMonitor(signum uint8, path string) error { return engine.AddFileMonitor(signum, path) }

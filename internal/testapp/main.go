@@ -42,6 +42,10 @@ func main() {
 		uwsgi.RegisterSignal(21, "", report)
 		uwsgi.AddTimer(21, 1)
 	}
+	if f := os.Getenv("TESTAPP_FILEMON"); f != "" {
+		uwsgi.RegisterSignal(22, "", func(n uint8) { fmt.Fprintf(os.Stderr, "testapp: file signal %d\n", n) })
+		uwsgi.AddFileMonitor(22, f)
+	}
 	uwsgi.RegisterRPC("hello", func(args ...[]byte) []byte {
 		parts := []string{"hello from uwsgo"}
 		for _, a := range args {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -72,4 +73,42 @@ func TestCronCommand(t *testing.T) {
 func TestSignalsNeedAMaster(t *testing.T) {
 	p, _ := httpServer(t, bins.testapp, []string{"TESTAPP_SIGNALS=1"})
 	p.waitLog("you cannot register signals without a master", 5*time.Second)
+}
+
+func TestFileMonitorsAndFSReload(t *testing.T) {
+	dir := t.TempDir()
+	watched, reloadFile := dir+"/watched.txt", dir+"/reload.txt"
+	os.WriteFile(watched, nil, 0o644)
+	os.WriteFile(reloadFile, nil, 0o644)
+	p, _, _, _ := masterServer(t, []string{"TESTAPP_FILEMON=" + watched}, "--processes", "2", "--fs-reload", reloadFile)
+	kids := waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	p.waitLog("[uwsgi-fsmon] watching "+watched, 10*time.Second)
+	if n := countLog(p, "[uwsgi-fsmon] watching "+watched); n != 1 {
+		t.Errorf("the monitor two workers asked for is watched %d times", n)
+	}
+	os.WriteFile(watched, []byte("x"), 0o644)
+	p.waitLog("testapp: file signal 22", 5*time.Second)
+	os.WriteFile(reloadFile, []byte("x"), 0o644)
+	p.waitLog("[uwsgi-fsmon] "+reloadFile+" has been modified", 5*time.Second)
+	waitChildren(t, p.cmd.Process.Pid, 2, 30*time.Second, func(k []int) bool { return disjoint(k, kids) })
+}
+
+func TestTouchSignalAndCron2(t *testing.T) {
+	dir := t.TempDir()
+	touch := dir + "/poke"
+	p, _, _, _ := masterServer(t, []string{"TESTAPP_SIGNALS=1"}, "--processes", "1", "--touch-signal", touch+" 18",
+		"--cron2", "minute=-1,unique=1 echo uwsgo-cron2-ran", "--unique-cron", "-1 -1 -1 -1 -1 sleep 120")
+	waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil)
+	p.waitLog("uwsgo-cron2-ran", 5*time.Second)
+	p.waitLog(`[uwsgi-cron] running "sleep 120"`, 5*time.Second)
+	before := countLog(p, "testapp: signal 18 on worker")
+	os.WriteFile(touch, nil, 0o644) // created: counts as touched
+	p.waitLog("has been touched... raising signal 18", 5*time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for countLog(p, "testapp: signal 18 on worker") == before {
+		if time.Now().After(deadline) {
+			t.Fatal("--touch-signal raised nothing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -48,6 +48,7 @@ func (w *responseWriter) startStream() error {
 	}
 	if ex.mode == ModeUwsgi {
 		resp.Header.SetProtocol(ctx.Request.Header.Protocol())
+		resp.SetConnectionClose() // the body ends when the connection closes
 	}
 	st.bw = bufioWriterPool.Get().(*bufio.Writer)
 	st.bw.Reset(ctx.Conn())

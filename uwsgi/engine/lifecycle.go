@@ -191,6 +191,10 @@ func (w *Worker) sampleMemory() {
 func (w *Worker) readCtrl(ctrl io.Reader) {
 	sc := bufio.NewScanner(ctrl)
 	for sc.Scan() {
+		if sc.Text() == "resend" {
+			go signals.resend()
+			continue
+		}
 		if n, ok := strings.CutPrefix(sc.Text(), "sig "); ok {
 			if v, err := strconv.Atoi(n); err == nil && v >= 0 && v < 256 {
 				w.deliverSignal(uint8(v))

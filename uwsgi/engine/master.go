@@ -40,12 +40,15 @@ type master struct {
 	stats    []*statsServer
 	// replacing maps a starting worker's pid to the worker it replaces
 	// (recycling: replace, then retire).
-	replacing map[int]*child
-	sys       sysEnv
-	cheap     cheaperState
-	subs      []subscription
-	subCycle  int
-	sig       masterSignals
+	replacing    map[int]*child
+	sys          sysEnv
+	cheap        cheaperState
+	subs         []subscription
+	subCycle     int
+	sig          masterSignals
+	fs           *fsWatcher
+	fsActions    map[int]*fsAction
+	touchSignals []touchSignal
 }
 
 // child is one worker process as the master sees it.
@@ -72,6 +75,7 @@ const (
 	evRespawn
 	evRecycle
 	evCtrl
+	evFS
 )
 
 type event struct {
@@ -130,6 +134,17 @@ func (m *master) setup() (int, bool) {
 		if err := m.startSubscriptions(); err != nil {
 			m.log.Printf("%v", err)
 		}
+		if err := m.configureFS(); err != nil {
+			m.log.Printf("%v", err)
+		}
+		if err := m.configureSignals(); err != nil {
+			m.log.Printf("%v", err)
+		}
+		for _, c := range m.children {
+			if !c.retiring {
+				_, _ = c.ctrl.Write([]byte("resend\n")) // their signal registrations
+			}
+		}
 		return 0, true
 	}
 	if m.sockets, err = bindAll(m.cfg, m.opts, m.log); err != nil {
@@ -177,6 +192,11 @@ func (m *master) setup() (int, bool) {
 		return 1, false
 	}
 	if err := m.startSubscriptions(); err != nil {
+		m.log.Printf("%v", err)
+		m.killAll(syscall.SIGKILL)
+		return 1, false
+	}
+	if err := m.configureFS(); err != nil {
 		m.log.Printf("%v", err)
 		m.killAll(syscall.SIGKILL)
 		return 1, false

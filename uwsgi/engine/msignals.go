@@ -30,6 +30,9 @@ type sigCron struct {
 	command string
 	fields  [5]int // minute, hour, day, month, weekday
 	last    time.Time
+	unique  bool          // --unique-cron: not while the previous run lives
+	running *exec.Cmd     // the command's last run
+	done    chan struct{} // closed when running ended
 }
 
 // onCtrl handles one line a worker sent.
@@ -55,6 +58,11 @@ func (m *master) onCtrl(c *child, line string) {
 			secs, _ := strconv.Atoi(f[2])
 			iters, _ := strconv.Atoi(f[3])
 			m.addTimer(uint8(n), secs, iters)
+		}
+	case "filemon":
+		path := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(line, f[0]), " "+f[1]))
+		if err := m.watchPath(path, &fsAction{signum: n}); err != nil {
+			m.log.Printf("%v", err)
 		}
 	case "cron":
 		if len(f) == 7 {
@@ -145,6 +153,14 @@ func (m *master) signalTick(now time.Time) {
 			m.routeSignal(uint8(c.signum))
 			continue
 		}
+		if c.unique && c.done != nil {
+			select {
+			case <-c.done:
+			default:
+				m.log.Printf("[uwsgi-cron] %q still running, skipped (unique cron)", c.command)
+				continue
+			}
+		}
 		cmd := exec.Command("/bin/sh", "-c", c.command)
 		cmd.Stdout, cmd.Stderr = m.log.Output(), m.log.Output()
 		if err := cmd.Start(); err != nil {
@@ -152,7 +168,9 @@ func (m *master) signalTick(now time.Time) {
 			continue
 		}
 		m.log.Printf("[uwsgi-cron] running %q (pid %d)", c.command, cmd.Process.Pid)
-		go cmd.Wait()
+		done := make(chan struct{})
+		c.running, c.done = cmd, done
+		go func() { _ = cmd.Wait(); close(done) }()
 	}
 }
 
@@ -189,22 +207,87 @@ func (m *master) configureSignals() error {
 		}
 		m.addTimer(uint8(n), secs, 0)
 	}
-	for _, spec := range m.cfg.Strings("cron") {
-		f := strings.Fields(spec)
-		if len(f) < 6 {
-			return fmt.Errorf("uwsgi: invalid cron syntax %q, must be: <minute> <hour> <day> <month> <weekday> <command>", spec)
-		}
-		c := &sigCron{signum: -1, command: strings.Join(f[5:], " ")}
-		for i := range c.fields {
-			v, err := strconv.Atoi(f[i])
-			if err != nil {
-				return fmt.Errorf("uwsgi: invalid cron field %q in %q", f[i], spec)
+	for _, opt := range []string{"cron", "unique-cron"} {
+		for _, spec := range m.cfg.Strings(opt) {
+			f := strings.Fields(spec)
+			if len(f) < 6 {
+				return fmt.Errorf("uwsgi: invalid cron syntax %q, must be: <minute> <hour> <day> <month> <weekday> <command>", spec)
 			}
-			c.fields[i] = v
+			c := &sigCron{signum: -1, command: strings.Join(f[5:], " "), unique: opt == "unique-cron"}
+			for i := range c.fields {
+				v, err := strconv.Atoi(f[i])
+				if err != nil {
+					return fmt.Errorf("uwsgi: invalid cron field %q in %q", f[i], spec)
+				}
+				c.fields[i] = v
+			}
+			m.addCron(c)
+		}
+	}
+	for _, spec := range m.cfg.Strings("cron2") {
+		c, err := parseCron2(spec)
+		if err != nil {
+			return err
 		}
 		m.addCron(c)
 	}
+	return m.configureTouchSignals()
+}
+
+// parseCron2 reads --cron2 "minute=M,hour=H,day=D,month=MO,week=W,unique=1 COMMAND"
+// (absent fields mean any).
+func parseCron2(spec string) (*sigCron, error) {
+	kv, command, ok := strings.Cut(strings.TrimSpace(spec), " ")
+	if !ok || strings.TrimSpace(command) == "" {
+		return nil, fmt.Errorf("uwsgi: invalid --cron2 %q, must be: key=value,... <command>", spec)
+	}
+	c := &sigCron{signum: -1, command: strings.TrimSpace(command), fields: [5]int{-1, -1, -1, -1, -1}}
+	for _, item := range strings.Split(kv, ",") {
+		k, v, _ := strings.Cut(item, "=")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("uwsgi: invalid --cron2 field %q", item)
+		}
+		switch k {
+		case "minute":
+			c.fields[0] = n
+		case "hour":
+			c.fields[1] = n
+		case "day":
+			c.fields[2] = n
+		case "month":
+			c.fields[3] = n
+		case "week", "weekday":
+			c.fields[4] = n
+		case "unique":
+			c.unique = n != 0
+		case "harakiri", "legion":
+		default:
+			return nil, fmt.Errorf("uwsgi: unknown --cron2 key %q", k)
+		}
+	}
+	return c, nil
+}
+
+// configureTouchSignals reads --touch-signal "FILE SIGNUM" (polled every
+// master cycle, as --touch-reload).
+func (m *master) configureTouchSignals() error {
+	for _, spec := range m.cfg.Strings("touch-signal") {
+		i := strings.LastIndexByte(strings.TrimSpace(spec), ' ')
+		n, err := strconv.Atoi(strings.TrimSpace(spec[i+1:]))
+		if i < 0 || err != nil || n < 0 || n > 255 {
+			return fmt.Errorf("uwsgi: invalid --touch-signal %q, must be: <file> <signal>", spec)
+		}
+		path := strings.TrimSpace(spec[:i])
+		m.touchSignals = append(m.touchSignals, touchSignal{path: path, signum: uint8(n)})
+		m.touch[path] = statID(path)
+	}
 	return nil
+}
+
+type touchSignal struct {
+	path   string
+	signum uint8
 }
 
 func safeIndex(f []string, i int) string {

@@ -20,6 +20,7 @@ type signalRegistry struct {
 	handlers [256]func(uint8)
 	targets  [256]string
 	pending  []string // control lines for the master, sent when the worker starts
+	sent     []string // registrations sent, sent again to a master re-executed in place
 	worker   *Worker  // set once serving in a spawned worker
 }
 
@@ -92,6 +93,9 @@ func (r *signalRegistry) send(line string) error {
 }
 
 func (r *signalRegistry) queueLocked(line string) error {
+	if !strings.HasPrefix(line, "signal ") {
+		r.sent = append(r.sent, line)
+	}
 	if r.worker == nil {
 		r.pending = append(r.pending, line)
 		return nil
@@ -157,5 +161,23 @@ func (w *Worker) deliverSignal(signum uint8) {
 	case w.sigq <- signum:
 	default:
 		w.log.Printf("*** SIGNAL QUEUE IS FULL: %d signals (you can tune it with --signal-bufsize) *** could not deliver signal %d to worker %d", cap(w.sigq), signum, w.ID)
+	}
+}
+
+// AddFileMonitor asks the master to raise signum whenever path (a file or
+// a directory) changes (inotify).
+func AddFileMonitor(signum uint8, path string) error {
+	return signals.send(fmt.Sprintf("filemon %d %s", signum, path))
+}
+
+// resend passes every registration on again (a new master image asks).
+func (r *signalRegistry) resend() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.worker == nil {
+		return
+	}
+	for _, line := range r.sent {
+		_ = r.worker.sendCtrl(line)
 	}
 }

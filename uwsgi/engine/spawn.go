@@ -153,6 +153,8 @@ func (m *master) onEvent(ev event) {
 		m.recycle(ev.c, "it asked to")
 	case evCtrl:
 		m.onCtrl(ev.c, ev.line)
+	case evFS:
+		m.onFS(ev.id)
 	case evExit:
 		m.onExit(ev.c, ev.state)
 	case evRespawn:

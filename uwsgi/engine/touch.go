@@ -22,6 +22,12 @@ func (m *master) checkTouch() {
 			m.requestReload(false, "touch-reload")
 		}
 	}
+	for _, ts := range m.touchSignals {
+		if m.touched(ts.path) {
+			m.log.Printf("*** %s has been touched... raising signal %d ***", ts.path, ts.signum)
+			m.routeSignal(ts.signum)
+		}
+	}
 	for _, p := range m.opts.TouchChainReload {
 		if m.touched(p) {
 			m.log.Printf("*** %s has been touched... chain reload !!! ***", p)

@@ -230,6 +230,9 @@ func (uc *uconn) IsHTTPS() bool { return uc.https }
 func (uc *uconn) writeResponse() {
 	resp := &uc.ctx.Response
 	resp.Header.SetProtocol(uc.ctx.Request.Header.Protocol())
+	// The connection ends with this response: say so, for the routers that
+	// pass the headers on to a keep-alive client (uWSGI's HTTP router).
+	resp.SetConnectionClose()
 	if uc.bw == nil {
 		uc.bw = bufio.NewWriterSize(uc.Conn, 4096)
 	} else {
