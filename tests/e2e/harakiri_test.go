@@ -57,8 +57,11 @@ func TestHarakiriKillsStuckWorker(t *testing.T) {
 	waitChildren(t, mpid, 2, 10*time.Second, func(k []int) bool { return !(k[0] == kids[0] && k[1] == kids[1]) })
 	close(stop)
 	other.Wait()
-	if bad.Load() != 0 {
-		t.Errorf("%d short requests failed while a worker was harakiri'd", bad.Load())
+	// The killed worker also served short requests with its free cores:
+	// the ones in flight at the kill fail (at most one per client). Every
+	// request on the other worker succeeds.
+	if bad.Load() > 2 {
+		t.Errorf("%d short requests failed while a worker was harakiri'd; at most the 2 in flight on it may", bad.Load())
 	}
 }
 
