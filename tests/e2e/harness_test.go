@@ -160,15 +160,32 @@ func (p *proc) waitLog(s string, d time.Duration) {
 	p.t.Fatalf("log never showed %q:\n%s", s, p.log.String())
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago and
+// that no other call of this run returned (the kernel may hand the same
+// ephemeral port out twice in a row once it was closed).
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no fresh free port")
+	return 0
 }
 
 // waitDial waits until network/addr accepts connections.
