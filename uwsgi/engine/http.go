@@ -92,19 +92,7 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
 		return
 	}
-	start := time.Now()
-	core := w.cores.Acquire(start)
-	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
-	w.armHarakiri(core, start)
-	var res bridge.Result
-	if w.app.Fast != nil {
-		w.app.Fast(ctx)
-		res.Status = ctx.Response.StatusCode()
-		res.BodySize = int64(len(ctx.Response.Body()))
-	} else {
-		res = hs.bridge.ServeControlled(ctx, bridge.ModeHTTP, &hs.vars, &w.controls[core])
-	}
-	w.cores.Release(core)
+	core, start, res := w.dispatch(ctx, &hs.bridge, bridge.ModeHTTP, &hs.vars)
 	w.finishRequest(ctx, core, start, &res, func() reqSize {
 		return httpVarsSize(&ctx.Request.Header, uint8(w.opts.HTTPModifier1))
 	})
@@ -114,3 +102,22 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 type fasthttpLogger struct{ l *Logger }
 
 func (f fasthttpLogger) Printf(format string, args ...any) { f.l.Printf(format, args...) }
+
+// dispatch runs the app for one request on a core: the loop engine's one
+// path for both socket kinds (take a core, record the request for stats and
+// harakiri, run the fasthttp or net/http handler, give the core back).
+func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode bridge.Mode, vars bridge.VarsSource) (core int, start time.Time, res bridge.Result) {
+	start = time.Now()
+	core = w.cores.Acquire(start)
+	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
+	w.armHarakiri(core, start)
+	if w.app.Fast != nil {
+		w.app.Fast(ctx)
+		res.Status = ctx.Response.StatusCode()
+		res.BodySize = int64(len(ctx.Response.Body()))
+	} else {
+		res = br.ServeControlled(ctx, mode, vars, &w.controls[core])
+	}
+	w.cores.Release(core)
+	return core, start, res
+}

@@ -154,19 +154,7 @@ func (us *uwsgiServer) serveApp(uc *uconn) {
 		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
 		return
 	}
-	start := time.Now()
-	core := w.cores.Acquire(start)
-	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
-	w.armHarakiri(core, start)
-	var res bridge.Result
-	if w.app.Fast != nil {
-		w.app.Fast(ctx)
-		res.Status = ctx.Response.StatusCode()
-		res.BodySize = int64(len(ctx.Response.Body()))
-	} else {
-		res = us.bridge.ServeControlled(ctx, bridge.ModeUwsgi, uc, &w.controls[core])
-	}
-	w.cores.Release(core)
+	core, start, res := w.dispatch(ctx, &us.bridge, bridge.ModeUwsgi, uc)
 	if err := uc.body.err; err != nil {
 		w.log.Printf("uwsgi: request body from %s cut short: %d of %d bytes missing (%v)", uc.Conn.RemoteAddr(), uc.body.remain, uc.contentLength, err)
 	}
