@@ -1,0 +1,88 @@
+package cache
+
+import (
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// The cache lock is a word in the shared header holding the pid of the
+// process that owns it (0 = free), plus contendedBit while other processes
+// sleep on it. Within a process the goroutines first take the Cache's own
+// mutex, so at most one goroutine per process waits on the shared word.
+//
+// A holder can be killed mid-operation. Two paths take such a lock back:
+// the master calls RecoverFrom(pid) when it reaps a worker, and a waiter
+// that has slept for stealAfter checks whether the holder still exists
+// (a zombie counts as dead). Whoever takes the lock from a dead holder
+// rebuilds every index from the item slots before using them (rebuild.go).
+const (
+	contendedBit = 1 << 31
+	pidMask      = contendedBit - 1
+	waitSlice    = 50 * time.Millisecond
+	stealAfter   = 500 * time.Millisecond
+)
+
+// lockShared takes the shared word for pid; it reports whether the lock was
+// taken from a dead holder (the caller must rebuild).
+func lockShared(word *atomic.Uint32, pid uint32) (stolen bool) {
+	if word.CompareAndSwap(0, pid) {
+		return false
+	}
+	start := time.Now()
+	for {
+		v := word.Load()
+		if v == 0 {
+			if word.CompareAndSwap(0, pid|contendedBit) {
+				return false
+			}
+			continue
+		}
+		holder := v & pidMask
+		if holder == pid || (time.Since(start) >= stealAfter && processGone(int(holder))) {
+			// Our own pid can only be stale (a store file from an earlier
+			// process with the same pid): the Cache mutex excludes our own.
+			if word.CompareAndSwap(v, pid|contendedBit) {
+				return true
+			}
+			continue
+		}
+		if v&contendedBit == 0 && !word.CompareAndSwap(v, v|contendedBit) {
+			continue
+		}
+		futexWait(word, v|contendedBit, waitSlice)
+	}
+}
+
+// unlockShared releases the word and wakes a waiter if there is one.
+func unlockShared(word *atomic.Uint32) {
+	if word.Swap(0)&contendedBit != 0 {
+		futexWake(word)
+	}
+}
+
+// processGone reports whether pid no longer runs: it does not exist, or it
+// is a zombie its parent has not reaped yet.
+func processGone(pid int) bool {
+	if pid <= 0 {
+		return true
+	}
+	if !processExists(pid) {
+		return true
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false // no /proc: trust the existence check
+	}
+	// The state follows the command name, which ends with the last ')'.
+	for i := len(b) - 1; i > 0; i-- {
+		if b[i] == ')' {
+			if i+2 < len(b) {
+				return b[i+2] == 'Z' || b[i+2] == 'X'
+			}
+			break
+		}
+	}
+	return false
+}
