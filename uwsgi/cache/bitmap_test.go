@@ -60,8 +60,8 @@ func fails(t *testing.T, err error) {
 func TestBitmapCases(t *testing.T) {
 	x := func(n int) []byte { return bytes.Repeat([]byte("X"), n) }
 	cases := map[string]func(t *testing.T, m map[string]*Cache){
-		"failed_by_one":  func(t *testing.T, m map[string]*Cache) { fails(t, m["items_1"].Update("key1", []byte("HELLO"), 0)) },
-		"ok_four_bytes":  func(t *testing.T, m map[string]*Cache) { ok(t, m["items_1"].Update("key1", []byte("HELL"), 0)) },
+		"failed_by_one": func(t *testing.T, m map[string]*Cache) { fails(t, m["items_1"].Update("key1", []byte("HELLO"), 0)) },
+		"ok_four_bytes": func(t *testing.T, m map[string]*Cache) { ok(t, m["items_1"].Update("key1", []byte("HELL"), 0)) },
 		"two_items_four_blocks": func(t *testing.T, m map[string]*Cache) {
 			c := m["items_2"]
 			ok(t, c.Update("key1", []byte("HE"), 0))
