@@ -75,6 +75,15 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
+	list, err := Caches(cfg)
+	if err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
+	setCacheLoggers(list, log)
+	stopCaches := make(chan struct{})
+	startCacheDuties(cfg, log, stopCaches)
+	defer func() { close(stopCaches); syncCaches(list, log) }()
 	if err := dropPrivileges(opts.UID, opts.GID, log); err != nil {
 		log.Printf("%v", err)
 		return 1

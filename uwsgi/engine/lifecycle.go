@@ -39,6 +39,12 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 		return 1
 	}
 	ctrl := os.NewFile(uintptr(firstFD+wi.sockets+1), "control")
+	list, err := Caches(cfg)
+	if err != nil {
+		log.Printf("uwsgi: worker %d: %v", wi.id, err)
+		return 1
+	}
+	setCacheLoggers(list, log)
 	w, err := newWorker(wi.id, opts, app, log, board, wi.slot)
 	if err != nil {
 		log.Printf("uwsgi: %v", err)

@@ -19,25 +19,27 @@ import (
 // Everything it owns is touched by its loop goroutine only; other
 // goroutines talk to it through events.
 type master struct {
-	cfg      *config.Config
-	opts     Options
-	log      *Logger
-	exe      string
-	exeID    fileID
-	sockets  []*Socket
-	files    []*os.File // dups of the listen sockets, passed to workers
-	board    *scoreboard.Board
-	children map[int]*child // by pid
-	slotUsed []bool
-	gen      uint64 // the generation serving now
-	lastGen  uint64 // the newest generation started
-	events   chan event
-	reload   *rollout
-	queued   *rollout // a reload asked for while one runs
-	stopping *stop
-	throttle respawnThrottle
-	touch    map[string]fileID
-	stats    []*statsServer
+	cfg     *config.Config
+	opts    Options
+	log     *Logger
+	exe     string
+	exeID   fileID
+	sockets []*Socket
+	files   []*os.File // dups of the listen sockets, passed to workers
+	board   *scoreboard.Board
+	// cacheStop ends the cache sweeper and store syncs.
+	cacheStop chan struct{}
+	children  map[int]*child // by pid
+	slotUsed  []bool
+	gen       uint64 // the generation serving now
+	lastGen   uint64 // the newest generation started
+	events    chan event
+	reload    *rollout
+	queued    *rollout // a reload asked for while one runs
+	stopping  *stop
+	throttle  respawnThrottle
+	touch     map[string]fileID
+	stats     []*statsServer
 	// replacing maps a starting worker's pid to the worker it replaces
 	// (recycling: replace, then retire).
 	replacing    map[int]*child
@@ -120,6 +122,14 @@ func (m *master) setup() (int, bool) {
 		return 1, false
 	}
 	m.exe, m.exeID = exe, statID(exe)
+	list, err := Caches(m.cfg)
+	if err != nil {
+		m.log.Printf("%v", err)
+		return 1, false
+	}
+	setCacheLoggers(list, m.log)
+	m.cacheStop = make(chan struct{})
+	startCacheDuties(m.cfg, m.log, m.cacheStop)
 	if os.Getenv(envMasterState) != "" {
 		if err := m.adopt(); err != nil {
 			m.log.Printf("uwsgi: after binary reload: %v", err)
@@ -347,6 +357,10 @@ func (m *master) logStatus() {
 
 // cleanup runs when the master exits (not across a re-exec).
 func (m *master) cleanup() {
+	if m.cacheStop != nil {
+		close(m.cacheStop)
+	}
+	syncCaches(caches.list, m.log)
 	for _, s := range m.stats {
 		s.close()
 	}

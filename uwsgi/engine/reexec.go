@@ -21,7 +21,7 @@ import (
 //
 // The state crosses the exec in UWSGO_MASTER_STATE:
 //
-//	gen=G;sockets=FD,FD;board=FD;workers=ID:SLOT:GEN:PID:FD:READY:RETIRING,...
+//	gen=G;sockets=FD,FD;board=FD;caches=FD,FD;workers=ID:SLOT:GEN:PID:FD:READY:RETIRING,...
 
 // binaryChanged reports whether the executable was replaced since start.
 func (m *master) binaryChanged() bool {
@@ -45,7 +45,16 @@ func (m *master) reexec(gen uint64) {
 	}
 	bfd := int(rawFD(m.board.File()))
 	keep = append(keep, bfd)
-	fmt.Fprintf(&b, ";board=%d;workers=", bfd)
+	fmt.Fprintf(&b, ";board=%d;caches=", bfd)
+	for i, c := range caches.list {
+		fd := int(rawFD(c.File()))
+		keep = append(keep, fd)
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%d", fd)
+	}
+	b.WriteString(";workers=")
 	first := true
 	for _, c := range m.children {
 		fd := int(rawFD(c.ctrl))

@@ -73,10 +73,16 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 		files = append(files, rawFD(f))
 	}
 	files = append(files, rawFD(m.board.File()), uintptr(pair[1]))
+	for _, c := range caches.list {
+		files = append(files, rawFD(c.File()))
+	}
 	env := append(cleanEnv(),
 		envRole+"=worker",
 		fmt.Sprintf("%s=%d:%d:%d", envWorker, id, slot, gen),
 		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)))
+	if len(caches.list) > 0 {
+		env = append(env, envCaches+"="+cacheFDList(firstFD+len(m.files)+2, len(caches.list)))
+	}
 	pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
 		Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
@@ -185,6 +191,7 @@ func (m *master) onReady(c *child) {
 // to go or it belonged to a generation that failed to start.
 func (m *master) onExit(c *child, st *os.ProcessState) {
 	delete(m.children, c.pid)
+	recoverCaches(c.pid)
 	m.slotUsed[c.slot] = false
 	m.board.Worker(c.slot).PID.Store(0)
 	m.board.Worker(c.slot).Accepting.Store(0)

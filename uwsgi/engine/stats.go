@@ -112,6 +112,12 @@ func (s *statsServer) answer(c net.Conn) {
 func snapshot(board *scoreboard.Board, sockets []*Socket, files []*os.File, workers int) *stats.Snapshot {
 	wd, _ := os.Getwd()
 	s := &stats.Snapshot{Version: config.Version, PID: os.Getpid(), UID: os.Getuid(), GID: os.Getgid(), CWD: wd}
+	for _, c := range caches.list {
+		sp, st := c.Spec(), c.Stats()
+		s.Caches = append(s.Caches, stats.Cache{Name: sp.Name, Hash: sp.Hash, HashSize: sp.HashSize, KeySize: sp.KeySize,
+			MaxItems: sp.Items, Blocks: sp.Blocks, BlockSize: sp.BlockSize, Items: st.Items, Hits: st.Hits, Miss: st.Miss,
+			Full: st.Full, LastModifiedAt: st.LastModified, LockHolder: st.LockHolder})
+	}
 	for i, so := range sockets {
 		ss := stats.Socket{Name: so.Name, Proto: so.Kind.String(), MaxQueue: uint64(so.Backlog)}
 		if i < len(files) {

@@ -123,6 +123,8 @@ func (us *uwsgiServer) serveConn(nc net.Conn) {
 		_, _ = nc.Write(pingReply[:])
 	case uint8(proto.ModRPC):
 		us.serveRPC(uc)
+	case uint8(proto.ModCache):
+		us.serveCache(uc)
 	case uint8(proto.ModSignal):
 		reply := signalQueued
 		if err := RaiseSignal(uc.hdr.Modifier2); err != nil {

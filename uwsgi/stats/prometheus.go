@@ -20,6 +20,7 @@ func AppendPrometheus(dst []byte, s *Snapshot) []byte {
 	for _, so := range s.Sockets {
 		p.sample("uwsgi_socket_max_queue", []string{"name", so.Name, "proto", so.Proto}, float64(so.MaxQueue))
 	}
+	appendCacheMetrics(p, s.Caches)
 	type metric struct {
 		name, kind, help string
 		value            func(*Worker) float64
@@ -93,4 +94,25 @@ func (p *promWriter) sample(name string, labels []string, v float64) {
 	p.b = append(p.b, ' ')
 	p.b = strconv.AppendFloat(p.b, v, 'g', -1, 64)
 	p.b = append(p.b, '\n')
+}
+
+func appendCacheMetrics(p *promWriter, caches []Cache) {
+	if len(caches) == 0 {
+		return
+	}
+	for _, m := range []struct {
+		name, kind, help string
+		value            func(*Cache) float64
+	}{
+		{"uwsgi_cache_items", "gauge", "Items in the cache.", func(c *Cache) float64 { return float64(c.Items) }},
+		{"uwsgi_cache_max_items", "gauge", "Item slots of the cache (one is reserved).", func(c *Cache) float64 { return float64(c.MaxItems) }},
+		{"uwsgi_cache_hits_total", "counter", "Cache lookups that found their key.", func(c *Cache) float64 { return float64(c.Hits) }},
+		{"uwsgi_cache_misses_total", "counter", "Cache lookups that did not.", func(c *Cache) float64 { return float64(c.Miss) }},
+		{"uwsgi_cache_full_total", "counter", "Stores refused (or evictions) because the cache was full.", func(c *Cache) float64 { return float64(c.Full) }},
+	} {
+		p.family(m.name, m.kind, m.help)
+		for i := range caches {
+			p.sample(m.name, []string{"name", caches[i].Name}, m.value(&caches[i]))
+		}
+	}
 }

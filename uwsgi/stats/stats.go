@@ -15,8 +15,19 @@ type Snapshot struct {
 	PID         int
 	UID, GID    int
 	CWD         string
+	Caches      []Cache
 	Sockets     []Socket
 	Workers     []Worker
+}
+
+// Cache is one cache of the caching framework.
+type Cache struct {
+	Name, Hash                  string
+	HashSize, KeySize, MaxItems uint64
+	Blocks, BlockSize           uint64
+	Items, Hits, Miss, Full     uint64
+	LastModifiedAt              int64
+	LockHolder                  int // pid holding the cache lock, 0 = free
 }
 
 // Socket is one listening socket.
@@ -140,7 +151,16 @@ func AppendJSON(dst []byte, s *Snapshot, minified bool) []byte {
 		w.u(l, 0)
 		w.close('}')
 	}
+	for _, c := range s.Caches {
+		w.sep()
+		w.open('{')
+		w.u("cache_"+c.Name, uint64(c.LockHolder))
+		w.close('}')
+	}
 	w.close(']')
+	if len(s.Caches) > 0 {
+		appendCaches(w, s.Caches)
+	}
 	w.key("sockets")
 	w.open('[')
 	for _, so := range s.Sockets {
@@ -164,6 +184,29 @@ func AppendJSON(dst []byte, s *Snapshot, minified bool) []byte {
 	w.close(']')
 	w.close('}')
 	return w.b
+}
+
+func appendCaches(w *jsonWriter, caches []Cache) {
+	w.key("caches")
+	w.open('[')
+	for _, c := range caches {
+		w.sep()
+		w.open('{')
+		w.str("name", c.Name)
+		w.str("hash", c.Hash)
+		w.u("hashsize", c.HashSize)
+		w.u("keysize", c.KeySize)
+		w.u("max_items", c.MaxItems)
+		w.u("blocks", c.Blocks)
+		w.u("blocksize", c.BlockSize)
+		w.u("items", c.Items)
+		w.u("hits", c.Hits)
+		w.u("miss", c.Miss)
+		w.u("full", c.Full)
+		w.i("last_modified_at", c.LastModifiedAt)
+		w.close('}')
+	}
+	w.close(']')
 }
 
 func appendWorker(w *jsonWriter, wk *Worker) {
