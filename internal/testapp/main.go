@@ -135,6 +135,8 @@ func main() {
 		hoard = append(hoard, b)
 		fmt.Fprintf(w, "holding %d MB more", mb)
 	})
+	cacheHandlers()
+	startHammer()
 	http.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("testapp: deliberate panic")
 	})

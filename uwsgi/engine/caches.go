@@ -42,15 +42,19 @@ func Caches(cfg *config.Config) ([]*cache.Cache, error) {
 // LocalCache returns the cache called name ("" = the default, the first
 // created).
 func LocalCache(cfg *config.Config, name string) (*cache.Cache, error) {
-	list, err := Caches(cfg)
-	if err != nil {
+	if _, err := Caches(cfg); err != nil {
 		return nil, err
 	}
+	return lookupCache(name)
+}
+
+// lookupCache finds a cache of this process once they exist.
+func lookupCache(name string) (*cache.Cache, error) {
 	if name == "" {
-		if len(list) == 0 {
+		if len(caches.list) == 0 {
 			return nil, fmt.Errorf("%w: no cache is configured (--cache or --cache2)", ErrNoCache)
 		}
-		return list[0], nil
+		return caches.list[0], nil
 	}
 	if c := caches.byName[name]; c != nil {
 		return c, nil
@@ -168,7 +172,7 @@ func addCacheItems(cfg *config.Config) error {
 		if !ok {
 			return fmt.Errorf("uwsgi: invalid add-cache-item %q: want [CACHE ]KEY=VALUE", v)
 		}
-		c, err := LocalCache(cfg, name)
+		c, err := lookupCache(name)
 		if err != nil {
 			return fmt.Errorf("uwsgi: add-cache-item %q: %w", v, err)
 		}
