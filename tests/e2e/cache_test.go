@@ -6,7 +6,6 @@ import (
 	"math/rand"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -243,5 +242,26 @@ func TestCacheOptionErrors(t *testing.T) {
 			t.Errorf("%s: exit %d, want 1 and %q:\n%s", tc.args, code, tc.want, out)
 		}
 	}
-	_ = os.Getpid
+}
+
+// TestCacheSweeper: the master's sweeper frees expired items every
+// --cache-expire-freq seconds and reports them.
+func TestCacheSweeper(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "2", "--cache2", "name=e,items=10,blocksize=16",
+		"--cache-expire-freq", "1", "--cache-report-freed-items")
+	code, body := get(t, oneShotClient(), base+"/cache/set?cache=e&key=short&value=v&ttl=1")
+	if code != 200 {
+		t.Fatalf("set: %d %s", code, body)
+	}
+	cacheSet(t, base, "e", "long", "v", "set")
+	if code, _, _ := cacheGet(t, base, "e", "short"); code != 200 {
+		t.Fatalf("before its expiry: %d", code)
+	}
+	p.waitLog(`freed 1 items for cache "e"`, 10*time.Second)
+	if code, _, _ := cacheGet(t, base, "e", "short"); code != 404 {
+		t.Fatalf("after the sweep: %d", code)
+	}
+	if code, _, _ := cacheGet(t, base, "e", "long"); code != 200 {
+		t.Fatalf("an item without expiry: %d", code)
+	}
 }

@@ -105,8 +105,8 @@ func (c *Cache) value(it *item) []byte {
 // is repaired before it is used.
 func (c *Cache) lock() {
 	c.mu.Lock()
-	if lockShared(&c.hdr.Lock, c.pid) {
-		c.log("cache %q: lock holder died mid-operation; rebuilt %d items", c.spec.Name, c.rebuild())
+	if dead := lockShared(&c.hdr.Lock, c.pid); dead != 0 {
+		c.log("cache %q: pid %d died holding the lock; taken over by pid %d, rebuilt %d items", c.spec.Name, dead, c.pid, c.rebuild())
 	}
 }
 

@@ -24,18 +24,18 @@ const (
 	stealAfter   = 500 * time.Millisecond
 )
 
-// lockShared takes the shared word for pid; it reports whether the lock was
-// taken from a dead holder (the caller must rebuild).
-func lockShared(word *atomic.Uint32, pid uint32) (stolen bool) {
+// lockShared takes the shared word for pid; it returns the pid of the dead
+// holder it was taken from (the caller must rebuild), or 0.
+func lockShared(word *atomic.Uint32, pid uint32) (deadHolder uint32) {
 	if word.CompareAndSwap(0, pid) {
-		return false
+		return 0
 	}
 	start := time.Now()
 	for {
 		v := word.Load()
 		if v == 0 {
 			if word.CompareAndSwap(0, pid|contendedBit) {
-				return false
+				return 0
 			}
 			continue
 		}
@@ -44,7 +44,7 @@ func lockShared(word *atomic.Uint32, pid uint32) (stolen bool) {
 			// Our own pid can only be stale (a store file from an earlier
 			// process with the same pid): the Cache mutex excludes our own.
 			if word.CompareAndSwap(v, pid|contendedBit) {
-				return true
+				return max(holder, 1)
 			}
 			continue
 		}

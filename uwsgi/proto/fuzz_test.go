@@ -44,3 +44,22 @@ func FuzzArray(f *testing.F) {
 		}
 	})
 }
+
+func FuzzCacheRequest(f *testing.F) {
+	pkt, _ := AppendCacheRequest(nil, "set", "key", "name", 5, 60)
+	f.Add(pkt[HeaderSize:])
+	f.Add([]byte{3, 0, 'c', 'm', 'd', 0, 0})
+	f.Fuzz(func(t *testing.T, block []byte) {
+		r, err := ParseCacheRequest(block)
+		if err != nil {
+			return
+		}
+		again, err := AppendCacheRequest(nil, string(r.Cmd), string(r.Key), string(r.Cache), r.Size, r.Expires)
+		if err != nil {
+			return // a key too long to fit one packet with the other vars
+		}
+		if _, err := ParseCacheRequest(again[HeaderSize:]); err != nil {
+			t.Fatalf("re-encoded request does not parse: %v", err)
+		}
+	})
+}
