@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi"
 	"github.com/valyala/fasthttp"
@@ -58,4 +59,25 @@ func ExampleVars() {
 func ExampleSplitArgs() {
 	fmt.Printf("%q\n", uwsgi.SplitArgs(`-v --name "my app" --path '/srv/a b' x\ y`))
 	// Output: ["-v" "--name" "my app" "--path" "/srv/a b" "x y"]
+}
+
+// A page counter shared by every worker, in a cache created with
+// ./app --http-socket :9090 --processes 4 --cache2 name=counters,items=100,blocksize=8
+// and a page cache in the default cache (--cache 1000).
+func ExampleCacheInc() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		n, err := uwsgi.CacheInc("hits:"+r.URL.Path, 1, "counters")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if page, ok := uwsgi.CacheGetBytes("page:"+r.URL.Path, ""); ok {
+			w.Write(page)
+			return
+		}
+		page := []byte(fmt.Sprintf("<p>%s, visit %d</p>", r.URL.Path, n))
+		_ = uwsgi.CacheSet("page:"+r.URL.Path, page, 30*time.Second, "") // ErrCacheExists if another worker won
+		w.Write(page)
+	})
+	uwsgi.Run()
 }
