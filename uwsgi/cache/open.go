@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/uwsgo/uwsgo/uwsgi/internal/shm"
 )
 
 // Create makes the shared memory of a cache, as the master does at start:
@@ -16,7 +18,7 @@ func Create(sp Spec) (*Cache, error) {
 	}
 	lay := layoutOf(&sp)
 	if sp.Store == "" {
-		f, err := newSharedFile("uwsgi-cache-"+sp.Name, int64(lay.size))
+		f, err := shm.NewFile("uwsgi-cache-"+sp.Name, int64(lay.size))
 		if err != nil {
 			return nil, fmt.Errorf("cache %q: %w", sp.Name, err)
 		}
@@ -84,7 +86,7 @@ func Attach(sp Spec, f *os.File) (*Cache, error) {
 
 func mapCache(sp Spec, f *os.File, init bool) (*Cache, error) {
 	lay := layoutOf(&sp)
-	mem, err := mapShared(f, int(lay.size))
+	mem, err := shm.Map(f, int(lay.size))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cache %q: mmap of %d bytes: %w", sp.Name, lay.size, err)
@@ -122,13 +124,13 @@ func (c *Cache) Sync() error {
 	if c.spec.Store == "" {
 		return nil
 	}
-	return msync(c.mem)
+	return shm.Sync(c.mem)
 }
 
 // Close unmaps the cache (syncing a store file) and closes its file.
 func (c *Cache) Close() error {
 	err := c.Sync()
-	if e := unmapShared(c.mem); err == nil {
+	if e := shm.Unmap(c.mem); err == nil {
 		err = e
 	}
 	if e := c.file.Close(); err == nil {

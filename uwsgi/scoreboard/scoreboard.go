@@ -13,6 +13,8 @@ import (
 	"os"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/uwsgo/uwsgo/uwsgi/internal/shm"
 )
 
 // Layout sizes. A worker slot holds its counters and then its cores' slots.
@@ -124,7 +126,7 @@ func Create(slots, cores int) (*Board, error) {
 	if slots < 1 || cores < 1 {
 		return nil, fmt.Errorf("scoreboard: need at least one slot and one core (got %d, %d)", slots, cores)
 	}
-	f, err := newSharedFile("uwsgo-scoreboard", size(slots, cores))
+	f, err := shm.NewFile("uwsgo-scoreboard", int64(size(slots, cores)))
 	if err != nil {
 		return nil, fmt.Errorf("scoreboard: %w", err)
 	}
@@ -199,11 +201,19 @@ func (b *Board) Reset(i int) {
 
 // Close unmaps the board and closes its file.
 func (b *Board) Close() error {
-	err := unmap(b.mem)
+	err := shm.Unmap(b.mem)
 	if b.file != nil {
 		if cerr := b.file.Close(); err == nil {
 			err = cerr
 		}
 	}
 	return err
+}
+
+func mapFile(f *os.File, n int) (*Board, error) {
+	mem, err := shm.Map(f, n)
+	if err != nil {
+		return nil, fmt.Errorf("scoreboard: mmap: %w", err)
+	}
+	return &Board{file: f, mem: mem}, nil
 }

@@ -1,6 +1,4 @@
-//go:build linux
-
-package cache
+package shm
 
 import (
 	"os"
@@ -8,9 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// newSharedFile makes anonymous memory of n bytes, close-on-exec (the
-// master passes it to workers explicitly).
-func newSharedFile(name string, n int64) (*os.File, error) {
+// NewFile makes an anonymous memory file of n bytes, close-on-exec: the
+// master passes it to workers explicitly.
+func NewFile(name string, n int64) (*os.File, error) {
 	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, err

@@ -1,11 +1,11 @@
 //go:build unix && !linux
 
-package cache
+package shm
 
 import "os"
 
-// newSharedFile makes an unlinked temporary file of n bytes.
-func newSharedFile(name string, n int64) (*os.File, error) {
+// NewFile makes an unlinked temporary file of n bytes.
+func NewFile(name string, n int64) (*os.File, error) {
 	f, err := os.CreateTemp("", name)
 	if err != nil {
 		return nil, err
