@@ -136,6 +136,9 @@ func main() {
 		fmt.Fprintf(w, "holding %d MB more", mb)
 	})
 	cacheHandlers()
+	http.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d %s", os.Getpid(), os.Getenv(r.URL.Query().Get("name")))
+	})
 	startHammer()
 	http.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("testapp: deliberate panic")

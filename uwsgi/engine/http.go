@@ -111,6 +111,9 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 	core = w.cores.Acquire(start)
 	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
 	w.armHarakiri(core, start)
+	for _, h := range w.opts.AddHeaders {
+		ctx.Response.Header.Add(h[0], h[1])
+	}
 	if w.app.Fast != nil {
 		w.app.Fast(ctx)
 		res.Status = ctx.Response.StatusCode()

@@ -32,6 +32,12 @@ func Run(cfg *config.Config, app App) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	for _, check := range []func(*config.Config) error{applyUmask, checkHooks} {
+		if err := check(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	if isWorker {
 		return runWorker(cfg, opts, app, wi)
 	}
@@ -56,6 +62,10 @@ func Run(cfg *config.Config, app App) int {
 			log.Printf("%s", warning)
 		}
 		logStartup(log, opts)
+		applyMaxFD(cfg, log)
+		if !runFatalHooks(cfg, log, "asap") {
+			return 1
+		}
 	}
 	if opts.Master {
 		return runMaster(cfg, opts, log)
@@ -84,10 +94,17 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 	stopCaches := make(chan struct{})
 	startCacheDuties(cfg, log, stopCaches)
 	defer func() { close(stopCaches); syncCaches(list, log) }()
-	if err := dropPrivileges(opts.UID, opts.GID, log); err != nil {
+	if !dropPrivilegesWithHooks(cfg, opts, log) || !runFatalHooks(cfg, log, "pre-app") || !runFatalHooks(cfg, log, "post-app") {
+		return 1
+	}
+	defer func() { _ = runHooks(cfg, log, "as-user-atexit") }()
+	applyProcTitle(cfg, "worker", 1)
+	daemons, err := startDaemons(cfg, log, opts.ReloadMercy)
+	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
+	defer daemons.stop()
 	w, err := newWorker(1, opts, app, log, board, 0)
 	if err != nil {
 		log.Printf("uwsgi: %v", err)
@@ -110,6 +127,11 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 	w.start(sockets)
 	board.Worker(0).Accepting.Store(1)
 	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.pid, w.cores.Len())
+	for _, phase := range []string{"accepting", "accepting1", "accepting-once", "accepting1-once"} {
+		if !runFatalHooks(cfg, log, phase) {
+			return 1
+		}
+	}
 	return w.loop(nil)
 }
 
@@ -226,4 +248,17 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// dropPrivilegesWithHooks runs the as-root hooks (as root only), drops
+// privileges, then runs the as-user hooks.
+func dropPrivilegesWithHooks(cfg *config.Config, opts Options, log *Logger) bool {
+	if os.Getuid() == 0 && !runFatalHooks(cfg, log, "as-root") {
+		return false
+	}
+	if err := dropPrivileges(opts.UID, opts.GID, log); err != nil {
+		log.Printf("%v", err)
+		return false
+	}
+	return runFatalHooks(cfg, log, "as-user")
 }

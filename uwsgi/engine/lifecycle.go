@@ -51,10 +51,17 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 		return 1
 	}
 	w.ctrl = ctrl
+	applyProcTitle(cfg, "worker", wi.id)
+	if !runFatalHooks(cfg, log, "post-fork") {
+		return destroyInstance()
+	}
 	w.sigq = make(chan uint8, max(opts.SignalBufsize, 1))
 	go w.runSignals()
 	w.start(sockets)
 	board.Worker(wi.slot).Accepting.Store(1)
+	if !runAcceptingHooks(cfg, log, wi.id, board.Worker(wi.slot).RespawnCount.Load() == 1) {
+		return destroyInstance()
+	}
 	signals.attach(w)
 	if err := w.sendCtrl("ready"); err != nil {
 		log.Printf("uWSGI worker %d: cannot reach the master: %v", w.ID, err)
@@ -207,4 +214,32 @@ func (w *Worker) readCtrl(ctrl io.Reader) {
 			}
 		}
 	}
+}
+
+// runAcceptingHooks runs the accepting hooks of worker id (first tells
+// whether this is its first spawn, for the -once variants).
+func runAcceptingHooks(cfg *config.Config, log *Logger, id int, first bool) bool {
+	phases := []string{"accepting"}
+	if first {
+		phases = append(phases, "accepting-once")
+	}
+	if id == 1 {
+		phases = append(phases, "accepting1")
+		if first {
+			phases = append(phases, "accepting1-once")
+		}
+	}
+	for _, p := range phases {
+		if !runFatalHooks(cfg, log, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// destroyInstance stops the whole instance after a fatal hook failed in a
+// worker, as uWSGI does: the worker asks its master to stop (SIGINT).
+func destroyInstance() int {
+	_ = syscall.Kill(os.Getppid(), syscall.SIGINT)
+	return 1
 }

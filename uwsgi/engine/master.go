@@ -29,6 +29,7 @@ type master struct {
 	board   *scoreboard.Board
 	// cacheStop ends the cache sweeper and store syncs.
 	cacheStop chan struct{}
+	daemons   *daemonSupervisor
 	children  map[int]*child // by pid
 	slotUsed  []bool
 	gen       uint64 // the generation serving now
@@ -101,6 +102,7 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 	// binary re-exec ends every thread but the calling one: start them all,
 	// and exec, from this one locked thread.
 	runtime.LockOSThread()
+	applyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
 	if code, ok := m.setup(); !ok {
 		return code
@@ -177,8 +179,7 @@ func (m *master) setup() (int, bool) {
 	}
 	m.slotUsed = make([]bool, m.board.Slots())
 	m.writePidfiles()
-	if err := dropPrivileges(m.opts.UID, m.opts.GID, m.log); err != nil {
-		m.log.Printf("%v", err)
+	if !dropPrivilegesWithHooks(m.cfg, m.opts, m.log) || !runFatalHooks(m.cfg, m.log, "pre-app") || !runFatalHooks(m.cfg, m.log, "post-app") {
 		return 1, false
 	}
 	m.log.Printf("spawned uWSGI master process (pid: %d)", os.Getpid())
@@ -194,6 +195,15 @@ func (m *master) setup() (int, bool) {
 			m.killAll(syscall.SIGKILL)
 			return 1, false
 		}
+	}
+	if !runFatalHooks(m.cfg, m.log, "master-start") {
+		m.killAll(syscall.SIGKILL)
+		return 1, false
+	}
+	if m.daemons, err = startDaemons(m.cfg, m.log, m.opts.ReloadMercy); err != nil {
+		m.log.Printf("%v", err)
+		m.killAll(syscall.SIGKILL)
+		return 1, false
 	}
 	m.initTouch()
 	if err := m.startStats(); err != nil {
@@ -357,6 +367,8 @@ func (m *master) logStatus() {
 
 // cleanup runs when the master exits (not across a re-exec).
 func (m *master) cleanup() {
+	m.daemons.stop()
+	_ = runHooks(m.cfg, m.log, "as-user-atexit")
 	if m.cacheStop != nil {
 		close(m.cacheStop)
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
@@ -53,6 +54,8 @@ type Options struct {
 	CheaperInitial  int
 	CheaperStep     int
 	CheaperOverload int
+
+	AddHeaders [][2]string // --add-header, name and value
 }
 
 // readOptions extracts the engine's settings from cfg.
@@ -71,6 +74,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		LogXForwardedFor:  cfg.Bool("log-x-forwarded-for"),
 		MemoryReport:      cfg.Bool("memory-report"),
 		HTTPModifier1:     cfg.Int("http-socket-modifier1"),
+		AddHeaders:        splitHeaders(cfg.Strings("add-header")),
 		LogTo:             cfg.String("logto"),
 		Master:            cfg.Bool("master"),
 		Processes:         cfg.Int("processes"),
@@ -165,4 +169,17 @@ func readCheaper(cfg *config.Config, o *Options) error {
 		return fmt.Errorf("uwsgi: --cheaper-algo %s is not supported by uwsgo (spare)", algo)
 	}
 	return nil
+}
+
+// splitHeaders turns "Name: value" lines into pairs (a line without a colon
+// is a header with an empty value).
+func splitHeaders(lines []string) [][2]string {
+	var out [][2]string
+	for _, l := range lines {
+		k, v, _ := strings.Cut(l, ":")
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, [2]string{k, strings.TrimSpace(v)})
+		}
+	}
+	return out
 }

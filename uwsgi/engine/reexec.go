@@ -32,6 +32,8 @@ func (m *master) binaryChanged() bool {
 // generation that serves from now on. It returns only if the exec failed.
 func (m *master) reexec(gen uint64) {
 	m.log.Printf("binary %s changed on disk: reloading the master in place (pid: %d)...", m.exe, os.Getpid())
+	m.daemons.stop() // the new image starts them again
+	m.daemons = nil
 	var b strings.Builder
 	fmt.Fprintf(&b, "gen=%d;sockets=", gen)
 	var keep []int

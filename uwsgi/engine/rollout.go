@@ -23,6 +23,11 @@ func (m *master) requestReload(chain bool, why string) {
 	if m.stopping != nil {
 		return
 	}
+	if m.cfg.Bool("exit-on-reload") {
+		m.log.Printf("%s: --exit-on-reload: stopping instead of reloading", why)
+		m.shutdown(true)
+		return
+	}
 	if m.reload != nil {
 		m.log.Printf("%s: a reload is in progress; another one will follow it", why)
 		m.queued = &rollout{chain: chain}

@@ -17,14 +17,14 @@ func (m *master) spawn(id int, gen uint64) (*child, error) {
 	if slot < 0 {
 		return nil, fmt.Errorf("no free scoreboard slot")
 	}
-	carried := m.carriedRequests(id)
+	carried, spawns := m.carriedRequests(id), m.respawns(id)+1 // before Reset: the slot may be the dead worker's
 	m.board.Reset(slot)
 	ws := m.board.Worker(slot)
 	ws.Requests.Store(carried)
 	ws.ID.Store(uint32(id))
 	ws.Generation.Store(gen)
 	ws.LastSpawn.Store(time.Now().Unix())
-	ws.RespawnCount.Store(m.respawns(id) + 1)
+	ws.RespawnCount.Store(spawns)
 
 	m.log.Flush()
 	pid, proc, ctrl, err := m.sys.start(m, id, slot, gen)
