@@ -84,9 +84,11 @@ var hookActions = map[string]hookAction{
 		os.Exit(code)
 		return nil
 	},
-	"wait_for_file": func(arg string) error { return waitForPath(arg, func(st os.FileInfo) bool { return st.Mode().IsRegular() }) },
-	"wait_for_dir":  func(arg string) error { return waitForPath(arg, func(st os.FileInfo) bool { return st.IsDir() }) },
-	"wait_for_fs":   func(arg string) error { return waitForPath(arg, func(os.FileInfo) bool { return true }) },
+	"wait_for_file": func(arg string) error {
+		return waitForPath(arg, func(st os.FileInfo) bool { return st.Mode().IsRegular() })
+	},
+	"wait_for_dir": func(arg string) error { return waitForPath(arg, func(st os.FileInfo) bool { return st.IsDir() }) },
+	"wait_for_fs":  func(arg string) error { return waitForPath(arg, func(os.FileInfo) bool { return true }) },
 }
 
 func writeHookFile(path, content string, mode int) error {
