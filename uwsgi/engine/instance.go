@@ -57,6 +57,13 @@ func Run(cfg *config.Config, app App) int {
 		return 1
 	}
 	defer log.Close()
+	log.date = logDatePrefix(cfg)
+	if wantLogMaster(cfg) {
+		if logMasterState, err = startLogMaster(cfg, log, opts.LogTo); err != nil {
+			log.Printf("%v", err)
+			return 1
+		}
+	}
 	if os.Getenv(envMasterState) == "" {
 		for _, warning := range cfg.Warnings() {
 			log.Printf("%s", warning)

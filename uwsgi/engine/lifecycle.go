@@ -27,6 +27,8 @@ const (
 // scoreboard and control channel, then serve until told to stop.
 func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int {
 	log := NewLogger(os.Stderr)
+	log.date = logDatePrefix(cfg)
+	workerLogging(log)
 	defer log.Close()
 	sockets, err := inheritSockets(cfg, wi.sockets)
 	if err != nil {

@@ -56,6 +56,18 @@ func (m *master) reexec(gen uint64) {
 		}
 		fmt.Fprintf(&b, "%d", fd)
 	}
+	if lm := logMasterState; lm != nil {
+		fds := []int{int(rawFD(lm.srvR)), int(rawFD(lm.srvW)), -1, -1}
+		if lm.reqR != nil {
+			fds[2], fds[3] = int(rawFD(lm.reqR)), int(rawFD(lm.reqW))
+		}
+		fmt.Fprintf(&b, ";logpipes=%d,%d,%d,%d", fds[0], fds[1], fds[2], fds[3])
+		for _, fd := range fds {
+			if fd >= 0 {
+				keep = append(keep, fd)
+			}
+		}
+	}
 	b.WriteString(";workers=")
 	first := true
 	for _, c := range m.children {

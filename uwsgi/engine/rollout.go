@@ -23,6 +23,9 @@ func (m *master) requestReload(chain bool, why string) {
 	if m.stopping != nil {
 		return
 	}
+	if m.cfg.Bool("log-reopen") {
+		logMasterState.reopen(m.log)
+	}
 	if m.cfg.Bool("exit-on-reload") {
 		m.log.Printf("%s: --exit-on-reload: stopping instead of reloading", why)
 		m.shutdown(true)

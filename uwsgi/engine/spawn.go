@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -76,12 +77,20 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	for _, c := range caches.list {
 		files = append(files, rawFD(c.File()))
 	}
+	reqFD := "-"
+	for _, f := range logMasterState.childLogFiles() {
+		reqFD = strconv.Itoa(len(files))
+		files = append(files, rawFD(f))
+	}
 	env := append(cleanEnv(),
 		envRole+"=worker",
 		fmt.Sprintf("%s=%d:%d:%d", envWorker, id, slot, gen),
 		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)))
 	if len(caches.list) > 0 {
 		env = append(env, envCaches+"="+cacheFDList(firstFD+len(m.files)+2, len(caches.list)))
+	}
+	if logMasterState != nil {
+		env = append(env, envReqLog+"="+reqFD)
 	}
 	pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
 		Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},

@@ -3,7 +3,7 @@ package engine
 // initTouch records the touch files' state at start.
 func (m *master) initTouch() {
 	m.touch = map[string]fileID{}
-	for _, list := range [][]string{m.opts.TouchReload, m.opts.TouchChainReload} {
+	for _, list := range [][]string{m.opts.TouchReload, m.opts.TouchChainReload, m.cfg.Strings("touch-logreopen")} {
 		for _, p := range list {
 			id := statID(p)
 			if !id.exists {
@@ -26,6 +26,12 @@ func (m *master) checkTouch() {
 		if m.touched(ts.path) {
 			m.log.Printf("*** %s has been touched... raising signal %d ***", ts.path, ts.signum)
 			m.routeSignal(ts.signum)
+		}
+	}
+	for _, p := range m.cfg.Strings("touch-logreopen") {
+		if m.touched(p) {
+			m.log.Printf("*** %s has been touched... reopening log files !!! ***", p)
+			logMasterState.reopen(m.log)
 		}
 	}
 	for _, p := range m.opts.TouchChainReload {
