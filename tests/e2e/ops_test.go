@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -213,4 +217,46 @@ func waitPidfile(t *testing.T, path string, not int) int {
 	}
 	t.Fatalf("pidfile %s never named a new live process (old %d)", path, not)
 	return 0
+}
+
+// TestPostBuffering: bodies are read whole before the handler, in memory
+// or through a temporary file, on both socket kinds, and arrive intact.
+func TestPostBuffering(t *testing.T) {
+	_, base, uaddr, _ := masterServer(t, nil, "--processes", "1", "--post-buffering", "65536")
+	for _, size := range []int{1000, 65536, 3 << 20} {
+		body := make([]byte, size)
+		for i := range body {
+			body[i] = byte(i * 7)
+		}
+		sum := sha256.Sum256(body)
+		want := fmt.Sprintf("%d %s", size, hex.EncodeToString(sum[:]))
+		resp, err := http.Post(base+"/sum", "application/octet-stream", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(got) != want {
+			t.Errorf("HTTP, %d bytes: %q, want %q", size, got, want)
+		}
+		_, ub, err := uwsgiRequest("tcp", uaddr, map[string]string{"REQUEST_METHOD": "POST", "PATH_INFO": "/sum",
+			"CONTENT_LENGTH": strconv.Itoa(size)}, body)
+		if err != nil || !bytes.HasSuffix(ub, []byte(want)) {
+			t.Errorf("uwsgi, %d bytes: %v %q", size, err, ub)
+		}
+	}
+}
+
+// TestUnixSignalHook: the Docker images' "hook-master-start = unix_signal:15
+// gracefully_kill_them_all", here on SIGUSR1 to see the remap act.
+func TestUnixSignalHook(t *testing.T) {
+	p, _, _, _ := masterServer(t, nil, "--processes", "2", "--hook-master-start", "unix_signal:10 gracefully_kill_them_all")
+	waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	p.signal(syscall.SIGUSR1)
+	if code := p.wait(15 * time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(p.log.String(), "graceful shutdown triggered") {
+		t.Fatalf("SIGUSR1 did not stop gracefully:\n%s", p.log.String())
+	}
 }

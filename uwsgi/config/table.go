@@ -171,7 +171,8 @@ var compatOptions = []Option{
 	ignored("no-defer-accept", Flag, "uwsgo does not set TCP_DEFER_ACCEPT"),
 	ignored("ksm", OptString, "kernel samepage merging is not used"),
 	ignored("offload-threads", Int, "Go's sendfile path is the offload"),
-	ignored("post-buffering", Int, "request bodies are read as a stream; nothing to buffer"),
+	opt("post-buffering", Int, "0", "read a request body whole before the handler runs: in memory up to N bytes, in a temporary file above").min(0).note("the body is read before the request takes a core; chunked bodies still stream"),
+	ignored("post-buffering-bufsize", Int, "the body is read with Go's buffered I/O"),
 	ignored("static-gzip-all", Flag, "static files are not served yet"),
 }
 
@@ -241,6 +242,7 @@ var laterOptions = []Option{
 	notYet("mule", List, "", "add a mule"),
 	notYet("mules", Int, "0", "add N mules").min(0),
 	notYet("spooler", List, "", "run a spooler").short('Q'),
+	notYet("emperor", List, "", "run the Emperor: supervise vassal instances"),
 	notYet("sharedarea", Int, "0", "shared memory area").short('A'),
 	notYet("xml", List, "", "load config from an xml file").short('x'),
 	notYet("cgi-mode", Flag, "", "CGI-style status lines").short('c'),

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
@@ -89,6 +91,31 @@ var hookActions = map[string]hookAction{
 	},
 	"wait_for_dir": func(arg string) error { return waitForPath(arg, func(st os.FileInfo) bool { return st.IsDir() }) },
 	"wait_for_fs":  func(arg string) error { return waitForPath(arg, func(os.FileInfo) bool { return true }) },
+	"unix_signal":  remapUnixSignal,
+}
+
+// masterFuncs are the uWSGI master functions a unix_signal hook can bind
+// a UNIX signal to (uWSGI looks them up with dlsym).
+var masterFuncs = map[string]bool{"gracefully_kill_them_all": true, "kill_them_all": true, "end_me": true,
+	"grace_them_all": true, "reap_them_all": true}
+
+// signalRemaps holds the master's UNIX signals rebound by unix_signal hooks.
+var signalRemaps sync.Map // syscall.Signal -> function name
+
+// remapUnixSignal is the unix_signal hook: "SIGNUM FUNCTION", e.g. the
+// Docker images' "unix_signal:15 gracefully_kill_them_all".
+func remapUnixSignal(arg string) error {
+	num, fn, ok := strings.Cut(strings.TrimSpace(arg), " ")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil || n <= 0 || n >= 65 {
+		return fmt.Errorf("invalid unix_signal syntax %q, must be <signum> <func>", arg)
+	}
+	fn = strings.TrimSpace(fn)
+	if !masterFuncs[fn] {
+		return fmt.Errorf("unable to find function %q (uwsgo has gracefully_kill_them_all, kill_them_all, end_me, grace_them_all, reap_them_all)", fn)
+	}
+	signalRemaps.Store(syscall.Signal(n), fn)
+	return nil
 }
 
 func writeHookFile(path, content string, mode int) error {

@@ -107,6 +107,9 @@ func (f fasthttpLogger) Printf(format string, args ...any) { f.l.Printf(format, 
 // path for both socket kinds (take a core, record the request for stats and
 // harakiri, run the fasthttp or net/http handler, give the core back).
 func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode bridge.Mode, vars bridge.VarsSource) (core int, start time.Time, res bridge.Result) {
+	if w.opts.PostBuffering > 0 {
+		w.bufferBody(ctx)
+	}
 	start = time.Now()
 	core = w.cores.Acquire(start)
 	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())

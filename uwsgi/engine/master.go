@@ -250,6 +250,7 @@ func (m *master) startStats() error {
 func (m *master) loop() int {
 	sigc := make(chan os.Signal, 16)
 	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
+	signalRemaps.Range(func(k, _ any) bool { signal.Notify(sigc, k.(syscall.Signal)); return true })
 	defer signal.Stop(sigc)
 	fifo := m.openFIFOs()
 	tick := time.NewTicker(time.Second)
@@ -273,6 +274,18 @@ func (m *master) loop() int {
 }
 
 func (m *master) onSignal(sig syscall.Signal) {
+	if fn, ok := signalRemaps.Load(sig); ok {
+		m.log.Printf("signal %d: running %s (unix_signal hook)", sig, fn)
+		switch fn {
+		case "gracefully_kill_them_all":
+			m.shutdown(true)
+		case "kill_them_all", "end_me":
+			m.shutdown(false)
+		case "grace_them_all", "reap_them_all":
+			m.requestReload(false, fmt.Sprintf("signal %d", sig))
+		}
+		return
+	}
 	switch sig {
 	case syscall.SIGHUP:
 		m.requestReload(false, "SIGHUP")

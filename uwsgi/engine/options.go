@@ -55,7 +55,8 @@ type Options struct {
 	CheaperStep     int
 	CheaperOverload int
 
-	AddHeaders [][2]string // --add-header, name and value
+	AddHeaders    [][2]string // --add-header, name and value
+	PostBuffering int64       // bytes of request body buffered in memory before the handler; 0 = stream
 }
 
 // readOptions extracts the engine's settings from cfg.
@@ -75,6 +76,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		MemoryReport:      cfg.Bool("memory-report"),
 		HTTPModifier1:     cfg.Int("http-socket-modifier1"),
 		AddHeaders:        splitHeaders(cfg.Strings("add-header")),
+		PostBuffering:     int64(cfg.Int("post-buffering")),
 		LogTo:             cfg.String("logto"),
 		Master:            cfg.Bool("master"),
 		Processes:         cfg.Int("processes"),

@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/logging"
+)
+
+// The published configs in config/testdata/real must start: their hooks,
+// daemons, caches and loggers all parse.
+func TestRealConfigsStart(t *testing.T) {
+	files, _ := filepath.Glob("../config/testdata/real/*.ini")
+	for _, f := range files {
+		cfg, err := config.LoadWith([]string{"--ini", f}, nil, config.LoadOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if err := checkHooks(cfg); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if _, err := parseDaemons(cfg); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if _, err := cacheSpecs(cfg); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if _, err := readOptions(cfg); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		r, err := logging.New(loggingConfig(cfg), logging.WriterSink(os.Stderr))
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		r.Close()
+	}
+}
+
+func TestUnixSignalHook(t *testing.T) {
+	if err := remapUnixSignal("15 gracefully_kill_them_all"); err != nil {
+		t.Fatal(err)
+	}
+	signalRemaps.Delete(syscall.Signal(15))
+	for _, bad := range []string{"15", "x gracefully_kill_them_all", "15 system"} {
+		if err := remapUnixSignal(bad); err == nil || !strings.Contains(err.Error(), "unix_signal") && !strings.Contains(err.Error(), "unable to find") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
