@@ -239,7 +239,10 @@ func syncCaches(list []*cache.Cache, log *Logger) {
 // setCacheLoggers sends the caches' messages to log.
 func setCacheLoggers(list []*cache.Cache, log *Logger) {
 	for _, c := range list {
-		c.SetLogger(log.Printf)
+		c.SetLogger(func(format string, args ...any) {
+			log.Printf(format, args...)
+			log.Flush() // rare lines, and a process that just took a dead holder's lock may die next
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package logging
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +109,25 @@ func TestStrftime(t *testing.T) {
 	ts := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	if got := string(AppendStrftime(nil, "%Y-%m-%dT%H:%M:%S %j %a %b %% %q", ts)); got != "2026-03-04T05:06:07 063 Wed Mar % %q" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+func TestSocketLogger(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	r, err := New(Config{Loggers: []string{"socket:" + pc.LocalAddr().String()}, Encoders: []string{"prefix <14>"}}, WriterSink(os.Stderr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Server([]byte("over udp\n"))
+	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 100)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "<14>over udp\n" {
+		t.Fatalf("datagram %q %v", buf[:n], err)
 	}
 }
