@@ -117,6 +117,12 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 	for _, h := range w.opts.AddHeaders {
 		ctx.Response.Header.Add(h[0], h[1])
 	}
+	if w.static != nil {
+		if r, ok := w.serveStatic(ctx, core); ok {
+			w.cores.Release(core)
+			return core, start, r
+		}
+	}
 	if w.app.Fast != nil {
 		w.app.Fast(ctx)
 		res.Status = ctx.Response.StatusCode()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/static"
 )
 
 // Options are the engine's settings, read once from the configuration.
@@ -57,6 +58,7 @@ type Options struct {
 
 	AddHeaders    [][2]string // --add-header, name and value
 	PostBuffering int64       // bytes of request body buffered in memory before the handler; 0 = stream
+	Static        static.Config
 }
 
 // readOptions extracts the engine's settings from cfg.
@@ -77,6 +79,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		HTTPModifier1:     cfg.Int("http-socket-modifier1"),
 		AddHeaders:        splitHeaders(cfg.Strings("add-header")),
 		PostBuffering:     int64(cfg.Int("post-buffering")),
+		Static:            staticConfig(cfg),
 		LogTo:             cfg.String("logto"),
 		Master:            cfg.Bool("master"),
 		Processes:         cfg.Int("processes"),

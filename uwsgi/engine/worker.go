@@ -11,6 +11,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/reqlog"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
+	"github.com/uwsgo/uwsgo/uwsgi/static"
 	"github.com/valyala/fasthttp"
 )
 
@@ -37,6 +38,7 @@ type Worker struct {
 	recycleAsked atomic.Bool
 	ctrlMu       sync.Mutex
 	sigq         chan uint8
+	static       *static.Server // nil without static-map/check-static
 }
 
 func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Board, slot int) (*Worker, error) {
@@ -45,9 +47,13 @@ func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Boa
 		return nil, err
 	}
 	f.MemoryReport = opts.MemoryReport
+	st, err := static.New(opts.Static)
+	if err != nil {
+		return nil, err
+	}
 	w := &Worker{
 		ID: id, pid: os.Getpid(), opts: opts, app: app, log: log, format: f,
-		board: board, slot: slot, cores: NewCores(opts.Cores, board, slot), started: time.Now(),
+		board: board, slot: slot, cores: NewCores(opts.Cores, board, slot), started: time.Now(), static: st,
 	}
 	w.initControls()
 	return w, nil

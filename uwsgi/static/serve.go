@@ -1,0 +1,161 @@
+package static
+
+import (
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Serve answers the request with file; it returns the status and the body
+// bytes sent. The body is streamed from the file (sendfile where the
+// connection allows), so memory stays flat whatever the file's size.
+func (s *Server) Serve(ctx *fasthttp.RequestCtx, file string) (status int, size int64) {
+	resp := &ctx.Response
+	ctype := mime.TypeByExtension(filepath.Ext(file))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	served := file
+	if s != nil && s.gzipWanted(ctx, file) {
+		if st, err := os.Stat(file + ".gz"); err == nil && st.Mode().IsRegular() {
+			served = file + ".gz"
+			resp.Header.Set("Content-Encoding", "gzip")
+			resp.Header.Add("Vary", "Accept-Encoding")
+		}
+	}
+	f, err := os.Open(served)
+	if err != nil {
+		return notFound(ctx)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return notFound(ctx)
+	}
+	resp.Header.SetContentType(ctype)
+	mtime := st.ModTime().Truncate(time.Second)
+	resp.Header.Set("Last-Modified", httpDate(mtime))
+	resp.Header.Set("Accept-Ranges", "bytes")
+	if s != nil {
+		if secs := s.expiresFor(ctype, string(ctx.Request.Header.RequestURI())); secs >= 0 {
+			resp.Header.Set("Expires", httpDate(time.Now().Add(time.Duration(secs)*time.Second)))
+		}
+	}
+	if ims := ctx.Request.Header.Peek("If-Modified-Since"); len(ims) > 0 {
+		if t, err := http.ParseTime(string(ims)); err == nil && !mtime.After(t) {
+			f.Close()
+			resp.SetStatusCode(http.StatusNotModified)
+			resp.SkipBody = true
+			return http.StatusNotModified, 0
+		}
+	}
+	start, length, status := int64(0), st.Size(), http.StatusOK
+	if r := ctx.Request.Header.Peek("Range"); len(r) > 0 {
+		var ok bool
+		if start, length, ok = parseRange(string(r), st.Size()); !ok {
+			f.Close()
+			resp.Header.Set("Content-Range", "bytes */"+strconv.FormatInt(st.Size(), 10))
+			resp.SetStatusCode(http.StatusRequestedRangeNotSatisfiable)
+			return http.StatusRequestedRangeNotSatisfiable, 0
+		}
+		if length != st.Size() {
+			status = http.StatusPartialContent
+			resp.Header.Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(start+length-1, 10)+"/"+strconv.FormatInt(st.Size(), 10))
+		}
+	}
+	resp.SetStatusCode(status)
+	if ctx.IsHead() {
+		f.Close()
+		resp.Header.SetContentLength(int(length))
+		resp.SkipBody = true
+		return status, 0
+	}
+	if status == http.StatusOK {
+		resp.SetBodyStream(f, int(length))
+	} else {
+		resp.SetBodyStream(sectionFile{io.NewSectionReader(f, start, length), f}, int(length))
+	}
+	return status, length
+}
+
+type sectionFile struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (s sectionFile) Close() error { return s.f.Close() }
+
+func notFound(ctx *fasthttp.RequestCtx) (int, int64) {
+	ctx.Response.SetStatusCode(http.StatusNotFound)
+	ctx.Response.SetBodyString("Not Found")
+	return http.StatusNotFound, 9
+}
+
+// Forbidden answers 403, for a path that resolves out of its root.
+func Forbidden(ctx *fasthttp.RequestCtx) (int, int64) {
+	ctx.Response.SetStatusCode(http.StatusForbidden)
+	ctx.Response.SetBodyString("Forbidden")
+	return http.StatusForbidden, 9
+}
+
+// parseRange reads one "bytes=" range of a file of size bytes; several
+// ranges get the whole file (allowed by RFC 9110).
+func parseRange(h string, size int64) (start, length int64, ok bool) {
+	spec, found := strings.CutPrefix(h, "bytes=")
+	if !found || strings.Contains(spec, ",") {
+		return 0, size, true
+	}
+	a, b, found := strings.Cut(strings.TrimSpace(spec), "-")
+	if !found {
+		return 0, size, true
+	}
+	if a == "" { // suffix: the last b bytes
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, false
+		}
+		n = min(n, size)
+		return size - n, n, size > 0
+	}
+	first, err := strconv.ParseInt(a, 10, 64)
+	if err != nil || first < 0 || first >= size {
+		return 0, 0, false
+	}
+	last := size - 1
+	if b != "" {
+		l, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || l < first {
+			return 0, 0, false
+		}
+		last = min(l, size-1)
+	}
+	return first, last - first + 1, true
+}
+
+// gzipWanted reports whether a .gz sibling of file may be served.
+func (s *Server) gzipWanted(ctx *fasthttp.RequestCtx, file string) bool {
+	if !strings.Contains(string(ctx.Request.Header.Peek("Accept-Encoding")), "gzip") {
+		return false
+	}
+	if s.gzipAll {
+		return true
+	}
+	for _, d := range s.gzipDirs {
+		if within(file, d) {
+			return true
+		}
+	}
+	for _, e := range s.gzipExts {
+		if strings.HasSuffix(file, "."+strings.TrimPrefix(e, ".")) {
+			return true
+		}
+	}
+	return false
+}
