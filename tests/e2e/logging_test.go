@@ -167,3 +167,26 @@ func TestLogMaxsize(t *testing.T) {
 		t.Fatalf("%d files, %d request lines (want several files and %d lines)", len(files), count, n)
 	}
 }
+
+// TestLogOnlyWhatIsAsked: with --disable-logging, only 4xx, 5xx, slow and
+// static-file requests are logged, as the options ask.
+func TestLogOnlyWhatIsAsked(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("file"), 0o644)
+	p, base, _, _ := masterServer(t, nil, "--processes", "1", "--disable-logging", "--log-4xx", "--log-5xx",
+		"--log-slow", "300", "--log-sendfile", "--static-map", "/files="+dir)
+	for _, path := range []string{"/view/quiet", "/status/404", "/status/503", "/sleep?ms=400", "/files/f.txt", "/view/quiet2"} {
+		get(t, nil2(), base+path)
+	}
+	p.waitLog("GET /files/f.txt", 5*time.Second)
+	time.Sleep(200 * time.Millisecond)
+	log := p.log.String()
+	for _, want := range []string{"GET /status/404", "GET /status/503", "GET /sleep?ms=400", "GET /files/f.txt"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("%s was not logged", want)
+		}
+	}
+	if strings.Contains(log, "GET /view/quiet") {
+		t.Error("a fast 200 was logged under --disable-logging")
+	}
+}

@@ -51,6 +51,8 @@ type Result struct {
 	Hijacked bool  // the handler took the connection over
 	Panicked bool  // the handler panicked (counted as an exception)
 	Aborted  bool  // the handler panicked with http.ErrAbortHandler
+	Static   bool  // a static file answered, not the handler (set by the engine)
+	IOError  bool  // the request body could not be read whole (set by the engine)
 }
 
 // VarsSource gives the CGI/uwsgi variables of a request to uwsgi.Vars.

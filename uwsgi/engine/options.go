@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/static"
 )
@@ -59,27 +60,45 @@ type Options struct {
 	AddHeaders    [][2]string // --add-header, name and value
 	PostBuffering int64       // bytes of request body buffered in memory before the handler; 0 = stream
 	Static        static.Config
+	ForceLog      forceLog // what is logged even with --disable-logging
+}
+
+// forceLog lists the requests uWSGI logs even with --disable-logging.
+type forceLog struct {
+	c4xx, c5xx, zero, sendfile, ioerror bool
+	slow                                time.Duration
+	big                                 int64
+}
+
+// match reports whether a request must be logged anyway.
+func (f *forceLog) match(res *bridge.Result, elapsed time.Duration) bool {
+	return f.c4xx && res.Status >= 400 && res.Status < 500 || f.c5xx && res.Status >= 500 ||
+		f.slow > 0 && elapsed >= f.slow || f.big > 0 && res.BodySize >= f.big ||
+		f.zero && res.BodySize == 0 || f.sendfile && res.Static || f.ioerror && res.IOError
 }
 
 // readOptions extracts the engine's settings from cfg.
 func readOptions(cfg *config.Config) (Options, error) {
 	o := Options{
-		Cores:             cfg.Int("goroutines"),
-		BufferSize:        cfg.Int("buffer-size"),
-		MaxVars:           cfg.Int("max-vars"),
-		Backlog:           cfg.Int("listen"),
-		SocketTimeout:     seconds(cfg.Int("socket-timeout")),
-		HTTPTimeout:       seconds(cfg.Int("http-timeout")),
-		LimitPost:         int64(cfg.Int("limit-post")),
-		ReloadMercy:       seconds(cfg.Int("reload-mercy")),
-		DisableLogging:    cfg.Bool("disable-logging"),
-		LogFormat:         cfg.String("log-format"),
-		LogXForwardedFor:  cfg.Bool("log-x-forwarded-for"),
-		MemoryReport:      cfg.Bool("memory-report"),
-		HTTPModifier1:     cfg.Int("http-socket-modifier1"),
-		AddHeaders:        splitHeaders(cfg.Strings("add-header")),
-		PostBuffering:     int64(cfg.Int("post-buffering")),
-		Static:            staticConfig(cfg),
+		Cores:            cfg.Int("goroutines"),
+		BufferSize:       cfg.Int("buffer-size"),
+		MaxVars:          cfg.Int("max-vars"),
+		Backlog:          cfg.Int("listen"),
+		SocketTimeout:    seconds(cfg.Int("socket-timeout")),
+		HTTPTimeout:      seconds(cfg.Int("http-timeout")),
+		LimitPost:        int64(cfg.Int("limit-post")),
+		ReloadMercy:      seconds(cfg.Int("reload-mercy")),
+		DisableLogging:   cfg.Bool("disable-logging"),
+		LogFormat:        cfg.String("log-format"),
+		LogXForwardedFor: cfg.Bool("log-x-forwarded-for"),
+		MemoryReport:     cfg.Bool("memory-report"),
+		HTTPModifier1:    cfg.Int("http-socket-modifier1"),
+		AddHeaders:       splitHeaders(cfg.Strings("add-header")),
+		PostBuffering:    int64(cfg.Int("post-buffering")),
+		Static:           staticConfig(cfg),
+		ForceLog: forceLog{c4xx: cfg.Bool("log-4xx"), c5xx: cfg.Bool("log-5xx"), zero: cfg.Bool("log-zero"),
+			sendfile: cfg.Bool("log-sendfile"), ioerror: cfg.Bool("log-ioerror"),
+			slow: time.Duration(cfg.Int("log-slow")) * time.Millisecond, big: int64(cfg.Int("log-big"))},
 		LogTo:             cfg.String("logto"),
 		Master:            cfg.Bool("master"),
 		Processes:         cfg.Int("processes"),

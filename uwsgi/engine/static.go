@@ -36,5 +36,6 @@ func (w *Worker) serveStatic(ctx *fasthttp.RequestCtx, core int) (res bridge.Res
 		res.Status, res.BodySize = w.static.Serve(ctx, file)
 	}
 	w.board.Core(w.slot, core).StaticRequests.Add(1)
+	res.Static = true
 	return res, true
 }

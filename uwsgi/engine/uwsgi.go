@@ -158,6 +158,7 @@ func (us *uwsgiServer) serveApp(uc *uconn) {
 	}
 	core, start, res := w.dispatch(ctx, &us.bridge, bridge.ModeUwsgi, uc)
 	if err := uc.body.err; err != nil {
+		res.IOError = true
 		w.log.Printf("uwsgi: request body from %s cut short: %d of %d bytes missing (%v)", uc.Conn.RemoteAddr(), uc.body.remain, uc.contentLength, err)
 	}
 	if res.Hijacked {

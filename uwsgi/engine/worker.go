@@ -86,7 +86,7 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 	if why := w.shouldRecycle(res.Panicked); why != "" {
 		w.askRecycle(why)
 	}
-	if w.opts.DisableLogging {
+	if w.opts.DisableLogging && !w.opts.ForceLog.match(res, elapsed) {
 		return
 	}
 	var addrBuf [64]byte
