@@ -20,6 +20,7 @@ var ErrVersion = errors.New("uwsgi: version requested")
 type value struct {
 	raw string
 	src Source
+	seq int // order of arrival over every option
 }
 
 // entry is one key=value as read, before placeholders are expanded.
@@ -38,6 +39,7 @@ type Config struct {
 	unknown      []entry // unknown file keys, in order
 	warnings     []string
 	strict       bool
+	seq          int
 }
 
 // LoadOptions tune Load for special callers.
@@ -172,7 +174,7 @@ func (p *parser) collectPlaceholder(e entry) error {
 	switch {
 	case !known:
 		if _, dup := p.cfg.placeholders[e.key]; !dup {
-			p.cfg.placeholders[e.key] = value{e.val, e.src}
+			p.cfg.placeholders[e.key] = value{raw: e.val, src: e.src}
 		}
 		p.cfg.unknown = append(p.cfg.unknown, e)
 	case o.Name == "set-placeholder", o.Name == "set" && !isOptionAssignment(e.val):
@@ -181,7 +183,7 @@ func (p *parser) collectPlaceholder(e entry) error {
 			return fmt.Errorf("uwsgi: invalid value %q for option %q (%s): want key=value", e.val, o.Name, e.src)
 		}
 		if _, dup := p.cfg.placeholders[k]; !dup {
-			p.cfg.placeholders[k] = value{v, e.src}
+			p.cfg.placeholders[k] = value{raw: v, src: e.src}
 		}
 	}
 	return nil
@@ -218,10 +220,11 @@ func (p *parser) store(e entry) error {
 		return err
 	}
 	c := p.cfg
+	c.seq++
 	if o.Kind == List || len(c.values[o.Name]) == 0 {
-		c.values[o.Name] = append(c.values[o.Name], value{v, e.src})
+		c.values[o.Name] = append(c.values[o.Name], value{v, e.src, c.seq})
 	} else {
-		c.values[o.Name] = append(c.values[o.Name][:0], value{v, e.src}) // scalars: the last wins
+		c.values[o.Name] = append(c.values[o.Name][:0], value{v, e.src, c.seq}) // scalars: the last wins
 		c.values[o.Name] = c.values[o.Name][:1]
 	}
 	return nil
@@ -314,4 +317,33 @@ func (c *Config) Dump() string {
 		}
 	}
 	return b.String()
+}
+
+// Item is one value of an option, with where it came from.
+type Item struct {
+	Name   string // canonical option name
+	Value  string
+	Source Source
+}
+
+// Ordered returns the values of the named options interleaved in the
+// order they were given (what routing rules and labels need).
+func (c *Config) Ordered(names ...string) []Item {
+	type seqItem struct {
+		Item
+		seq int
+	}
+	var all []seqItem
+	for _, n := range names {
+		name := mustLookup(n).Name
+		for _, v := range c.values[name] {
+			all = append(all, seqItem{Item{name, v.raw, v.src}, v.seq})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
+	out := make([]Item, len(all))
+	for i, it := range all {
+		out[i] = it.Item
+	}
+	return out
 }

@@ -117,9 +117,26 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 	for _, h := range w.opts.AddHeaders {
 		ctx.Response.Header.Add(h[0], h[1])
 	}
+	var rr *routeReq
+	if w.routes != nil {
+		var done bool
+		if rr, done = w.runRoutes(ctx, vars); done {
+			res.Status, res.BodySize = ctx.Response.StatusCode(), int64(len(ctx.Response.Body()))
+			if ctx.Response.IsBodyStream() {
+				res.BodySize = int64(ctx.Response.Header.ContentLength())
+			}
+			rr.release()
+			w.cores.Release(core)
+			return core, start, res
+		}
+		vars = rr.varsSource()
+	}
 	if w.static != nil {
 		if r, ok := w.serveStatic(ctx, core); ok {
 			w.cores.Release(core)
+			if rr != nil {
+				rr.release()
+			}
 			return core, start, r
 		}
 	}
@@ -129,6 +146,10 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 		res.BodySize = int64(len(ctx.Response.Body()))
 	} else {
 		res = br.ServeControlled(ctx, mode, vars, &w.controls[core])
+	}
+	if rr != nil {
+		rr.finish()
+		rr.release()
 	}
 	w.cores.Release(core)
 	return core, start, res

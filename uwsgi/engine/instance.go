@@ -32,7 +32,7 @@ func Run(cfg *config.Config, app App) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for _, check := range []func(*config.Config) error{applyUmask, checkHooks} {
+	for _, check := range []func(*config.Config) error{applyUmask, checkHooks, checkRoutes} {
 		if err := check(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

@@ -7,6 +7,7 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/routing"
 	"github.com/uwsgo/uwsgo/uwsgi/static"
 )
 
@@ -61,6 +62,7 @@ type Options struct {
 	PostBuffering int64       // bytes of request body buffered in memory before the handler; 0 = stream
 	Static        static.Config
 	ForceLog      forceLog // what is logged even with --disable-logging
+	Routes        []routing.Entry
 }
 
 // forceLog lists the requests uWSGI logs even with --disable-logging.
@@ -96,6 +98,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		AddHeaders:       splitHeaders(cfg.Strings("add-header")),
 		PostBuffering:    int64(cfg.Int("post-buffering")),
 		Static:           staticConfig(cfg),
+		Routes:           routeEntries(cfg),
 		ForceLog: forceLog{c4xx: cfg.Bool("log-4xx"), c5xx: cfg.Bool("log-5xx"), zero: cfg.Bool("log-zero"),
 			sendfile: cfg.Bool("log-sendfile"), ioerror: cfg.Bool("log-ioerror"),
 			slow: time.Duration(cfg.Int("log-slow")) * time.Millisecond, big: int64(cfg.Int("log-big"))},
