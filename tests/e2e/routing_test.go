@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -126,4 +127,22 @@ func TestRoutingBadRules(t *testing.T) {
 			t.Errorf("%v: exit %d, want 1 and the rule named:\n%s", tc.args, code, out)
 		}
 	}
+}
+
+// TestResponseErrorFinalChains: the response chain adds a header to every
+// answer, the error chain replaces 404 pages, the final chain logs.
+func TestResponseErrorFinalChains(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "1",
+		"--response-route", `^/view/ addheader:X-Chain: response`,
+		"--error-route-if", `equal:${PATH_INFO};/missing break:404 Custom Not Found`,
+		"--final-route", `^/view/final log:final chain saw ${REQUEST_URI}`)
+	resp, b := doReq(t, "GET", base+"/view/final", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Chain") != "response" || !strings.Contains(string(b), "Hello") {
+		t.Errorf("response chain: %d %v %q", resp.StatusCode, resp.Header, b)
+	}
+	resp, b = doReq(t, "GET", base+"/missing", nil)
+	if resp.StatusCode != 404 || string(b) != "Custom Not Found" {
+		t.Errorf("error chain: %d %q", resp.StatusCode, b)
+	}
+	p.waitLog("final chain saw /view/final", 5*time.Second)
 }

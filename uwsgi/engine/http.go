@@ -118,7 +118,7 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 		ctx.Response.Header.Add(h[0], h[1])
 	}
 	var rr *routeReq
-	if w.routes != nil {
+	if w.chains.request != nil {
 		var done bool
 		if rr, done = w.runRoutes(ctx, vars); done {
 			res.Status, res.BodySize = ctx.Response.StatusCode(), int64(len(ctx.Response.Body()))
@@ -150,6 +150,9 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 	if rr != nil {
 		rr.finish()
 		rr.release()
+	}
+	if w.chains.response != nil || w.chains.errors != nil || w.chains.final != nil {
+		w.afterApp(ctx, vars, &res)
 	}
 	w.cores.Release(core)
 	return core, start, res

@@ -7,7 +7,6 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/config"
-	"github.com/uwsgo/uwsgo/uwsgi/routing"
 	"github.com/uwsgo/uwsgo/uwsgi/static"
 )
 
@@ -61,8 +60,8 @@ type Options struct {
 	AddHeaders    [][2]string // --add-header, name and value
 	PostBuffering int64       // bytes of request body buffered in memory before the handler; 0 = stream
 	Static        static.Config
-	ForceLog      forceLog // what is logged even with --disable-logging
-	Routes        []routing.Entry
+	ForceLog      forceLog       // what is logged even with --disable-logging
+	cfg           *config.Config // for what compiles per worker (routing chains)
 }
 
 // forceLog lists the requests uWSGI logs even with --disable-logging.
@@ -98,7 +97,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		AddHeaders:       splitHeaders(cfg.Strings("add-header")),
 		PostBuffering:    int64(cfg.Int("post-buffering")),
 		Static:           staticConfig(cfg),
-		Routes:           routeEntries(cfg),
+		cfg:              cfg,
 		ForceLog: forceLog{c4xx: cfg.Bool("log-4xx"), c5xx: cfg.Bool("log-5xx"), zero: cfg.Bool("log-zero"),
 			sendfile: cfg.Bool("log-sendfile"), ioerror: cfg.Bool("log-ioerror"),
 			slow: time.Duration(cfg.Int("log-slow")) * time.Millisecond, big: int64(cfg.Int("log-big"))},

@@ -13,19 +13,68 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// routeEntries reads the routing options in the order they were given.
-func routeEntries(cfg *config.Config) []routing.Entry {
+// routeEntries reads the options of a routing chain ("" = request) in
+// the order they were given.
+func routeEntries(cfg *config.Config, chain string) []routing.Entry {
 	var entries []routing.Entry
-	for _, it := range cfg.Ordered(routing.Options...) {
+	for _, it := range cfg.Ordered(routing.ChainOptions(chain)...) {
 		entries = append(entries, routing.Entry{Option: it.Name, Value: it.Value, Source: it.Source.String()})
 	}
 	return entries
 }
 
+// routeChains are the compiled chains of a worker.
+type routeChains struct {
+	request, response, errors, final *routing.Table
+}
+
+func compileChains(cfg *config.Config) (routeChains, error) {
+	var rc routeChains
+	var err error
+	if cfg == nil {
+		return rc, nil
+	}
+	for _, c := range []struct {
+		name string
+		dst  **routing.Table
+	}{{"", &rc.request}, {"response", &rc.response}, {"error", &rc.errors}, {"final", &rc.final}} {
+		if *c.dst, err = routing.Compile(routeEntries(cfg, c.name)); err != nil {
+			return rc, err
+		}
+	}
+	return rc, nil
+}
+
 // checkRoutes refuses a bad rule at start, naming it.
 func checkRoutes(cfg *config.Config) error {
-	_, err := routing.Compile(routeEntries(cfg))
+	_, err := compileChains(cfg)
 	return err
+}
+
+// afterApp runs the error chain (status 400 or more), the response chain
+// (both only on responses not yet written) and the final chain.
+func (w *Worker) afterApp(ctx *fasthttp.RequestCtx, vars bridge.VarsSource, res *bridge.Result) {
+	rc := &w.chains
+	if !res.Streamed && !res.Hijacked {
+		if rc.errors != nil && ctx.Response.StatusCode() >= 400 {
+			w.runChain(rc.errors, ctx, vars, res)
+		}
+		if rc.response != nil {
+			w.runChain(rc.response, ctx, vars, res)
+		}
+	}
+	if rc.final != nil {
+		w.runChain(rc.final, ctx, vars, nil)
+	}
+}
+
+func (w *Worker) runChain(t *routing.Table, ctx *fasthttp.RequestCtx, vars bridge.VarsSource, res *bridge.Result) {
+	rr := routeReqPool.Get().(*routeReq)
+	rr.w, rr.ctx, rr.vars = w, ctx, vars
+	if t.Run(rr) == routing.Done && res != nil {
+		res.Status, res.BodySize = ctx.Response.StatusCode(), int64(len(ctx.Response.Body()))
+	}
+	rr.release()
 }
 
 // routeReq is a request as the routing rules see it.
@@ -45,7 +94,7 @@ var routeReqPool = sync.Pool{New: func() any { return new(routeReq) }}
 func (w *Worker) runRoutes(ctx *fasthttp.RequestCtx, vars bridge.VarsSource) (*routeReq, bool) {
 	rr := routeReqPool.Get().(*routeReq)
 	rr.w, rr.ctx, rr.vars = w, ctx, vars
-	return rr, w.routes.Run(rr) == routing.Done
+	return rr, w.chains.request.Run(rr) == routing.Done
 }
 
 func (rr *routeReq) release() {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/reqlog"
-	"github.com/uwsgo/uwsgo/uwsgi/routing"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"github.com/uwsgo/uwsgo/uwsgi/static"
 	"github.com/valyala/fasthttp"
@@ -40,7 +39,7 @@ type Worker struct {
 	ctrlMu       sync.Mutex
 	sigq         chan uint8
 	static       *static.Server // nil without static-map/check-static
-	routes       *routing.Table // nil without routing rules
+	chains       routeChains    // the routing chains (nil tables without rules)
 }
 
 func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Board, slot int) (*Worker, error) {
@@ -53,13 +52,13 @@ func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Boa
 	if err != nil {
 		return nil, err
 	}
-	routes, err := routing.Compile(opts.Routes)
+	chains, err := compileChains(opts.cfg)
 	if err != nil {
 		return nil, err
 	}
 	w := &Worker{
 		ID: id, pid: os.Getpid(), opts: opts, app: app, log: log, format: f,
-		board: board, slot: slot, cores: NewCores(opts.Cores, board, slot), started: time.Now(), static: st, routes: routes,
+		board: board, slot: slot, cores: NewCores(opts.Cores, board, slot), started: time.Now(), static: st, chains: chains,
 	}
 	w.initControls()
 	return w, nil

@@ -52,9 +52,23 @@ var subjects = map[string]string{"route": "PATH_INFO", "route-host": "HTTP_HOST"
 	"route-qs": "QUERY_STRING", "route-remote-addr": "REMOTE_ADDR", "route-user-agent": "HTTP_USER_AGENT",
 	"route-referer": "HTTP_REFERER"}
 
-// Options are the option names this package compiles.
-var Options = []string{"route", "route-host", "route-uri", "route-qs", "route-remote-addr", "route-user-agent",
-	"route-referer", "route-if", "route-if-not", "route-run", "route-label"}
+// Options are the option names of the request chain; ChainOptions gives
+// those of the response, final and error chains ("response-route-host"...).
+var Options = ChainOptions("")
+
+// ChainOptions lists the options of a chain: "" (request), "response",
+// "final" or "error".
+func ChainOptions(chain string) []string {
+	var out []string
+	for _, o := range []string{"route", "route-host", "route-uri", "route-qs", "route-remote-addr", "route-user-agent",
+		"route-referer", "route-if", "route-if-not", "route-run", "route-label"} {
+		if chain != "" {
+			o = chain + "-" + o
+		}
+		out = append(out, o)
+	}
+	return out
+}
 
 // matcher is a compiled pattern: Go's regexp (no allocation on a miss),
 // or regexp2 for the PCRE features RE2 lacks (lookaround, backreferences).
@@ -146,6 +160,9 @@ func Compile(entries []Entry) (*Table, error) {
 
 func compileRule(e Entry) (*rule, error) {
 	r := &rule{src: "--" + e.Option + " " + e.Value}
+	for _, chain := range []string{"response-", "final-", "error-"} {
+		e.Option = strings.TrimPrefix(e.Option, chain)
+	}
 	val := strings.TrimSpace(e.Value)
 	if e.Option == "route-label" {
 		r.label = val
