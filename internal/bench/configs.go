@@ -21,6 +21,7 @@ func configs(b *bench) []config {
 	plain := func(bin string) func(int) *exec.Cmd {
 		return func(port int) *exec.Cmd { return pinned("0", b.bin(bin), addr(port)) }
 	}
+	assets := b.assets()
 	uwsgoSocket := func(port int) *exec.Cmd {
 		return pinned("0", b.bin("hello"), "--socket", addr(port), "--goroutines", "100", "--disable-logging")
 	}
@@ -35,6 +36,42 @@ func configs(b *bench) []config {
 		{name: "nginx proxy_pass → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false, true), path: "/view/"},
 		{name: "nginx proxy_pass (no upstream keep-alive) → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false, false), path: "/view/"},
 		{name: "nginx uwsgi_pass → uwsgo --socket", baseline: "nginx proxy_pass → net/http", server: uwsgoSocket, front: b.nginx(true, false), path: "/view/"},
+		{name: "nginx static file (16 KiB)", baseline: "nginx static file (16 KiB)", server: b.nginxStatic(assets), path: "/static/asset.css"},
+		{name: "uwsgo --static-map (16 KiB)", baseline: "nginx static file (16 KiB)", server: uwsgo("hello", nil, "--disable-logging", "--static-map", "/static="+assets), path: "/static/asset.css"},
+	}
+}
+
+// assets writes the static file the static rows serve: 16 KiB of CSS.
+func (b *bench) assets() string {
+	dir := filepath.Join(b.dir, "assets")
+	_ = os.MkdirAll(dir, 0o755)
+	css := make([]byte, 0, 16<<10)
+	for len(css) < 16<<10 {
+		css = append(css, ".rule-a { color: #123456; margin: 0 auto; }\n"...)
+	}
+	_ = os.WriteFile(filepath.Join(dir, "asset.css"), css[:16<<10], 0o644)
+	return dir
+}
+
+// nginxStatic runs nginx itself as the server, serving dir at /static/.
+func (b *bench) nginxStatic(dir string) func(port int) *exec.Cmd {
+	return func(port int) *exec.Cmd {
+		cdir, _ := os.MkdirTemp(b.dir, "nginx-static-")
+		conf := fmt.Sprintf(`daemon off; master_process off; worker_processes 1;
+error_log %[1]s/error.log; pid %[1]s/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off; sendfile on; include /etc/nginx/mime.types;
+  client_body_temp_path %[1]s/body; proxy_temp_path %[1]s/proxy;
+  server { listen 127.0.0.1:%[2]d; location /static/ { alias %[3]s/; } }
+}
+`, cdir, port, dir)
+		path := filepath.Join(cdir, "nginx.conf")
+		_ = os.WriteFile(path, []byte(conf), 0o644)
+		if _, err := exec.LookPath("nginx"); err != nil {
+			return exec.Command("false")
+		}
+		return pinned("0", "nginx", "-c", path, "-e", filepath.Join(cdir, "error.log"))
 	}
 }
 

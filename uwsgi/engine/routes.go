@@ -220,7 +220,7 @@ func (rr *routeReq) ServeFile(path string) {
 			return
 		}
 	}
-	rr.w.static.Serve(rr.ctx, path)
+	rr.w.static.ServeFile(rr.ctx, path)
 }
 
 // CacheGet implements routing.Request.

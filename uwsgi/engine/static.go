@@ -25,8 +25,8 @@ func staticConfig(cfg *config.Config) static.Config {
 func (w *Worker) serveStatic(ctx *fasthttp.RequestCtx, core int) (res bridge.Result, ok bool) {
 	p := ctx.Path()
 	// The path is only read during the call: no copy.
-	file, forbidden := w.static.Lookup(unsafe.String(unsafe.SliceData(p), len(p)))
-	if file == "" && !forbidden {
+	file, forbidden := w.static.Open(unsafe.String(unsafe.SliceData(p), len(p)), w.static.MayGzip(ctx))
+	if !file.Found() && !forbidden {
 		return res, false
 	}
 	if forbidden {

@@ -13,29 +13,45 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Serve answers the request with file; it returns the status and the body
-// bytes sent. The body is streamed from the file (sendfile where the
-// connection allows), so memory stays flat whatever the file's size.
-func (s *Server) Serve(ctx *fasthttp.RequestCtx, file string) (status int, size int64) {
+// ServeFile answers the request with the file at path (the static:
+// routing action); s may be nil.
+func (s *Server) ServeFile(ctx *fasthttp.RequestCtx, name string) (status int, size int64) {
+	file := File{name: name}
+	if s != nil && acceptsGzip(ctx) && s.gzipWanted(name) {
+		if gz, err := os.Open(name + ".gz"); err == nil {
+			file.f, file.gzip = gz, true
+		}
+	}
+	if file.f == nil {
+		f, err := os.Open(name)
+		if err != nil {
+			return notFound(ctx)
+		}
+		file.f = f
+	}
+	return s.Serve(ctx, file)
+}
+
+func acceptsGzip(ctx *fasthttp.RequestCtx) bool {
+	return strings.Contains(string(ctx.Request.Header.Peek("Accept-Encoding")), "gzip")
+}
+
+// Serve answers the request with an opened file and closes it; it returns
+// the status and the body bytes sent. The body is streamed from the file,
+// so memory stays flat whatever the file's size.
+func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size int64) {
 	resp := &ctx.Response
-	ctype := mime.TypeByExtension(filepath.Ext(file))
+	f := file.f
+	ctype := mime.TypeByExtension(filepath.Ext(file.name))
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}
-	served := file
-	if s != nil && s.gzipWanted(ctx, file) {
-		if st, err := os.Stat(file + ".gz"); err == nil && st.Mode().IsRegular() {
-			served = file + ".gz"
-			resp.Header.Set("Content-Encoding", "gzip")
-			resp.Header.Add("Vary", "Accept-Encoding")
-		}
-	}
-	f, err := os.Open(served)
-	if err != nil {
-		return notFound(ctx)
+	if file.gzip {
+		resp.Header.Set("Content-Encoding", "gzip")
+		resp.Header.Add("Vary", "Accept-Encoding")
 	}
 	st, err := f.Stat()
-	if err != nil {
+	if err != nil || !st.Mode().IsRegular() {
 		f.Close()
 		return notFound(ctx)
 	}
@@ -43,7 +59,7 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file string) (status int, size 
 	mtime := st.ModTime().Truncate(time.Second)
 	resp.Header.Set("Last-Modified", httpDate(mtime))
 	resp.Header.Set("Accept-Ranges", "bytes")
-	if s != nil {
+	if s != nil && len(s.expires) > 0 {
 		if secs := s.expiresFor(ctype, string(ctx.Request.Header.RequestURI())); secs >= 0 {
 			resp.Header.Set("Expires", httpDate(time.Now().Add(time.Duration(secs)*time.Second)))
 		}
@@ -77,6 +93,18 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file string) (status int, size 
 		resp.SkipBody = true
 		return status, 0
 	}
+	if length <= smallFile {
+		// One read into the response's reused buffer: cheaper than
+		// streaming small files chunk by chunk.
+		_, err := io.Copy(resp.BodyWriter(), io.NewSectionReader(f, start, length))
+		f.Close()
+		if err != nil {
+			resp.ResetBody()
+			resp.SetStatusCode(http.StatusInternalServerError)
+			return http.StatusInternalServerError, 0
+		}
+		return status, length
+	}
 	if status == http.StatusOK {
 		resp.SetBodyStream(f, int(length))
 	} else {
@@ -84,6 +112,10 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file string) (status int, size 
 	}
 	return status, length
 }
+
+// smallFile is the size up to which a file is read whole into the
+// response; larger ones are streamed with flat memory.
+const smallFile = 64 << 10
 
 type sectionFile struct {
 	*io.SectionReader
@@ -139,11 +171,8 @@ func parseRange(h string, size int64) (start, length int64, ok bool) {
 	return first, last - first + 1, true
 }
 
-// gzipWanted reports whether a .gz sibling of file may be served.
-func (s *Server) gzipWanted(ctx *fasthttp.RequestCtx, file string) bool {
-	if !strings.Contains(string(ctx.Request.Header.Peek("Accept-Encoding")), "gzip") {
-		return false
-	}
+// gzipWanted reports whether the options allow a .gz sibling of file.
+func (s *Server) gzipWanted(file string) bool {
 	if s.gzipAll {
 		return true
 	}
@@ -158,4 +187,9 @@ func (s *Server) gzipWanted(ctx *fasthttp.RequestCtx, file string) bool {
 		}
 	}
 	return false
+}
+
+// MayGzip reports whether a .gz sibling could be sent to this client.
+func (s *Server) MayGzip(ctx *fasthttp.RequestCtx) bool {
+	return (s.gzipAll || len(s.gzipDirs) > 0 || len(s.gzipExts) > 0) && acceptsGzip(ctx)
 }

@@ -6,6 +6,7 @@
 package static
 
 import (
+	"errors"
 	"fmt"
 	"mime"
 	"os"
@@ -34,7 +35,8 @@ type Config struct {
 
 type mount struct {
 	prefix, dir string
-	whole       bool // static-map2: DIR + the whole path
+	root        *os.File // the directory, opened once: files are opened beneath it
+	whole       bool     // static-map2: DIR + the whole path
 }
 
 type expiry struct {
@@ -64,11 +66,11 @@ func New(cfg Config) (*Server, error) {
 			if !ok || prefix == "" || dir == "" {
 				return fmt.Errorf("invalid --%s %q: want MOUNTPOINT=DIRECTORY", opt, m)
 			}
-			abs, err := filepath.Abs(dir)
+			m, err := newMount(prefix, dir, whole)
 			if err != nil {
 				return err
 			}
-			s.mounts = append(s.mounts, mount{prefix: prefix, dir: abs, whole: whole})
+			s.mounts = append(s.mounts, m)
 		}
 		return nil
 	}
@@ -79,11 +81,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	for _, d := range cfg.Check {
-		abs, err := filepath.Abs(d)
+		m, err := newMount("/", d, true)
 		if err != nil {
 			return nil, err
 		}
-		s.mounts = append(s.mounts, mount{prefix: "/", dir: abs, whole: true})
+		s.mounts = append(s.mounts, m)
 	}
 	for _, d := range append(append([]string{}, cfg.Safe...), cfg.GzipDirs...) {
 		if _, err := filepath.Abs(d); err != nil {
@@ -157,19 +159,36 @@ func LoadMimeFile(name string) error {
 	return nil
 }
 
-func resolve(p string) string {
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		return r
+func newMount(prefix, dir string, whole bool) (mount, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return mount{}, err
 	}
-	return p
+	root, err := os.Open(abs)
+	if err != nil {
+		return mount{}, fmt.Errorf("static directory %s: %w", dir, err)
+	}
+	return mount{prefix: prefix, dir: abs, root: root, whole: whole}, nil
 }
 
-// Lookup finds the file a request path maps to: "" when no mount serves
-// it (the app does), and forbidden when the file exists but resolves out
-// of its root and every --static-safe directory.
-func (s *Server) Lookup(p string) (file string, forbidden bool) {
+// File is an opened static file: the body to send, and the name its
+// content type comes from (the .gz sibling is sent as name's content).
+type File struct {
+	f    *os.File
+	name string
+	gzip bool
+}
+
+// Found reports whether a file was opened.
+func (f File) Found() bool { return f.f != nil }
+
+// Open finds and opens the file a request path maps to (its .gz sibling
+// when acceptGzip and the gzip options allow). The File is empty when no
+// mount serves the path (the app does); forbidden when the file resolves
+// out of its root and every --static-safe directory.
+func (s *Server) Open(p string, acceptGzip bool) (file File, forbidden bool) {
 	if strings.IndexByte(p, 0) >= 0 {
-		return "", true
+		return File{}, true
 	}
 	for _, m := range s.mounts {
 		if !strings.HasPrefix(p, m.prefix) {
@@ -180,55 +199,77 @@ func (s *Server) Lookup(p string) (file string, forbidden bool) {
 			rel = p[len(m.prefix):]
 		}
 		// Clean with a leading slash never climbs above the root.
-		cand := filepath.Join(m.dir, filepath.FromSlash(path.Clean("/"+rel)))
-		if f, bad := s.pick(m.dir, cand); f != "" || bad {
+		rel = strings.TrimPrefix(path.Clean("/"+rel), "/")
+		if rel == "" {
+			rel = "."
+		}
+		f, bad := s.open(m, rel, acceptGzip)
+		if f.f != nil || bad {
 			return f, bad
 		}
 	}
-	return "", false
+	return File{}, false
 }
 
-// pick checks a candidate (or its index files) under root.
-func (s *Server) pick(root, cand string) (string, bool) {
-	st, err := os.Stat(cand)
+// open opens rel (or, for a directory, its index file) under m.
+func (s *Server) open(m mount, rel string, acceptGzip bool) (File, bool) {
+	f, err := s.openChecked(m, rel)
 	if err != nil {
-		return "", false
+		return File{}, errors.Is(err, errEscape)
 	}
-	if st.IsDir() {
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return File{}, false
+	case st.IsDir():
+		f.Close()
 		for _, idx := range s.index {
-			f := filepath.Join(cand, idx)
-			if st2, err := os.Stat(f); err == nil && st2.Mode().IsRegular() {
-				return s.allowed(root, f)
+			if g, bad := s.open(m, path.Join(rel, idx), acceptGzip); g.f != nil || bad {
+				return g, bad
 			}
 		}
-		return "", false
-	}
-	if !st.Mode().IsRegular() {
-		return "", false
+		return File{}, false
+	case !st.Mode().IsRegular():
+		f.Close()
+		return File{}, false
 	}
 	for _, ext := range s.skip {
-		if strings.HasSuffix(cand, ext) {
-			return "", false
+		if strings.HasSuffix(rel, ext) {
+			f.Close()
+			return File{}, false
 		}
 	}
-	return s.allowed(root, cand)
+	file := File{f: f, name: rel}
+	if acceptGzip && s.gzipWanted(filepath.Join(m.dir, rel)) {
+		if gz, err := s.openChecked(m, rel+".gz"); err == nil {
+			if st, err := gz.Stat(); err == nil && st.Mode().IsRegular() {
+				f.Close()
+				return File{f: gz, name: rel, gzip: true}, false
+			}
+			gz.Close()
+		}
+	}
+	return file, false
 }
 
-func (s *Server) allowed(root, f string) (string, bool) {
-	real, rroot := resolve(f), resolve(root)
-	if within(real, rroot) {
-		return f, false
+// openChecked opens beneath the root; a path that escapes it through a
+// symlink is still served when it lands under a --static-safe directory.
+func (s *Server) openChecked(m mount, rel string) (*os.File, error) {
+	f, err := openBeneath(m.root, rel)
+	if !errors.Is(err, errEscape) || len(s.safe) == 0 {
+		return f, err
+	}
+	real, rerr := filepath.EvalSymlinks(filepath.Join(m.dir, rel))
+	if rerr != nil {
+		return nil, err
 	}
 	for _, d := range s.safe {
 		if within(real, d) {
-			return f, false
+			return os.Open(real)
 		}
 	}
-	return "", true
-}
-
-func within(p, dir string) bool {
-	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+	return nil, err
 }
 
 // expiresFor returns the seconds of the first matching Expires rule, or -1.
