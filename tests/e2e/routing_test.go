@@ -33,6 +33,9 @@ func TestRoutingRules(t *testing.T) {
 		"--route", `^/whoami/(.*) addheader:X-Who: $1 via ${HTTP_HOST} q=${qs[x]}`,
 		"--route-if", `regexp:${HTTP_USER_AGENT};^probe/(\d+) addheader:X-Probe: $1`,
 		"--route", `^/cached cache:key=${REQUEST_URI},name=pages`,
+		"--route", `^/view/stored cache:key=${REQUEST_URI},name=pages`,
+		"--route", `^/view/stored cachestore:key=${REQUEST_URI},name=pages`,
+		"--route", `^/rpc-hello/(.*) rpc:hello $1`,
 		"--route", `^/vars addvar:ROUTED=yes`,
 		"--route", `^/logo static:`+filepath.Join(dir, "app.css"),
 		"--route-if", `startswith:${REQUEST_URI};/deny return:403`,
@@ -69,6 +72,8 @@ func TestRoutingRules(t *testing.T) {
 		{"route-if regexp group", "/view/", map[string]string{"User-Agent": "probe/7"}, want{200, map[string]string{"X-Probe": "7"}, ""}},
 		{"cache action", "/cached", nil, want{200, nil, "from the cache"}},
 		{"static action", "/logo", nil, want{200, nil, "body{}"}},
+		{"rpc action", "/rpc-hello/world", nil, want{200, nil, "hello from uwsgo world"}},
+		{"cachestore then app", "/view/stored", nil, want{200, nil, "Hello World"}},
 		{"return", "/deny/x", nil, want{403, nil, "Forbidden"}},
 		{"label and goto", "/view/", map[string]string{"Host": "special.example"}, want{403, nil, "Special Forbidden"}},
 		{"no rule matches", "/view/", nil, want{200, nil, "Hello World"}},
@@ -104,6 +109,10 @@ func TestRoutingRules(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", tc.name, k, resp.Header.Get(k), v)
 			}
 		}
+	}
+	// cachestore kept the app's answer: the cache has it now.
+	if code, _, val := cacheGet(t, base, "pages", "/view/stored"); code != 200 || !strings.Contains(val, "Hello World") {
+		t.Errorf("cachestore: %d %q", code, val)
 	}
 	// addvar reaches uwsgi.Vars in the app.
 	_, body := get(t, nil2(), base+"/vars")

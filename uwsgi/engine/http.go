@@ -148,7 +148,7 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 		res = br.ServeControlled(ctx, mode, vars, &w.controls[core])
 	}
 	if rr != nil {
-		rr.finish()
+		rr.finish(&res)
 		rr.release()
 	}
 	if w.chains.response != nil || w.chains.errors != nil || w.chains.final != nil {

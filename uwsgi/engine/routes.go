@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/config"
@@ -85,6 +86,7 @@ type routeReq struct {
 	all     map[string]string // every CGI variable, built on the first need
 	extra   [][2]string       // addvar
 	del     []string          // delheader, applied to the app's response
+	store   *cacheStore       // cachestore, applied to the app's response
 	addrBuf [64]byte
 }
 
@@ -99,15 +101,41 @@ func (w *Worker) runRoutes(ctx *fasthttp.RequestCtx, vars bridge.VarsSource) (*r
 
 func (rr *routeReq) release() {
 	rr.w, rr.ctx, rr.vars, rr.all = nil, nil, nil, nil
-	rr.extra, rr.del = rr.extra[:0], rr.del[:0]
+	rr.extra, rr.del, rr.store = rr.extra[:0], rr.del[:0], nil
 	routeReqPool.Put(rr)
 }
 
-// finish applies delheader to the app's response.
-func (rr *routeReq) finish() {
+// finish applies delheader and cachestore to the app's response.
+func (rr *routeReq) finish(res *bridge.Result) {
 	for _, h := range rr.del {
 		rr.ctx.Response.Header.Del(h)
 	}
+	if st := rr.store; st != nil && !res.Streamed && !res.Hijacked && rr.ctx.Response.StatusCode() == http.StatusOK {
+		if c, err := lookupCache(st.cache); err == nil {
+			if err := c.Update(st.key, rr.ctx.Response.Body(), time.Duration(st.expires)*time.Second); err != nil {
+				rr.w.log.Printf("route cachestore %q: %v", st.key, err)
+			}
+		}
+	}
+}
+
+type cacheStore struct {
+	cache, key string
+	expires    int
+}
+
+// CacheStore implements routing.Request.
+func (rr *routeReq) CacheStore(cache, key string, expires int) {
+	rr.store = &cacheStore{cache, key, expires}
+}
+
+// RPC implements routing.Request: a function registered in this process.
+func (rr *routeReq) RPC(name string, args []string) ([]byte, error) {
+	b := make([][]byte, len(args))
+	for i, a := range args {
+		b[i] = []byte(a)
+	}
+	return CallRPC("", name, time.Second, b...)
 }
 
 // varsSource adds the addvar variables to what the app sees in uwsgi.Vars.

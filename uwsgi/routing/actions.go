@@ -83,6 +83,32 @@ func compileAction(spec string) (action, error) {
 		simple(func(req Request, _ string) flow { req.Signal(uint8(n)); return next })
 	case "cache":
 		simple(func(req Request, s string) flow { return cacheAction(req, s) })
+	case "cachestore", "cache-store":
+		simple(func(req Request, s string) flow {
+			kv := keyvals(s)
+			exp, _ := strconv.Atoi(kv["expires"])
+			req.CacheStore(kv["name"], kv["key"], exp)
+			return next
+		})
+	case "rpc", "rpcret":
+		ret := name == "rpcret"
+		simple(func(req Request, s string) flow {
+			f := strings.Fields(s)
+			if len(f) == 0 {
+				return next
+			}
+			out, err := req.RPC(f[0], f[1:])
+			if err != nil {
+				req.Log("route rpc " + f[0] + ": " + err.Error())
+				req.Respond(http.StatusBadGateway, "", "RPC failed")
+				return answered
+			}
+			if !ret {
+				req.Respond(http.StatusOK, "", string(out))
+				return answered
+			}
+			return rpcVerdict(req, strings.TrimSpace(string(out)))
+		})
 	case "basicauth", "basicauth-next":
 		realm, creds, ok := strings.Cut(arg, ",")
 		if !ok {
@@ -98,7 +124,7 @@ func compileAction(spec string) (action, error) {
 			return answered
 		}
 	default:
-		return a, fmt.Errorf("unknown or unsupported routing action %q (continue, last, break, return, goto, rewrite, rewrite-last, redirect, redirect-permanent, addheader, delheader, addvar, log, static, signal, cache, basicauth, basicauth-next)", name)
+		return a, fmt.Errorf("unknown or unsupported routing action %q (continue, last, break, return, goto, rewrite, rewrite-last, redirect, redirect-permanent, addheader, delheader, addvar, log, static, signal, cache, basicauth, basicauth-next, cachestore, rpc, rpcret)", name)
 	}
 	return a, nil
 }
@@ -118,18 +144,36 @@ func respondStatus(req Request, s string) {
 	req.Respond(n, "", text)
 }
 
-// cacheAction is cache:key=K[,name=CACHE]: answer from the cache on a hit.
-func cacheAction(req Request, s string) flow {
-	var key, name string
+// keyvals reads "k=v,k=v".
+func keyvals(s string) map[string]string {
+	m := map[string]string{}
 	for _, kv := range strings.Split(s, ",") {
 		k, v, _ := strings.Cut(kv, "=")
-		switch k {
-		case "key":
-			key = v
-		case "name":
-			name = v
-		}
+		m[strings.TrimSpace(k)] = v
 	}
+	return m
+}
+
+// rpcVerdict turns what an rpcret function returned into the rule's
+// outcome: "next", "continue"/"last", "break", or "STATUS [text]".
+func rpcVerdict(req Request, out string) flow {
+	switch out {
+	case "", "next":
+		return next
+	case "continue", "last":
+		return stop
+	case "break":
+		req.Respond(0, "", "")
+		return answered
+	}
+	respondStatus(req, out)
+	return answered
+}
+
+// cacheAction is cache:key=K[,name=CACHE]: answer from the cache on a hit.
+func cacheAction(req Request, s string) flow {
+	kv := keyvals(s)
+	key, name := kv["key"], kv["name"]
 	v, ok := req.CacheGet(name, key)
 	if !ok {
 		return next

@@ -27,6 +27,10 @@ type Request interface {
 	Respond(status int, location, body string)
 	ServeFile(path string)
 	CacheGet(cache, key string) ([]byte, bool)
+	// CacheStore asks for the app's response body (a 200) to be stored in
+	// the cache once the app answered.
+	CacheStore(cache, key string, expires int)
+	RPC(name string, args []string) ([]byte, error)
 	Signal(n uint8)
 	Log(line string)
 }
@@ -140,7 +144,7 @@ func Compile(entries []Entry) (*Table, error) {
 		}
 		t.rules = append(t.rules, r)
 	}
-	for _, r := range t.rules {
+	for n, r := range t.rules {
 		if r.act.gotoLabel == "" {
 			continue
 		}
@@ -149,6 +153,9 @@ func Compile(entries []Entry) (*Table, error) {
 			if _, err := fmt.Sscanf(r.act.gotoLabel, "%d", &i); err != nil || i < 0 || i > len(t.rules) {
 				return nil, fmt.Errorf("uwsgi: %s: goto to an unknown label %q", r.src, r.act.gotoLabel)
 			}
+		}
+		if i <= n {
+			return nil, fmt.Errorf("uwsgi: %s: goto can only jump forward (a backward jump could loop forever)", r.src)
 		}
 		r.act.gotoIndex = i
 	}

@@ -35,6 +35,8 @@ func (f *fakeReq) Respond(s int, loc, b string) { f.status, f.loc, f.body = s, l
 func (f *fakeReq) CacheGet(c, k string) ([]byte, bool) {
 	return nil, false
 }
+func (f *fakeReq) CacheStore(c, k string, e int)                  {}
+func (f *fakeReq) RPC(name string, args []string) ([]byte, error) { return []byte("next"), nil }
 
 func table(t testing.TB, rules ...string) *Table {
 	t.Helper()
@@ -100,6 +102,13 @@ func TestCompileErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), e.Value) {
 			t.Errorf("%+v: %v", e, err)
 		}
+	}
+}
+
+func TestBackwardGotoRefused(t *testing.T) {
+	_, err := Compile([]Entry{{"route-label", "top", "f:1"}, {"route", ".* goto:top", "f:2"}})
+	if err == nil || !strings.Contains(err.Error(), "forward") {
+		t.Fatalf("a backward goto: %v", err)
 	}
 }
 
