@@ -14,7 +14,7 @@ import (
 // request on a new connection succeeds after each.
 func TestUwsgiSocketBadInput(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	p := start(t, bins.testapp, nil, "--socket", addr, "--socket-timeout", "1", "--buffer-size", "1024", "--max-vars", "8")
+	p := start(t, bins.testapp, nil, "--socket", addr, "--socket-timeout", "1", "--buffer-size", "1024", "--max-vars", "8", "--limit-post", "100000")
 	waitDial(t, "tcp", addr, p)
 	many := map[string]string{}
 	for i := range 40 {
@@ -22,6 +22,8 @@ func TestUwsgiSocketBadInput(t *testing.T) {
 	}
 	post := getVars("/echo")
 	post["REQUEST_METHOD"], post["CONTENT_LENGTH"] = "POST", "100"
+	huge := getVars("/echo")
+	huge["REQUEST_METHOD"], huge["CONTENT_LENGTH"] = "POST", "200000"
 	for _, tc := range []struct {
 		name string
 		send []byte
@@ -37,6 +39,7 @@ func TestUwsgiSocketBadInput(t *testing.T) {
 		{"HTTP spoken to a uwsgi socket", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "invalid request block size: 21573"},
 		{"unknown modifier1", uwsgiPacket(42, getVars("/view/")), "unavailable modifier requested: 42"},
 		{"body shorter than CONTENT_LENGTH", append(uwsgiPacket(0, post), "short"...), "cut short"},
+		{"CONTENT_LENGTH over limit-post", uwsgiPacket(0, huge), "Invalid (too big) CONTENT_LENGTH"},
 		{"silent client", []byte{}, "timeout reading the request packet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,10 +14,11 @@ type bodyReader struct {
 	remain int64 // bytes still expected; -1 when unknown (chunked)
 	eof    bool
 	closed bool
+	err    error // a read error other than EOF: a malformed or cut body
 }
 
 func (b *bodyReader) reset(r io.Reader, n int64) {
-	b.r, b.remain, b.eof, b.closed = r, n, r == nil, false
+	b.r, b.remain, b.eof, b.closed, b.err = r, n, r == nil, false, nil
 }
 
 // drained reports whether nothing more of the body is left on the connection.
@@ -43,6 +44,9 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		return 0, io.EOF
+	}
+	if err != nil {
+		b.err = err
 	}
 	return n, err
 }

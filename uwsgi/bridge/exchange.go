@@ -190,6 +190,11 @@ func (ex *exchange) finish() Result {
 		ex.handOver(nil)
 		return Result{Status: http.StatusSwitchingProtocols, Hijacked: true}
 	}
+	if !w.wroteHeader && ex.body.err != nil {
+		// The body could not be read (a malformed chunk, a cut upload) and
+		// the handler answered nothing: say so rather than an empty 200.
+		return ex.badBody()
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -246,4 +251,17 @@ func (ex *exchange) recovered(p any) Result {
 	ctx.SetContentType("text/plain; charset=utf-8")
 	ctx.SetBodyString(fmt.Sprintf("%d %s\n", http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)))
 	return Result{Status: http.StatusInternalServerError, Panicked: true}
+}
+
+// badBody answers a request whose body could not be read: 408 when the
+// client was too slow, else 400; the connection closes.
+func (ex *exchange) badBody() Result {
+	status := http.StatusBadRequest
+	var ne interface{ Timeout() bool }
+	if errors.As(ex.body.err, &ne) && ne.Timeout() {
+		status = http.StatusRequestTimeout
+	}
+	ex.fctx.Error(http.StatusText(status), status)
+	ex.fctx.SetConnectionClose()
+	return Result{Status: status, IOError: true}
 }

@@ -3,8 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +28,8 @@ type httpServer struct {
 	bridge   bridge.Server
 	vars     bridge.HTTPVars
 	stopping atomic.Bool
+	// overLimit marks the request headers whose body is over --limit-post.
+	overLimit sync.Map
 }
 
 func newHTTPServer(w *Worker, sock *Socket) *httpServer {
@@ -35,6 +40,7 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 	hs.srv = &fasthttp.Server{
 		Handler:                       hs.serve,
 		HeaderReceived:                hs.headerReceived,
+		ErrorHandler:                  hs.errorResponse,
 		NoDefaultServerHeader:         true,
 		NoDefaultContentType:          w.app.Fast == nil,
 		DisablePreParseMultipartForm:  true,
@@ -54,8 +60,48 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 
 // headerReceived lets the body take up to --http-timeout once the header
 // arrived within --socket-timeout.
-func (hs *httpServer) headerReceived(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+// A body over --limit-post is not waited for: fasthttp may pre-read
+// only one byte of it, with no time to wait, and either the handler or
+// errorResponse answers 413.
+func (hs *httpServer) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if lim := hs.w.opts.LimitPost; lim > 0 && int64(h.ContentLength()) > lim {
+		hs.overLimit.Store(h, struct{}{}) // fasthttp resets the header before errorResponse
+		return fasthttp.RequestConfig{MaxRequestBodySize: 1, ReadTimeout: time.Millisecond}
+	}
 	return fasthttp.RequestConfig{ReadTimeout: hs.w.opts.HTTPTimeout}
+}
+
+// errorResponse answers a request fasthttp could not read: 413 for a body
+// over --limit-post, 431 for a header over --buffer-size, 408 for a
+// client too slow, 400 otherwise. The connection then closes.
+func (hs *httpServer) errorResponse(ctx *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var ne net.Error
+	_, over := hs.overLimit.LoadAndDelete(&ctx.Request.Header)
+	status := fasthttp.StatusBadRequest
+	switch {
+	case over, errors.Is(err, fasthttp.ErrBodyTooLarge):
+		status = fasthttp.StatusRequestEntityTooLarge
+	case errors.As(err, &small):
+		status = fasthttp.StatusRequestHeaderFieldsTooLarge
+	case errors.As(err, &ne) && ne.Timeout():
+		status = fasthttp.StatusRequestTimeout
+	}
+	ctx.Error(fasthttp.StatusMessage(status), status)
+	hs.w.log.Printf("uwsgi: bad HTTP request from %s: %d (%v)", ctx.RemoteAddr(), status, firstLine(err))
+}
+
+// firstLine keeps an error's first line (fasthttp appends the whole
+// buffer it read, which may be kilobytes of hostile input).
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, ": buffer size="); i > 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
 }
 
 func (hs *httpServer) run() error {
@@ -86,6 +132,15 @@ func (hs *httpServer) shutdown(ctx context.Context) {
 // serve is the fasthttp handler: limits, a core, the app, accounting.
 func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 	w := hs.w
+	if status, why := w.rejectHTTP(ctx); status != 0 {
+		ctx.Error(fasthttp.StatusMessage(status), status)
+		ctx.SetConnectionClose()
+		w.log.Printf("uwsgi: %s from %s: %d", why, ctx.RemoteAddr(), status)
+		return
+	}
+	if w.opts.LimitPost > 0 {
+		hs.overLimit.Delete(&ctx.Request.Header)
+	}
 	if lim := w.opts.LimitPost; lim > 0 && int64(ctx.Request.Header.ContentLength()) > lim {
 		ctx.Error("Request Entity Too Large", fasthttp.StatusRequestEntityTooLarge)
 		ctx.SetConnectionClose()
@@ -101,7 +156,13 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 // fasthttpLogger sends fasthttp's own messages to the server log.
 type fasthttpLogger struct{ l *Logger }
 
-func (f fasthttpLogger) Printf(format string, args ...any) { f.l.Printf(format, args...) }
+// Its "error when reading request" lines are dropped: errorResponse has
+// logged those requests once, with their status.
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "error when reading request") {
+		f.l.Printf("%s", msg)
+	}
+}
 
 // dispatch runs the app for one request on a core: the loop engine's one
 // path for both socket kinds (take a core, record the request for stats and

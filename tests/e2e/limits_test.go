@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHTTPLimits sends every hostile or malformed request of docs/limits.md
+// over raw TCP, checks the status (or the close), one log line, and that a
+// good request succeeds right after.
+func TestHTTPLimits(t *testing.T) {
+	p, base := httpServer(t, bins.testapp, nil, "--limit-post", "1000", "--buffer-size", "4096", "--socket-timeout", "2")
+	addr := strings.TrimPrefix(base, "http://")
+	many := "GET / HTTP/1.1\r\nHost: x\r\n"
+	for i := range 200 {
+		many += fmt.Sprintf("X-%d: y\r\n", i)
+	}
+	for _, tc := range []struct {
+		name   string
+		send   string
+		status int // 0: the connection just closes
+		log    string
+	}{
+		{"header over buffer-size", "GET / HTTP/1.1\r\nHost: x\r\nX-A: " + strings.Repeat("a", 10000) + "\r\n\r\n", 431, "bad HTTP request"},
+		{"request line over buffer-size", "GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 431, "bad HTTP request"},
+		{"body over limit-post, not sent", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413, "bad HTTP request"},
+		{"body over limit-post, sent", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\n\r\n" + strings.Repeat("b", 1500), 413, ""},
+		{"too many headers", many + "\r\n", 431, "too many headers"},
+		{"invalid method", "G@T / HTTP/1.1\r\nHost: x\r\n\r\n", 400, "unsupported http request method"},
+		{"Content-Length and Transfer-Encoding", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "both Content-Length and Transfer-Encoding"},
+		{"two Content-Lengths", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400, "duplicate content-length"},
+		{"negative Content-Length", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400, "cannot parse content-length"},
+		{"unsupported Transfer-Encoding", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400, "bad HTTP request"},
+		{"bad chunk size", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400, ""},
+		{"NUL in a header value", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n", 400, "invalid header value"},
+		{"space in a header name", "GET / HTTP/1.1\r\nHost: x\r\nX A: b\r\n\r\n", 400, "invalid header name"},
+		{"non-ASCII request target", "GET /view/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid character in the request target"},
+		{"HTTP/1.1 without Host", "GET /view/ HTTP/1.1\r\n\r\n", 400, "missing required host header"},
+		{"HTTP/0.9 request", "GET /view/\r\n\r\n", 400, "cannot find whitespace"},
+		{"HTTP/1.0 without Host is fine", "GET /view/ HTTP/1.0\r\n\r\n", 200, ""},
+		{"header never finished", "GET / HTTP/1.1\r\nHost: x\r\n", 408, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := strings.Count(p.log.String(), tc.log)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			c.Write([]byte(tc.send))
+			reply, _ := io.ReadAll(bufio.NewReader(c))
+			c.Close()
+			status := 0
+			if f := strings.Fields(string(reply)); len(f) > 1 {
+				status, _ = strconv.Atoi(f[1])
+			}
+			if status != tc.status {
+				t.Errorf("status %d (%.60q), want %d", status, reply, tc.status)
+			}
+			if tc.log != "" {
+				deadline := time.Now().Add(5 * time.Second)
+				for strings.Count(p.log.String(), tc.log) == before && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				time.Sleep(150 * time.Millisecond) // a second line would be flushed by now
+				if n := strings.Count(p.log.String(), tc.log); n != before+1 {
+					t.Errorf("%q logged %d times, want once", tc.log, n-before)
+				}
+			}
+			if code, body := get(t, nil2(), base+"/view/"); code != 200 || body != "<h1>Hello World</h1>" {
+				t.Fatalf("good request after: %d %q", code, body)
+			}
+		})
+	}
+}
