@@ -41,6 +41,32 @@ func (c *Cores) Acquire(start time.Time) int {
 	return id
 }
 
+// AcquireWithin is Acquire waiting at most d; ok is false when no core
+// freed up in time.
+func (c *Cores) AcquireWithin(start time.Time, d time.Duration) (int, bool) {
+	select {
+	case id := <-c.free:
+		c.mark(id, start)
+		return id, true
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case id := <-c.free:
+		c.mark(id, start)
+		return id, true
+	case <-t.C:
+		return -1, false
+	}
+}
+
+func (c *Cores) mark(id int, start time.Time) {
+	s := c.board.Core(c.slot, id)
+	s.RequestStart.Store(start.UnixMicro())
+	s.InRequest.Store(1)
+}
+
 // SetRequest records the method and URI of core id's request for the stats.
 func (c *Cores) SetRequest(id int, method, uri []byte) {
 	c.board.Core(c.slot, id).SetRequest(method, uri)

@@ -16,6 +16,7 @@ type drainListener struct {
 	net.Listener
 	mu    sync.Mutex
 	conns map[*drainConn]struct{}
+	limit *connLimit // --max-conns, shared by the worker's sockets
 }
 
 type drainConn struct {
@@ -25,13 +26,20 @@ type drainConn struct {
 	closed atomic.Bool
 }
 
-func newDrainListener(ln net.Listener) *drainListener {
-	return &drainListener{Listener: ln, conns: map[*drainConn]struct{}{}}
+func newDrainListener(ln net.Listener, limit *connLimit) *drainListener {
+	return &drainListener{Listener: ln, conns: map[*drainConn]struct{}{}, limit: limit}
 }
 
-// Accept implements net.Listener.
+// Accept implements net.Listener; a connection over --max-conns gets a 503
+// and is closed here, and Accept waits for the next one.
 func (l *drainListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
+	for err == nil && !l.limit.tryAdd() {
+		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		_, _ = c.Write(shedHTTP)
+		_ = c.Close()
+		c, err = l.Listener.Accept()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +65,7 @@ func (c *drainConn) Close() error {
 		c.l.mu.Lock()
 		delete(c.l.conns, c)
 		c.l.mu.Unlock()
+		c.l.limit.done()
 	}
 	return c.Conn.Close()
 }

@@ -105,7 +105,7 @@ func firstLine(err error) string {
 }
 
 func (hs *httpServer) run() error {
-	hs.ln = newDrainListener(hs.sock.Listener)
+	hs.ln = newDrainListener(hs.sock.Listener, hs.w.conns)
 	err := hs.srv.Serve(bridge.Listener{Listener: hs.ln})
 	if hs.stopping.Load() {
 		return nil
@@ -172,7 +172,11 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 		w.bufferBody(ctx)
 	}
 	start = time.Now()
-	core = w.cores.Acquire(start)
+	var ok bool
+	if core, ok = w.acquireCore(start); !ok {
+		w.queueFull(ctx)
+		return -1, start, bridge.Result{Status: fasthttp.StatusServiceUnavailable}
+	}
 	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
 	w.armHarakiri(core, start)
 	for _, h := range w.opts.AddHeaders {

@@ -62,6 +62,8 @@ type Options struct {
 	Static        static.Config
 	ForceLog      forceLog       // what is logged even with --disable-logging
 	cfg           *config.Config // for what compiles per worker (routing chains)
+	MaxConns      int            // --max-conns: open connections per worker (0 = no limit)
+	QueueTimeout  time.Duration  // --queue-timeout: longest wait for a core before a 503
 }
 
 // forceLog lists the requests uWSGI logs even with --disable-logging.
@@ -98,6 +100,8 @@ func readOptions(cfg *config.Config) (Options, error) {
 		PostBuffering:    int64(cfg.Int("post-buffering")),
 		Static:           staticConfig(cfg),
 		cfg:              cfg,
+		MaxConns:         cfg.Int("max-conns"),
+		QueueTimeout:     time.Duration(cfg.Int("queue-timeout")) * time.Millisecond,
 		ForceLog: forceLog{c4xx: cfg.Bool("log-4xx"), c5xx: cfg.Bool("log-5xx"), zero: cfg.Bool("log-zero"),
 			sendfile: cfg.Bool("log-sendfile"), ioerror: cfg.Bool("log-ioerror"),
 			slow: time.Duration(cfg.Int("log-slow")) * time.Millisecond, big: int64(cfg.Int("log-big"))},

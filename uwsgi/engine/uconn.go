@@ -63,9 +63,12 @@ func (uc *uconn) RemoteAddr() net.Addr { return &uc.raddr }
 var errTimeout = errors.New("timeout")
 
 // readPacket reads the header and the vars block, waiting at most timeout
-// for each read. Bytes after the block are the start of the body.
+// in all. Bytes after the block are the start of the body.
 func (uc *uconn) readPacket(timeout time.Duration) error {
 	max := len(uc.buf) - proto.HeaderSize
+	// One deadline for the whole packet: a client trickling a byte at a
+	// time is cut at --socket-timeout too.
+	_ = uc.Conn.SetReadDeadline(time.Now().Add(timeout))
 	for {
 		if uc.n >= proto.HeaderSize {
 			h, _ := proto.ParseHeader(uc.buf[:uc.n])
@@ -77,7 +80,6 @@ func (uc *uconn) readPacket(timeout time.Duration) error {
 				return nil
 			}
 		}
-		_ = uc.Conn.SetReadDeadline(time.Now().Add(timeout))
 		m, err := uc.Conn.Read(uc.buf[uc.n:])
 		uc.n += m
 		if err != nil {

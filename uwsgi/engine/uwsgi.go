@@ -51,6 +51,10 @@ func (us *uwsgiServer) run() error {
 			return err
 		}
 		backoff = 0
+		if !us.w.conns.tryAdd() {
+			_ = c.Close() // --max-conns: nginx answers its client 502
+			continue
+		}
 		us.track(c, true)
 		us.active.Add(1)
 		go us.serveConn(c)
@@ -106,6 +110,7 @@ func (us *uwsgiServer) shutdown(ctx context.Context) {
 // serveConn reads one packet and answers it.
 func (us *uwsgiServer) serveConn(nc net.Conn) {
 	defer us.active.Done()
+	defer us.w.conns.done()
 	defer us.track(nc, false)
 	uc := acquireUconn(nc, us.w.opts.BufferSize, us.w.opts.SocketTimeout)
 	defer releaseUconn(uc)

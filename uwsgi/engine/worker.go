@@ -40,6 +40,8 @@ type Worker struct {
 	sigq         chan uint8
 	static       *static.Server // nil without static-map/check-static
 	chains       routeChains    // the routing chains (nil tables without rules)
+	conns        *connLimit     // --max-conns
+	overloaded   atomic.Bool    // answering 503 for --queue-timeout (logged once)
 }
 
 func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Board, slot int) (*Worker, error) {
@@ -59,6 +61,7 @@ func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Boa
 	w := &Worker{
 		ID: id, pid: os.Getpid(), opts: opts, app: app, log: log, format: f,
 		board: board, slot: slot, cores: NewCores(opts.Cores, board, slot), started: time.Now(), static: st, chains: chains,
+		conns: &connLimit{max: int64(opts.MaxConns), log: log},
 	}
 	w.initControls()
 	return w, nil

@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSlowAndIdleClientsDoNotStarveGoodOnes: 200 connections trickling a
+// byte a second and 200 idle ones against --processes 2 --goroutines 8; a
+// good client's every request is answered, and the tricklers are cut at
+// --socket-timeout on both socket kinds.
+func TestSlowAndIdleClientsDoNotStarveGoodOnes(t *testing.T) {
+	p, base, uaddr, _ := masterServer(t, nil, "--processes", "2", "--goroutines", "8", "--socket-timeout", "3", "--disable-logging")
+	waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	haddr := strings.TrimPrefix(base, "http://")
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range 400 {
+		addr := haddr
+		if i%4 == 3 {
+			addr = uaddr
+		}
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+	}
+	slow := conns[:200]
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	cut := make([]bool, len(slow))
+	for i, c := range slow {
+		wg.Add(1)
+		go func() { // one byte a second, bounded to 10 s
+			defer wg.Done()
+			for range 10 {
+				if _, err := c.Write([]byte("G")); err != nil {
+					cut[i] = true
+					return
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Second):
+				}
+			}
+		}()
+	}
+	var lat []time.Duration
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := range 60 {
+		t0 := time.Now()
+		resp, err := client.Get(fmt.Sprintf("%s/view/%d", base, i))
+		if err != nil {
+			t.Fatalf("good request %d: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("good request %d: %d", i, resp.StatusCode)
+		}
+		lat = append(lat, time.Since(t0))
+		time.Sleep(50 * time.Millisecond)
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	t.Logf("60/60 good requests answered beside 200 slow and 200 idle connections: p50 %v, p99 %v, max %v",
+		lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1])
+	// The tricklers were cut at --socket-timeout: reading them ends.
+	cutCount := 0
+	for _, c := range slow {
+		c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		if _, err := io.ReadAll(c); err == nil {
+			cutCount++
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if cutCount != len(slow) {
+		t.Fatalf("%d of %d trickling connections were closed by the server", cutCount, len(slow))
+	}
+}
+
+func TestMaxConnsSheds(t *testing.T) {
+	p, base := httpServer(t, bins.testapp, nil, "--max-conns", "20", "--socket-timeout", "30", "--http-timeout", "30")
+	addr := strings.TrimPrefix(base, "http://")
+	var idle []net.Conn
+	for range 20 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	time.Sleep(200 * time.Millisecond)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "GET /view/ HTTP/1.1\r\nHost: x\r\n\r\n")
+	reply, _ := io.ReadAll(c)
+	c.Close()
+	if !strings.HasPrefix(string(reply), "HTTP/1.1 503") || !strings.Contains(string(reply), "Retry-After: 1") {
+		t.Fatalf("the 21st connection got %q", reply)
+	}
+	p.waitLog("--max-conns 20 reached", 5*time.Second)
+	for _, c := range idle {
+		c.Close()
+	}
+	time.Sleep(200 * time.Millisecond)
+	if code, _ := get(t, nil2(), base+"/view/"); code != 200 {
+		t.Fatalf("after the idle connections closed: %d", code)
+	}
+	p.waitLog("back under --max-conns 20: 1 connections were shed", 5*time.Second)
+}
+
+func TestQueueTimeout(t *testing.T) {
+	_, base := httpServer(t, bins.testapp, nil, "--goroutines", "1", "--queue-timeout", "300")
+	done := make(chan int)
+	go func() {
+		resp, err := http.Get(base + "/sleep?ms=2500")
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	time.Sleep(300 * time.Millisecond)
+	t0 := time.Now()
+	resp, err := oneShotClient().Get(base + "/view/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("while the only core is busy: %d %v", resp.StatusCode, resp.Header)
+	}
+	t.Logf("503 after %v in the queue", time.Since(t0))
+	if code := <-done; code != 200 {
+		t.Fatalf("the request holding the core: %d", code)
+	}
+	if code, _ := get(t, nil2(), base+"/view/"); code != 200 {
+		t.Fatalf("once the core is free: %d", code)
+	}
+}
