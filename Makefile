@@ -20,8 +20,9 @@ vet:
 test: vet
 	$(GO) test -count=1 -run 'Alloc' ./uwsgi/bridge/ ./uwsgi/proto/ ./uwsgi/reqlog/ ./uwsgi/routing/
 	$(GO) test -race -count=1 -timeout 15m ./...
+	./scripts/fuzz.sh 2s
 
-# Short fuzzing of every parser (CI-bounded).
+# Longer fuzzing of every parser (make test runs each target for 2 s).
 fuzz:
 	./scripts/fuzz.sh 10s
 

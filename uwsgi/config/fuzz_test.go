@@ -8,7 +8,8 @@ import (
 )
 
 func FuzzLoadINI(f *testing.F) {
-	for _, p := range []string{"testdata/golden/deploy.ini", "testdata/real/webdows95.ini"} {
+	real, _ := filepath.Glob("testdata/real/*.ini")
+	for _, p := range append([]string{"testdata/golden/deploy.ini"}, real...) {
 		b, _ := os.ReadFile(p)
 		f.Add(string(b))
 	}
