@@ -30,7 +30,7 @@ bench: build
 	./scripts/bench.sh
 
 soak:
-	UWSGO_SOAK=1 $(GO) test -count=1 -run Soak -timeout 30m ./tests/e2e/
+	UWSGO_SOAK=1 $(GO) test -count=1 -v -run TestSoak -timeout 30m ./tests/e2e/
 
 docs:
 	$(GO) generate ./uwsgi/config
