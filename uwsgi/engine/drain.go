@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -33,12 +35,12 @@ func newDrainListener(ln net.Listener, limit *connLimit) *drainListener {
 // Accept implements net.Listener; a connection over --max-conns gets a 503
 // and is closed here, and Accept waits for the next one.
 func (l *drainListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
+	c, err := l.accept()
 	for err == nil && !l.limit.tryAdd() {
 		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		_, _ = c.Write(shedHTTP)
 		_ = c.Close()
-		c, err = l.Listener.Accept()
+		c, err = l.accept()
 	}
 	if err != nil {
 		return nil, err
@@ -93,4 +95,34 @@ func (l *drainListener) fresh() int {
 		}
 	}
 	return n
+}
+
+// accept retries temporary failures (EMFILE, ENFILE, ECONNABORTED...) with
+// a growing pause, logging once per episode, so that running out of
+// descriptors slows accepting down instead of flooding the log.
+func (l *drainListener) accept() (net.Conn, error) {
+	var backoff time.Duration
+	for {
+		c, err := l.Listener.Accept()
+		if err == nil {
+			if backoff > 0 && l.limit != nil && l.limit.log != nil {
+				l.limit.log.Printf("uwsgi: accepting again on %s", l.Addr())
+			}
+			return c, nil
+		}
+		if !retryableAccept(err) {
+			return nil, err
+		}
+		if backoff == 0 && l.limit != nil && l.limit.log != nil {
+			l.limit.log.Printf("uwsgi: accept() on %s: %v (retrying, quietly, until it works)", l.Addr(), err)
+		}
+		backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+		time.Sleep(backoff)
+	}
+}
+
+// retryableAccept reports whether an accept error is worth retrying.
+func retryableAccept(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS) ||
+		errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EINTR)
 }

@@ -355,6 +355,7 @@ func (m *master) onTick() {
 		m.failRollout(fmt.Sprintf("its workers were not accepting after %v", m.opts.WorkerMercy))
 	}
 	m.checkTouch()
+	m.checkUnixSockets()
 }
 
 func (m *master) logCounters() {

@@ -42,13 +42,18 @@ func (us *uwsgiServer) run() error {
 				return nil
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && !errors.Is(err, net.ErrClosed) {
+			if (retryableAccept(err) || errors.As(err, &ne)) && !errors.Is(err, net.ErrClosed) {
+				if backoff == 0 {
+					us.w.log.Printf("uwsgi: accept() on %s: %v (retrying, quietly, until it works)", us.sock.Name, err)
+				}
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				us.w.log.Printf("accept() on %s: %v (retrying in %v)", us.sock.Name, err, backoff)
 				time.Sleep(backoff)
 				continue
 			}
 			return err
+		}
+		if backoff > 0 {
+			us.w.log.Printf("uwsgi: accepting again on %s", us.sock.Name)
 		}
 		backoff = 0
 		if !us.w.conns.tryAdd() {
