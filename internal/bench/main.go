@@ -19,7 +19,7 @@ func main() {
 	dur := flag.Duration("d", 8*time.Second, "wrk duration per configuration")
 	conns := flag.Int("c", 64, "wrk connections")
 	out := flag.String("o", "", "markdown file to update (between <!-- BENCH-TABLE --> markers)")
-	only := flag.String("only", "", "semicolon-separated configuration names to run (default all)")
+	only := flag.String("only", "", "semicolon-separated configuration names to run (default all; \"footprint\" for start-up time and memory)")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "uwsgo-bench-")
@@ -42,6 +42,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "%-34s %10.0f req/s\n", c.name, r.rps)
 	}
 	table := render(results, b)
+	if *only == "" || contains(strings.Split(*only, ";"), "footprint") {
+		table += b.footprints()
+	}
 	fmt.Print(table)
 	if *out != "" {
 		check(writeBetweenMarkers(*out, table))
