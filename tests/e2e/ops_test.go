@@ -116,8 +116,15 @@ func TestProcessKnobs(t *testing.T) {
 		t.Errorf("master's cmdline %q", got)
 	}
 	names := map[string]bool{}
+	deadline := time.Now().Add(10 * time.Second) // a worker renames itself as it starts
+	for !(names["myapp uWSGI worker 1"] && names["myapp uWSGI worker 2"]) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		names = map[string]bool{}
+		for _, k := range kids {
+			names[cmdline(k)] = true
+		}
+	}
 	for _, k := range kids {
-		names[cmdline(k)] = true
 		limits, _ := os.ReadFile(fmt.Sprintf("/proc/%d/limits", k))
 		if !strings.Contains(string(limits), "Max open files            2000") {
 			t.Errorf("worker %d limits:\n%s", k, limits)
