@@ -29,7 +29,7 @@ var hoard [][]byte
 func main() {
 	if f := os.Getenv("TESTAPP_FAIL_FILE"); f != "" {
 		if _, err := os.Stat(f); err == nil {
-			fmt.Fprintln(os.Stderr, "testapp: failing on purpose before uwsgi.Run")
+			fmt.Fprintf(os.Stderr, "testapp: failing on purpose before uwsgi.Run (pid %d, parent %d)\n", os.Getpid(), os.Getppid())
 			os.Exit(1)
 		}
 	}
