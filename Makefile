@@ -18,7 +18,7 @@ vet:
 # Unit, fuzz-seed and process tests (nginx, uWSGI and wrk tests skip with a
 # message where the peer is not installed; CI installs them all).
 test: vet
-	$(GO) test -count=1 -run 'Alloc' ./uwsgi/bridge/ ./uwsgi/proto/ ./uwsgi/reqlog/ ./uwsgi/routing/
+	$(GO) test -count=1 -run 'Alloc' ./uwsgi/bridge/ ./uwsgi/proto/ ./uwsgi/reqlog/ ./uwsgi/routing/ ./uwsgi/engine/
 	$(GO) test -race -count=1 -timeout 15m ./...
 	./scripts/fuzz.sh 2s
 

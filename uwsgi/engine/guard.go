@@ -45,8 +45,8 @@ func (w *Worker) rejectHTTP(ctx *fasthttp.RequestCtx) (int, string) {
 			return fasthttp.StatusBadRequest, "invalid header name"
 		}
 		name := line[:colon]
-		hasCL = hasCL || bytes.EqualFold(name, []byte("Content-Length"))
-		hasTE = hasTE || bytes.EqualFold(name, []byte("Transfer-Encoding"))
+		hasCL = hasCL || bytes.EqualFold(name, headerContentLength)
+		hasTE = hasTE || bytes.EqualFold(name, headerTransferEncoding)
 	}
 	if hasCL && hasTE {
 		return fasthttp.StatusBadRequest, "both Content-Length and Transfer-Encoding"
@@ -54,10 +54,26 @@ func (w *Worker) rejectHTTP(ctx *fasthttp.RequestCtx) (int, string) {
 	return 0, ""
 }
 
+var (
+	headerContentLength    = []byte("Content-Length")
+	headerTransferEncoding = []byte("Transfer-Encoding")
+)
+
+// tokenChars marks the bytes an RFC 9110 token may hold.
+var tokenChars = func() (t [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		t[c] = true
+	}
+	for _, c := range []byte(`"(),/:;<=>?@[\]{}`) {
+		t[c] = false
+	}
+	return t
+}()
+
 // isToken reports whether b is an RFC 9110 token.
 func isToken(b []byte) bool {
 	for _, c := range b {
-		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"(),/:;<=>?@[\]{}`), c) >= 0 {
+		if !tokenChars[c] {
 			return false
 		}
 	}
