@@ -30,7 +30,8 @@ type master struct {
 	// cacheStop ends the cache sweeper and store syncs.
 	cacheStop chan struct{}
 	daemons   *daemonSupervisor
-	children  map[int]*child // by pid
+	sockLost  map[string]bool // unix socket paths that could not be bound again yet
+	children  map[int]*child  // by pid
 	slotUsed  []bool
 	gen       uint64 // the generation serving now
 	lastGen   uint64 // the newest generation started

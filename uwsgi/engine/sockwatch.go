@@ -23,9 +23,16 @@ func (m *master) checkUnixSockets() {
 		}
 		ns, err := Bind(s.Index, s.Name, s.Kind, m.opts.Sockets)
 		if err != nil {
-			m.log.Printf("uwsgi: unix socket %s disappeared and cannot be bound again: %v", s.Addr, err)
+			if !m.sockLost[s.Addr] { // retried every second, logged once
+				m.log.Printf("uwsgi: unix socket %s disappeared and cannot be bound again (retrying): %v", s.Addr, err)
+			}
+			if m.sockLost == nil {
+				m.sockLost = map[string]bool{}
+			}
+			m.sockLost[s.Addr] = true
 			continue
 		}
+		delete(m.sockLost, s.Addr)
 		f, err := listenerFile(ns.Listener)
 		if err != nil {
 			ns.Close()
