@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -95,15 +96,26 @@ func TestSlowAndIdleClientsDoNotStarveGoodOnes(t *testing.T) {
 func TestMaxConnsSheds(t *testing.T) {
 	p, base := httpServer(t, bins.testapp, nil, "--max-conns", "20", "--socket-timeout", "30", "--http-timeout", "30")
 	addr := strings.TrimPrefix(base, "http://")
+	// Twenty keep-alive connections, each proven accepted by a request it
+	// got answered (a bare dial could still sit in the accept queue).
 	var idle []net.Conn
-	for range 20 {
+	for i := range 20 {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		idle = append(idle, c)
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(c, "GET /view/ HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("keep-alive connection %d: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		c.SetDeadline(time.Time{})
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // waitDial's probe connection is closed by now
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
