@@ -190,3 +190,34 @@ func rssKB(pid int) int {
 	}
 	return 0
 }
+
+// TestPublishedConfigRuns runs the Open edX image's uWSGI settings
+// (testdata/real/openedx-tutor.ini) unchanged but for its address and
+// directories: it starts although its static directories do not exist
+// yet, serves the app, and serves a static file once its directory appears.
+func TestPublishedConfigRuns(t *testing.T) {
+	src, err := os.ReadFile("../../uwsgi/config/testdata/real/openedx-tutor.ini")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ini := strings.ReplaceAll(strings.ReplaceAll(string(src), "0.0.0.0:8000", addr), "/openedx/", dir+"/openedx/")
+	path := filepath.Join(dir, "uwsgi.ini")
+	os.WriteFile(path, []byte(ini), 0o644)
+	p := start(t, bins.testapp, nil, "--ini", path)
+	waitDial(t, "tcp", addr, p)
+	base := "http://" + addr
+	if r, b := doReq(t, "GET", base+"/view/", nil); r.StatusCode != 200 || string(b) != "<h1>Hello World</h1>" || r.Header.Get("Connection") == "" {
+		t.Fatalf("app: %d %q %v", r.StatusCode, b, r.Header)
+	}
+	if r, _ := doReq(t, "GET", base+"/static/app.css", nil); r.StatusCode != 404 {
+		t.Fatalf("a static file before its directory exists: %d", r.StatusCode)
+	}
+	os.MkdirAll(filepath.Join(dir, "openedx", "staticfiles"), 0o755)
+	os.WriteFile(filepath.Join(dir, "openedx", "staticfiles", "app.css"), []byte("body{}"), 0o644)
+	if r, b := doReq(t, "GET", base+"/static/app.css", nil); r.StatusCode != 200 || string(b) != "body{}" {
+		t.Fatalf("once the directory exists: %d %q", r.StatusCode, b)
+	}
+	p.waitLog("wsgi-file", 5*time.Second) // the Python-only options are named in a warning
+}

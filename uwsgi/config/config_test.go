@@ -242,7 +242,7 @@ func TestRealConfigsLoad(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if len(c.Strings("socket")) == 0 {
+		if len(c.Strings("socket"))+len(c.Strings("http-socket"))+len(c.Strings("http")) == 0 {
 			t.Errorf("%s: no socket:\n%s", f, c.Dump())
 		}
 		for _, w := range c.Warnings() {

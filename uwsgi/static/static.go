@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,8 +36,25 @@ type Config struct {
 
 type mount struct {
 	prefix, dir string
-	root        *os.File // the directory, opened once: files are opened beneath it
-	whole       bool     // static-map2: DIR + the whole path
+	root        atomic.Pointer[os.File] // the directory, opened once: files are opened beneath it
+	whole       bool                    // static-map2: DIR + the whole path
+}
+
+// rootDir is the mount's directory, opened on first use when it did not
+// exist at start (uWSGI starts with a missing static directory too: a
+// collectstatic hook or a deploy may create it later).
+func (m *mount) rootDir() *os.File {
+	if r := m.root.Load(); r != nil {
+		return r
+	}
+	r, err := os.Open(m.dir)
+	if err != nil {
+		return nil
+	}
+	if !m.root.CompareAndSwap(nil, r) {
+		r.Close()
+	}
+	return m.root.Load()
 }
 
 type expiry struct {
@@ -47,7 +65,7 @@ type expiry struct {
 
 // Server serves the configured mounts.
 type Server struct {
-	mounts   []mount
+	mounts   []*mount
 	index    []string
 	skip     []string
 	safe     []string
@@ -159,16 +177,14 @@ func LoadMimeFile(name string) error {
 	return nil
 }
 
-func newMount(prefix, dir string, whole bool) (mount, error) {
+func newMount(prefix, dir string, whole bool) (*mount, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return mount{}, err
+		return nil, err
 	}
-	root, err := os.Open(abs)
-	if err != nil {
-		return mount{}, fmt.Errorf("static directory %s: %w", dir, err)
-	}
-	return mount{prefix: prefix, dir: abs, root: root, whole: whole}, nil
+	m := &mount{prefix: prefix, dir: abs, whole: whole}
+	m.rootDir() // a missing directory is looked for again at each request
+	return m, nil
 }
 
 // File is an opened static file: the body to send, and the name its
@@ -212,7 +228,7 @@ func (s *Server) Open(p string, acceptGzip bool) (file File, forbidden bool) {
 }
 
 // open opens rel (or, for a directory, its index file) under m.
-func (s *Server) open(m mount, rel string, acceptGzip bool) (File, bool) {
+func (s *Server) open(m *mount, rel string, acceptGzip bool) (File, bool) {
 	f, err := s.openChecked(m, rel)
 	if err != nil {
 		return File{}, errors.Is(err, errEscape)
@@ -255,8 +271,12 @@ func (s *Server) open(m mount, rel string, acceptGzip bool) (File, bool) {
 
 // openChecked opens beneath the root; a path that escapes it through a
 // symlink is still served when it lands under a --static-safe directory.
-func (s *Server) openChecked(m mount, rel string) (*os.File, error) {
-	f, err := openBeneath(m.root, rel)
+func (s *Server) openChecked(m *mount, rel string) (*os.File, error) {
+	root := m.rootDir()
+	if root == nil {
+		return nil, os.ErrNotExist
+	}
+	f, err := openBeneath(root, rel)
 	if !errors.Is(err, errEscape) || len(s.safe) == 0 {
 		return f, err
 	}
