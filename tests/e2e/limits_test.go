@@ -79,3 +79,32 @@ func TestHTTPLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyProtocol: behind HAProxy or an ELB (--http-enable-proxy-protocol)
+// the PROXY line's client is the request's REMOTE_ADDR; a connection
+// without the line is served as usual; a malformed line gets a 400.
+func TestProxyProtocol(t *testing.T) {
+	_, base := httpServer(t, bins.testapp, nil, "--http-enable-proxy-protocol")
+	addr := strings.TrimPrefix(base, "http://")
+	send := func(data string) string {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Write([]byte(data))
+		b, _ := io.ReadAll(c)
+		return string(b)
+	}
+	got := send("PROXY TCP4 203.0.113.7 127.0.0.1 56324 8080\r\nGET /vars HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if !strings.Contains(got, `"REMOTE_ADDR":"203.0.113.7"`) || !strings.Contains(got, `"remote":"203.0.113.7:56324"`) {
+		t.Errorf("with a PROXY line: %s", got)
+	}
+	if got := send("GET /vars HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.Contains(got, `"REMOTE_ADDR":"127.0.0.1"`) {
+		t.Errorf("without one: %s", got)
+	}
+	if got := send("PROXY TCP4 nonsense\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.1 400") {
+		t.Errorf("a malformed PROXY line: %q", got)
+	}
+}

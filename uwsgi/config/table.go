@@ -301,7 +301,7 @@ var laterOptions = []Option{
 	notYet("mule", List, "", "add a mule"),
 	notYet("mules", Int, "0", "add N mules").min(0),
 	notYet("spooler", List, "", "run a spooler").short('Q'),
-	notYet("http-enable-proxy-protocol", Flag, "", "read a PROXY protocol header on HTTP sockets"),
+	opt("http-enable-proxy-protocol", Flag, "", "accept a PROXY protocol v1 line (HAProxy, ELB) at the start of HTTP connections: its client address becomes REMOTE_ADDR").note("enable it only behind such a proxy"),
 	notYet("emperor", List, "", "run the Emperor: supervise vassal instances"),
 	notYet("sharedarea", Int, "0", "shared memory area").short('A'),
 	notYet("xml", List, "", "load config from an xml file").short('x'),

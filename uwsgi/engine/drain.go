@@ -19,6 +19,7 @@ type drainListener struct {
 	mu    sync.Mutex
 	conns map[*drainConn]struct{}
 	limit *connLimit // --max-conns, shared by the worker's sockets
+	proxy bool       // --http-enable-proxy-protocol
 }
 
 type drainConn struct {
@@ -44,6 +45,9 @@ func (l *drainListener) Accept() (net.Conn, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if l.proxy {
+		c = &proxyConn{Conn: c}
 	}
 	dc := &drainConn{Conn: c, l: l}
 	l.mu.Lock()

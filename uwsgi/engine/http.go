@@ -106,6 +106,7 @@ func firstLine(err error) string {
 
 func (hs *httpServer) run() error {
 	hs.ln = newDrainListener(hs.sock.Listener, hs.w.conns)
+	hs.ln.proxy = hs.w.opts.ProxyProtocol
 	err := hs.srv.Serve(bridge.Listener{Listener: hs.ln})
 	if hs.stopping.Load() {
 		return nil

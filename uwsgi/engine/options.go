@@ -64,6 +64,7 @@ type Options struct {
 	cfg           *config.Config // for what compiles per worker (routing chains)
 	MaxConns      int            // --max-conns: open connections per worker (0 = no limit)
 	QueueTimeout  time.Duration  // --queue-timeout: longest wait for a core before a 503
+	ProxyProtocol bool           // --http-enable-proxy-protocol
 }
 
 // forceLog lists the requests uWSGI logs even with --disable-logging.
@@ -102,6 +103,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		cfg:              cfg,
 		MaxConns:         cfg.Int("max-conns"),
 		QueueTimeout:     time.Duration(cfg.Int("queue-timeout")) * time.Millisecond,
+		ProxyProtocol:    cfg.Bool("http-enable-proxy-protocol"),
 		ForceLog: forceLog{c4xx: cfg.Bool("log-4xx"), c5xx: cfg.Bool("log-5xx"), zero: cfg.Bool("log-zero"),
 			sendfile: cfg.Bool("log-sendfile"), ioerror: cfg.Bool("log-ioerror"),
 			slow: time.Duration(cfg.Int("log-slow")) * time.Millisecond, big: int64(cfg.Int("log-big"))},
