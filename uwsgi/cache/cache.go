@@ -118,8 +118,13 @@ func (c *Cache) unlock() {
 // RecoverFrom takes the lock back if the process pid (which must be dead:
 // the master calls it after reaping a worker) held it, and repairs the
 // cache. It reports whether pid held the lock.
+//
+// It never waits: if a goroutine of this process is already waiting for
+// the lock, that waiter takes it from the dead holder itself.
 func (c *Cache) RecoverFrom(pid int) bool {
-	c.mu.Lock()
+	if !c.mu.TryLock() {
+		return false
+	}
 	defer c.mu.Unlock()
 	v := c.hdr.Lock.Load()
 	if pid <= 0 || v&pidMask != uint32(pid) || !c.hdr.Lock.CompareAndSwap(v, c.pid|contendedBit) {
