@@ -96,17 +96,17 @@ func (w *Writer) flushLocked() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
-	lines := countLines(w.buf)
 	_, err := w.out.Write(w.buf)
-	w.buf = w.buf[:0]
 	if err != nil {
-		w.dropped += lines
+		w.dropped += countLines(w.buf) // counted only when lost (it showed in profiles on every flush)
+		w.buf = w.buf[:0]
 		if !w.failing && w.onErr != nil {
 			w.onErr(err)
 		}
 		w.failing = true
 		return err
 	}
+	w.buf = w.buf[:0]
 	if w.failing {
 		w.failing = false
 		fmt.Fprintf(w.out, "uwsgo: the log could not be written for a while: %d lines were lost\n", w.dropped)
