@@ -1,10 +1,10 @@
 package cache
 
 import (
-	"os"
-	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/internal/proc"
 )
 
 // The cache lock is a word in the shared header holding the pid of the
@@ -40,7 +40,7 @@ func lockShared(word *atomic.Uint32, pid uint32) (deadHolder uint32) {
 			continue
 		}
 		holder := v & pidMask
-		if holder == pid || (time.Since(start) >= stealAfter && processGone(int(holder))) {
+		if holder == pid || (time.Since(start) >= stealAfter && !proc.Alive(int(holder))) {
 			// Our own pid can only be stale (a store file from an earlier
 			// process with the same pid): the Cache mutex excludes our own.
 			if word.CompareAndSwap(v, pid|contendedBit) {
@@ -62,27 +62,3 @@ func unlockShared(word *atomic.Uint32) {
 	}
 }
 
-// processGone reports whether pid no longer runs: it does not exist, or it
-// is a zombie its parent has not reaped yet.
-func processGone(pid int) bool {
-	if pid <= 0 {
-		return true
-	}
-	if !processExists(pid) {
-		return true
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false // no /proc: trust the existence check
-	}
-	// The state follows the command name, which ends with the last ')'.
-	for i := len(b) - 1; i > 0; i-- {
-		if b[i] == ')' {
-			if i+2 < len(b) {
-				return b[i+2] == 'Z' || b[i+2] == 'X'
-			}
-			break
-		}
-	}
-	return false
-}

@@ -28,7 +28,3 @@ func futexWait(word *atomic.Uint32, val uint32, d time.Duration) {
 func futexWake(word *atomic.Uint32) {
 	_, _, _ = unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWakeOp, 1, 0, 0, 0)
 }
-
-func processExists(pid int) bool {
-	return unix.Kill(pid, 0) != unix.ESRCH
-}

@@ -5,8 +5,6 @@ package cache
 import (
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Without futexes a waiter polls the word.
@@ -18,7 +16,3 @@ func futexWait(word *atomic.Uint32, val uint32, d time.Duration) {
 }
 
 func futexWake(*atomic.Uint32) {}
-
-func processExists(pid int) bool {
-	return unix.Kill(pid, 0) != unix.ESRCH
-}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/internal/proc"
 )
 
 // An attached daemon (--attach-daemon, --attach-daemon2,
@@ -269,7 +270,7 @@ func modTime(path string) time.Time {
 func (s *daemonSupervisor) watchSmart(d *attachedDaemon) {
 	defer s.wg.Done()
 	for {
-		if pid := readPidfile(d.pidfile); pid <= 0 || !processAlive(pid) {
+		if pid := readPidfile(d.pidfile); pid <= 0 || !proc.Alive(pid) {
 			s.spawnSmart(d)
 		}
 		if !s.sleep(time.Second) {
@@ -312,20 +313,6 @@ func readPidfile(path string) int {
 	return n
 }
 
-// processAlive reports whether pid runs (and is not a zombie).
-func processAlive(pid int) bool {
-	if syscall.Kill(pid, 0) == syscall.ESRCH {
-		return false
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	if i := strings.LastIndexByte(string(b), ')'); i > 0 && i+2 < len(b) {
-		return b[i+2] != 'Z'
-	}
-	return true
-}
 
 // stop ends the supervision: dumb daemons get their stop signal (their
 // whole process group), then SIGKILL after the mercy; smart ones are left
@@ -345,10 +332,10 @@ func (s *daemonSupervisor) stop() {
 		}
 		s.log.Printf("[uwsgi-daemons] stopping daemon (pid: %d): %s", pid, d.cmd)
 		_ = syscall.Kill(-pid, d.stopSignal)
-		for processAlive(pid) && time.Now().Before(deadline) {
+		for proc.Alive(pid) && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}
-		if processAlive(pid) {
+		if proc.Alive(pid) {
 			s.log.Printf("[uwsgi-daemons] daemon did not die in time, killing (pid: %d): %s", pid, d.cmd)
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 		}
