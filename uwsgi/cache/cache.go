@@ -75,10 +75,9 @@ func newCache(sp Spec, f *os.File, mem []byte) *Cache {
 		c.bitmap = mem[c.lay.bitmapOff : c.lay.bitmapOff+c.lay.bitmapLen]
 	}
 	c.maxVal = sp.MaxValue()
-	hashName := sp.Hash
-	c.useHash = func(k string) uint32 { return hashKey(hashName, k) }
-	if hashName != "murmur2" {
-		c.useHash = djb33x
+	c.useHash = djb33x
+	if sp.Hash == "murmur2" {
+		c.useHash = murmur2
 	}
 	return c
 }

@@ -95,14 +95,6 @@ func layoutOf(sp *Spec) layout {
 	return l
 }
 
-// hashKey is the cache's hash function.
-func hashKey(name string, key string) uint32 {
-	if name == "murmur2" {
-		return murmur2(key)
-	}
-	return djb33x(key)
-}
-
 // djb33x is Bernstein's hash, as uWSGI computes it (bytes as signed chars).
 func djb33x(key string) uint32 {
 	h := uint32(5381)

@@ -61,4 +61,3 @@ func unlockShared(word *atomic.Uint32) {
 		futexWake(word)
 	}
 }
-

@@ -313,7 +313,6 @@ func readPidfile(path string) int {
 	return n
 }
 
-
 // stop ends the supervision: dumb daemons get their stop signal (their
 // whole process group), then SIGKILL after the mercy; smart ones are left
 // running, as uWSGI leaves them.

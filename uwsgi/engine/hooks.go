@@ -54,25 +54,13 @@ var hookActions = map[string]hookAction{
 		k, v, _ := strings.Cut(arg, "=")
 		return os.Setenv(k, v)
 	},
-	"unlink": os.Remove,
-	"create": func(arg string) error { return writeHookFile(arg, "", os.O_TRUNC) },
-	"creat":  func(arg string) error { return writeHookFile(arg, "", os.O_TRUNC) },
-	"write": func(arg string) error {
-		f, s, _ := strings.Cut(arg, " ")
-		return writeHookFile(f, s, os.O_TRUNC)
-	},
-	"writen": func(arg string) error {
-		f, s, _ := strings.Cut(arg, " ")
-		return writeHookFile(f, s+"\n", os.O_TRUNC)
-	},
-	"append": func(arg string) error {
-		f, s, _ := strings.Cut(arg, " ")
-		return writeHookFile(f, s, os.O_APPEND)
-	},
-	"appendn": func(arg string) error {
-		f, s, _ := strings.Cut(arg, " ")
-		return writeHookFile(f, s+"\n", os.O_APPEND)
-	},
+	"unlink":  os.Remove,
+	"create":  func(arg string) error { return writeHookFile(arg, "", os.O_TRUNC) },
+	"creat":   func(arg string) error { return writeHookFile(arg, "", os.O_TRUNC) },
+	"write":   fileHook(os.O_TRUNC, ""),
+	"writen":  fileHook(os.O_TRUNC, "\n"),
+	"append":  fileHook(os.O_APPEND, ""),
+	"appendn": fileHook(os.O_APPEND, "\n"),
 	"chmod": func(arg string) error {
 		f, m, _ := strings.Cut(arg, " ")
 		mode, err := strconv.ParseUint(m, 8, 32)
@@ -116,6 +104,14 @@ func remapUnixSignal(arg string) error {
 	}
 	signalRemaps.Store(syscall.Signal(n), fn)
 	return nil
+}
+
+// fileHook is the write/append hooks: "FILE TEXT", TEXT followed by end.
+func fileHook(mode int, end string) hookAction {
+	return func(arg string) error {
+		f, s, _ := strings.Cut(arg, " ")
+		return writeHookFile(f, s+end, mode)
+	}
 }
 
 func writeHookFile(path, content string, mode int) error {

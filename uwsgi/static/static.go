@@ -105,17 +105,18 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.mounts = append(s.mounts, m)
 	}
-	for _, d := range append(append([]string{}, cfg.Safe...), cfg.GzipDirs...) {
-		if _, err := filepath.Abs(d); err != nil {
+	for _, d := range cfg.Safe {
+		abs, err := filepath.Abs(d)
+		if err != nil {
 			return nil, err
 		}
-	}
-	for _, d := range cfg.Safe {
-		abs, _ := filepath.Abs(d)
 		s.safe = append(s.safe, resolve(abs))
 	}
 	for _, d := range cfg.GzipDirs {
-		abs, _ := filepath.Abs(d)
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return nil, err
+		}
 		s.gzipDirs = append(s.gzipDirs, abs)
 	}
 	for _, e := range cfg.ExpType {
