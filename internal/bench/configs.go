@@ -10,14 +10,18 @@ import (
 
 func configs(b *bench) []config {
 	addr := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
-	uwsgo := func(bin string, env []string, extra ...string) func(int) *exec.Cmd {
+	uwsgoOn := func(cpus, bin string, env []string, extra ...string) func(int) *exec.Cmd {
 		return func(port int) *exec.Cmd {
 			args := append([]string{b.bin(bin), "--http-socket", addr(port), "--goroutines", "100"}, extra...)
-			cmd := pinned("0", args...)
+			cmd := pinned(cpus, args...)
 			cmd.Env = append(os.Environ(), env...)
 			return cmd
 		}
 	}
+	uwsgo := func(bin string, env []string, extra ...string) func(int) *exec.Cmd {
+		return uwsgoOn("0", bin, env, extra...)
+	}
+	const one, two = "uwsgo --master --processes 1, CPU-bound handler, 1 CPU", "uwsgo --master --processes 2, CPU-bound handler, 2 CPUs"
 	plain := func(bin string) func(int) *exec.Cmd {
 		return func(port int) *exec.Cmd { return pinned("0", b.bin(bin), addr(port)) }
 	}
@@ -33,11 +37,16 @@ func configs(b *bench) []config {
 		{name: "uwsgo RunFast", baseline: "fasthttp", server: uwsgo("testapp", []string{"TESTAPP_FAST=1"}, "--disable-logging"), path: "/view/"},
 		{name: "net/http, Connection: close", baseline: "net/http, Connection: close", server: plain("nethttp"), path: "/view/", close: true},
 		{name: "uwsgo RunHandler, Connection: close", baseline: "net/http, Connection: close", server: uwsgo("hello", nil, "--disable-logging"), path: "/view/", close: true},
-		{name: "nginx proxy_pass → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false, true), path: "/view/"},
-		{name: "nginx proxy_pass (no upstream keep-alive) → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false, false), path: "/view/"},
+		{name: "nginx proxy_pass → net/http", baseline: "nginx proxy_pass → net/http", server: plain("nethttp"), front: b.nginx(false, false), path: "/view/"},
 		{name: "nginx uwsgi_pass → uwsgo --socket", baseline: "nginx proxy_pass → net/http", server: uwsgoSocket, front: b.nginx(true, false), path: "/view/"},
+		{name: "nginx proxy_pass, upstream keep-alive → net/http", baseline: "nginx proxy_pass, upstream keep-alive → net/http", server: plain("nethttp"), front: b.nginx(false, true), path: "/view/"},
+		{name: "nginx proxy_pass, upstream keep-alive → uwsgo --http-socket", baseline: "nginx proxy_pass, upstream keep-alive → net/http", server: uwsgo("hello", nil, "--disable-logging"), front: b.nginx(false, true), path: "/view/"},
 		{name: "nginx static file (16 KiB)", baseline: "nginx static file (16 KiB)", server: b.nginxStatic(assets), path: "/static/asset.css"},
 		{name: "uwsgo --static-map (16 KiB)", baseline: "nginx static file (16 KiB)", server: uwsgo("hello", nil, "--disable-logging", "--static-map", "/static="+assets), path: "/static/asset.css"},
+		{name: one, baseline: one, path: "/cpu", wrkCPUs: "0,1",
+			server: uwsgoOn("0", "testapp", nil, "--disable-logging", "--master", "--processes", "1")},
+		{name: two, baseline: one, path: "/cpu", wrkCPUs: "0,1",
+			server: uwsgoOn("0,1", "testapp", nil, "--disable-logging", "--master", "--processes", "2")},
 	}
 }
 
@@ -76,7 +85,8 @@ http {
 }
 
 // nginx returns a front starter: nginx on CPU 0 beside the server, passing
-// to the backend with uwsgi_pass or with keep-alive proxy_pass.
+// to the backend with uwsgi_pass, or proxy_pass as nginx does by default (a
+// new upstream connection per request) or with upstream keep-alive.
 func (b *bench) nginx(uwsgiPass, keepAlive bool) func(port, backend int) (*exec.Cmd, func(), error) {
 	return func(port, backend int) (*exec.Cmd, func(), error) {
 		if _, err := exec.LookPath("nginx"); err != nil {

@@ -3,7 +3,8 @@
 // pinned to CPU 0, wrk to CPU 1 where taskset exists), and prints one table
 // of requests/s, latency percentiles, CPU time per request and ratios to
 // plain net/http, from one run. With -o it also writes the table into a
-// markdown file between the BENCH-TABLE markers.
+// markdown file between the BENCH-TABLE markers. Each configuration runs
+// once per round (-rounds) and the medians are reported (see runRounds).
 package main
 
 import (
@@ -16,7 +17,8 @@ import (
 )
 
 func main() {
-	dur := flag.Duration("d", 8*time.Second, "wrk duration per configuration")
+	dur := flag.Duration("d", 3*time.Second, "wrk duration per configuration and round")
+	rounds := flag.Int("rounds", 5, "rounds: each configuration runs once per round; the median counts")
 	conns := flag.Int("c", 64, "wrk connections")
 	out := flag.String("o", "", "markdown file to update (between <!-- BENCH-TABLE --> markers)")
 	only := flag.String("only", "", "semicolon-separated configuration names to run (default all; \"footprint\" for start-up time and memory)")
@@ -25,23 +27,16 @@ func main() {
 	dir, err := os.MkdirTemp("", "uwsgo-bench-")
 	check(err)
 	defer os.RemoveAll(dir)
-	b := &bench{dir: dir, dur: *dur, conns: *conns}
+	b := &bench{dir: dir, dur: *dur, conns: *conns, rounds: max(*rounds, 1)}
 	check(b.build())
 
-	var results []result
+	var selected []config
 	for _, c := range configs(b) {
-		if *only != "" && !contains(strings.Split(*only, ";"), c.name) {
-			continue
+		if *only == "" || contains(strings.Split(*only, ";"), c.name) {
+			selected = append(selected, c)
 		}
-		r, err := b.run(c)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "%s: %v\n", c.name, err)
-			continue
-		}
-		results = append(results, r)
-		fmt.Fprintf(os.Stderr, "%-34s %10.0f req/s\n", c.name, r.rps)
 	}
-	table := render(results, b)
+	table := render(b.runRounds(selected, b.rounds), b)
 	if *only == "" || contains(strings.Split(*only, ";"), "footprint") {
 		table += b.footprints()
 	}

@@ -9,19 +9,16 @@ import (
 // render prints the results as a markdown table with ratios to each
 // configuration's baseline, all from this one run.
 func render(results []result, b *bench) string {
-	rps := map[string]float64{}
-	for _, r := range results {
-		rps[r.name] = r.rps
-	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "Run on %s, %s; wrk -t1 -c%d -d%v, server (and nginx) on CPU 0, wrk on CPU 1.\n\n",
-		time.Now().UTC().Format("2006-01-02"), machine(), b.conns, b.dur)
-	sb.WriteString("| configuration | req/s | p50 ms | p99 ms | server CPU µs/req | ratio | against |\n")
+	fmt.Fprintf(&sb, "Run on %s, %s; wrk -t1 -c%d, %d rounds of %v per configuration (medians), "+
+		"server (and nginx) on CPU 0 and wrk on CPU 1 unless the row says otherwise.\n\n",
+		time.Now().UTC().Format("2006-01-02"), machine(), b.conns, b.rounds, b.dur)
+	sb.WriteString("| configuration | req/s | p50 ms | p99 ms | server CPU µs/req | ratio (rounds' range) | against |\n")
 	sb.WriteString("|---|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range results {
 		ratio := "—"
-		if base := rps[r.baseline]; base > 0 && r.baseline != r.name {
-			ratio = fmt.Sprintf("%.2f×", r.rps/base)
+		if r.ratio > 0 {
+			ratio = fmt.Sprintf("%.2f× (%.2f–%.2f)", r.ratio, r.ratioLow, r.ratioHigh)
 		}
 		against := r.baseline
 		if against == r.name {

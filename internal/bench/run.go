@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -16,9 +15,10 @@ import (
 )
 
 type bench struct {
-	dir   string
-	dur   time.Duration
-	conns int
+	dir    string
+	dur    time.Duration
+	conns  int
+	rounds int
 }
 
 // config is one server set-up under test.
@@ -28,13 +28,17 @@ type config struct {
 	server   func(port int) *exec.Cmd
 	front    func(port, backend int) (*exec.Cmd, func(), error) // optional proxy in front (nginx)
 	path     string
-	close    bool // Connection: close on every request
+	close    bool   // Connection: close on every request
+	wrkCPUs  string // where wrk runs ("1" when empty)
 }
 
 type result struct {
 	config
 	rps, p50, p99 float64 // req/s, ms, ms
 	cpuPerReq     float64 // µs of server CPU (and front, if any) per request
+	// ratio to the baseline: the median, lowest and highest of the rounds'
+	// ratios (each round's run against the same round's baseline run).
+	ratio, ratioLow, ratioHigh float64
 }
 
 func (b *bench) bin(name string) string { return filepath.Join(b.dir, name) }
@@ -95,7 +99,7 @@ func (b *bench) run(c config) (result, error) {
 		return result{}, err
 	}
 	target := port
-	pids := []int{srv.Process.Pid}
+	var fronts []int
 	if c.front != nil {
 		fport := freePort()
 		front, stop, err := c.front(fport, port)
@@ -107,16 +111,17 @@ func (b *bench) run(c config) (result, error) {
 			return result{}, err
 		}
 		target = fport
-		pids = append(pids, front.Process.Pid)
-		pids = append(pids, childPIDs(front.Process.Pid)...)
+		fronts = append([]int{front.Process.Pid}, childPIDs(front.Process.Pid)...)
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d%s", target, c.path)
 	// Warm up, then measure.
-	if _, err := b.wrk(url, c.close, time.Second); err != nil {
+	if _, err := b.wrk(url, c, time.Second); err != nil {
 		return result{}, err
 	}
+	// After the warm-up a master's workers are all running.
+	pids := append(append([]int{srv.Process.Pid}, childPIDs(srv.Process.Pid)...), fronts...)
 	cpu0 := cpuTime(pids)
-	out, err := b.wrk(url, c.close, b.dur)
+	out, err := b.wrk(url, c, b.dur)
 	if err != nil {
 		return result{}, err
 	}
@@ -131,13 +136,17 @@ func (b *bench) run(c config) (result, error) {
 	return r, nil
 }
 
-func (b *bench) wrk(url string, closeConn bool, d time.Duration) (string, error) {
+func (b *bench) wrk(url string, c config, d time.Duration) (string, error) {
 	args := []string{"wrk", "-t1", fmt.Sprintf("-c%d", b.conns), fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency"}
-	if closeConn {
+	if c.close {
 		args = append(args, "-H", "Connection: close")
 	}
 	args = append(args, url)
-	out, err := pinned("1", args...).CombinedOutput()
+	cpus := c.wrkCPUs
+	if cpus == "" {
+		cpus = "1"
+	}
+	out, err := pinned(cpus, args...).CombinedOutput()
 	return string(out), err
 }
 
@@ -192,18 +201,20 @@ func cpuTime(pids []int) time.Duration {
 	return total
 }
 
+// childPIDs lists pid's children, whichever of its threads started them
+// (a Go master forks from any thread).
 func childPIDs(pid int) []int {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	var pids []int
-	sc := bufio.NewScanner(f)
-	sc.Split(bufio.ScanWords)
-	for sc.Scan() {
-		if n, err := strconv.Atoi(sc.Text()); err == nil {
-			pids = append(pids, n)
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, n)
+			}
 		}
 	}
 	return pids

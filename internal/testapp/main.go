@@ -26,6 +26,9 @@ var version = "v1"
 // hoard keeps /alloc's memory alive.
 var hoard [][]byte
 
+// burnInput is what /cpu hashes.
+var burnInput [128 << 10]byte
+
 func main() {
 	if f := os.Getenv("TESTAPP_FAIL_FILE"); f != "" {
 		if _, err := os.Stat(f); err == nil {
@@ -134,6 +137,11 @@ func main() {
 		}
 		hoard = append(hoard, b)
 		fmt.Fprintf(w, "holding %d MB more", mb)
+	})
+	http.HandleFunc("/cpu", func(w http.ResponseWriter, r *http.Request) {
+		// CPU-bound work for make bench's scaling rows: hash 128 KiB.
+		sum := sha256.Sum256(burnInput[:])
+		fmt.Fprintf(w, "%x", sum[:4])
 	})
 	cacheHandlers()
 	http.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {

@@ -11,9 +11,11 @@ import (
 	"time"
 )
 
-// TestOutOfDescriptors: idle connections exhaust a worker's descriptors
-// (--max-fd 64); accept() fails with EMFILE, logged once; a good client
-// waiting in the backlog is served as soon as descriptors free up.
+// TestOutOfDescriptors: connections that sent half a request exhaust a
+// worker's descriptors (--max-fd 64); accept() fails with EMFILE, logged
+// once; a good client waiting in the backlog is served as soon as
+// descriptors free up. (Connections that sent nothing wait in the kernel:
+// TCP_DEFER_ACCEPT.)
 func TestOutOfDescriptors(t *testing.T) {
 	p, base := httpServer(t, bins.testapp, nil, "--max-fd", "64", "--http-timeout", "60", "--socket-timeout", "60")
 	addr := strings.TrimPrefix(base, "http://")
@@ -23,6 +25,7 @@ func TestOutOfDescriptors(t *testing.T) {
 		if err != nil {
 			break
 		}
+		_, _ = c.Write([]byte("GET /view/ HTTP/1.1\r\n"))
 		idle = append(idle, c)
 	}
 	p.waitLog("too many open files", 10*time.Second)

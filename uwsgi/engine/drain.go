@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,9 @@ type drainListener struct {
 	conns map[*drainConn]struct{}
 	limit *connLimit // --max-conns, shared by the worker's sockets
 	proxy bool       // --http-enable-proxy-protocol
+	// watching: the deadline watchdog runs; clock: its last reading (unix ns).
+	watching bool
+	clock    atomic.Int64
 }
 
 type drainConn struct {
@@ -27,6 +31,7 @@ type drainConn struct {
 	l      *drainListener
 	active atomic.Bool // a byte was read: the connection is (or was) in a request
 	closed atomic.Bool
+	rd     lazyDeadline
 }
 
 func newDrainListener(ln net.Listener, limit *connLimit) *drainListener {
@@ -52,6 +57,7 @@ func (l *drainListener) Accept() (net.Conn, error) {
 	dc := &drainConn{Conn: c, l: l}
 	l.mu.Lock()
 	l.conns[dc] = struct{}{}
+	l.startWatch()
 	l.mu.Unlock()
 	return dc, nil
 }
@@ -129,4 +135,25 @@ func (l *drainListener) accept() (net.Conn, error) {
 func retryableAccept(err error) bool {
 	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS) ||
 		errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EINTR)
+}
+
+// corker is a connection that can hold its last response back for the FIN
+// (see sockConn.corkLast).
+type corker interface{ corkLast() }
+
+// corkLast corks c, or the connection it wraps, when it can.
+func corkLast(c net.Conn) {
+	for c != nil {
+		switch t := c.(type) {
+		case corker:
+			t.corkLast()
+			return
+		case *drainConn:
+			c = t.Conn
+		case *bridge.Conn:
+			c = t.Conn
+		default:
+			return
+		}
+	}
 }

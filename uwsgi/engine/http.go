@@ -58,7 +58,7 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 	return hs
 }
 
-// headerReceived lets the body take up to --http-timeout once the header
+// headerReceived lets a body take up to --http-timeout once the header
 // arrived within --socket-timeout.
 // A body over --limit-post is not waited for: fasthttp may pre-read
 // only one byte of it, with no time to wait, and either the handler or
@@ -67,6 +67,12 @@ func (hs *httpServer) headerReceived(h *fasthttp.RequestHeader) fasthttp.Request
 	if lim := hs.w.opts.LimitPost; lim > 0 && int64(h.ContentLength()) > lim {
 		hs.overLimit.Store(h, struct{}{}) // fasthttp resets the header before errorResponse
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1, ReadTimeout: time.Millisecond}
+	}
+	if cl := h.ContentLength(); cl == 0 || cl == -2 { // -2: no length, no chunks
+		// No body to read: the header's deadline (--socket-timeout, from
+		// the first byte) stays until fasthttp sets the idle one, and the
+		// request saves a clock read and a deadline change.
+		return fasthttp.RequestConfig{}
 	}
 	return fasthttp.RequestConfig{ReadTimeout: hs.w.opts.HTTPTimeout}
 }
@@ -105,9 +111,15 @@ func firstLine(err error) string {
 }
 
 func (hs *httpServer) run() error {
-	hs.ln = newDrainListener(hs.sock.Listener, hs.w.conns)
+	hs.ln = newDrainListener(sockListener{hs.sock}, hs.w.conns)
 	hs.ln.proxy = hs.w.opts.ProxyProtocol
-	err := hs.srv.Serve(bridge.Listener{Listener: hs.ln})
+	var ln net.Listener = hs.ln
+	if hs.w.app.Fast == nil {
+		// net/http handlers learn of a client that went away through the
+		// bridge's connections; fasthttp handlers do not need them.
+		ln = bridge.Listener{Listener: hs.ln}
+	}
+	err := hs.srv.Serve(ln)
 	if hs.stopping.Load() {
 		return nil
 	}
@@ -149,6 +161,9 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	core, start, res := w.dispatch(ctx, &hs.bridge, bridge.ModeHTTP, &hs.vars)
+	if !res.Hijacked && !res.Streamed && !ctx.Hijacked() && (ctx.Response.ConnectionClose() || ctx.Request.Header.ConnectionClose()) {
+		corkLast(ctx.Conn())
+	}
 	w.finishRequest(ctx, core, start, &res, func() reqSize {
 		return httpVarsSize(&ctx.Request.Header, uint8(w.opts.HTTPModifier1))
 	})
@@ -172,7 +187,10 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 	if w.opts.PostBuffering > 0 {
 		w.bufferBody(ctx)
 	}
-	start = time.Now()
+	// fasthttp read the clock when the request's header was complete.
+	if start = ctx.Time(); start.IsZero() {
+		start = time.Now()
+	}
 	var ok bool
 	if core, ok = w.acquireCore(start); !ok {
 		w.queueFull(ctx)

@@ -175,6 +175,10 @@ func readOptions(cfg *config.Config) (Options, error) {
 		Chown:     cfg.String("chown-socket"),
 		ReusePort: cfg.Bool("reuse-port"),
 		Abstract:  cfg.Bool("abstract-socket"),
+		KeepAlive: cfg.Bool("so-keepalive"),
+	}
+	if !cfg.Bool("no-defer-accept") {
+		o.Sockets.DeferAccept = max(cfg.Int("socket-timeout"), 1)
 	}
 	return o, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Kind is the protocol a socket speaks.
@@ -35,6 +36,9 @@ type Socket struct {
 	Addr     string // address given to the kernel
 	Listener net.Listener
 	Backlog  int
+
+	accOnce sync.Once
+	acc     net.Listener // accepts for a worker: a fastAccept, or Listener
 }
 
 // splitAddr maps a uWSGI socket name to a Go network and address: a name
@@ -55,6 +59,10 @@ type SocketOptions struct {
 	Chown      string // user[:group]
 	ReusePort  bool
 	Abstract   bool
+	// DeferAccept is TCP_DEFER_ACCEPT in seconds (uWSGI: --socket-timeout,
+	// 0 with --no-defer-accept); KeepAlive is --so-keepalive.
+	DeferAccept int
+	KeepAlive   bool
 	ListenFunc func(network, addr string, backlog int, reusePort bool) (net.Listener, error)
 }
 
@@ -80,6 +88,10 @@ func Bind(index int, name string, kind Kind, o SocketOptions) (*Socket, error) {
 	}
 	if ul, ok := ln.(*net.UnixListener); ok {
 		ul.SetUnlinkOnClose(false)
+	}
+	if err := tuneListener(ln, o.DeferAccept, o.KeepAlive); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("%s socket %q: %w", kind, name, err)
 	}
 	s := &Socket{Index: index, Name: name, Kind: kind, Network: network, Addr: addr, Listener: ln, Backlog: o.Backlog}
 	if network == "unix" && !strings.HasPrefix(addr, "@") {
@@ -155,5 +167,25 @@ func (s *Socket) Port() string {
 	return s.Name[strings.LastIndexByte(s.Name, ':')+1:]
 }
 
-// Close closes the listener; a unix socket file stays (see vacuum).
-func (s *Socket) Close() error { return s.Listener.Close() }
+// Close closes the listener (and the acceptor's duplicate of it); a unix
+// socket file stays (see vacuum).
+func (s *Socket) Close() error {
+	s.accOnce.Do(func() { s.acc = s.Listener }) // no acceptor from now on
+	if s.acc != s.Listener {
+		_ = s.acc.Close()
+	}
+	return s.Listener.Close()
+}
+
+// Accept waits for the next connection (see fastAccept).
+func (s *Socket) Accept() (net.Conn, error) {
+	s.accOnce.Do(func() { s.acc = newAcceptor(s.Listener) })
+	return s.acc.Accept()
+}
+
+// sockListener is a Socket as a net.Listener.
+type sockListener struct{ s *Socket }
+
+func (l sockListener) Accept() (net.Conn, error) { return l.s.Accept() }
+func (l sockListener) Close() error              { return l.s.Close() }
+func (l sockListener) Addr() net.Addr            { return l.s.Listener.Addr() }

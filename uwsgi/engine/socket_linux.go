@@ -71,3 +71,34 @@ func somaxconn() int {
 	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	return n
 }
+
+// tuneListener sets the socket options uWSGI sets on a TCP listening
+// socket: TCP_DEFER_ACCEPT (the kernel hands over a connection once its
+// first bytes arrived, waiting up to deferAccept seconds; 0 leaves it off)
+// and SO_KEEPALIVE with --so-keepalive (accepted sockets inherit both).
+func tuneListener(ln net.Listener, deferAccept int, keepAlive bool) error {
+	if _, ok := ln.(*net.TCPListener); !ok || (deferAccept <= 0 && !keepAlive) {
+		return nil
+	}
+	rc, err := ln.(syscall.Conn).SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = rc.Control(func(fd uintptr) {
+		if deferAccept > 0 {
+			if e := unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, deferAccept); e != nil {
+				serr = fmt.Errorf("TCP_DEFER_ACCEPT setsockopt(): %w", e)
+			}
+		}
+		if keepAlive && serr == nil {
+			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1); e != nil {
+				serr = fmt.Errorf("SO_KEEPALIVE setsockopt(): %w", e)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}

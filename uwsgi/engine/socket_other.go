@@ -8,3 +8,6 @@ import "net"
 func listenBacklog(network, addr string, _ int, _ bool) (net.Listener, error) {
 	return net.Listen(network, addr)
 }
+
+// tuneListener is a no-op off Linux.
+func tuneListener(net.Listener, int, bool) error { return nil }

@@ -241,6 +241,7 @@ func (uc *uconn) writeResponse() {
 		uc.bw.Reset(uc.Conn)
 	}
 	_ = uc.Conn.SetWriteDeadline(time.Time{})
+	corkLast(uc.Conn)
 	if err := resp.Write(uc.bw); err == nil {
 		_ = uc.bw.Flush()
 	}
@@ -254,8 +255,9 @@ func (uc *uconn) close() {
 		return
 	}
 	if !uc.body.done() {
-		if tc, ok := uc.Conn.(*net.TCPConn); ok {
-			_ = tc.CloseWrite()
+		_, isTCP := uc.Conn.RemoteAddr().(*net.TCPAddr)
+		if hc, ok := uc.Conn.(interface{ CloseWrite() error }); ok && isTCP {
+			_ = hc.CloseWrite()
 			_ = uc.Conn.SetReadDeadline(time.Now().Add(time.Second))
 			_, _ = io.CopyN(io.Discard, uc.Conn, 1<<20)
 		}

@@ -1,0 +1,140 @@
+//go:build linux
+
+package engine
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// fastPair accepts one connection from network/addr with the fast acceptor.
+func fastPair(t *testing.T, network, addr string) (net.Conn, net.Conn, net.Listener) {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Skipf("listen %s %s: %v", network, addr, err)
+	}
+	acc := newAcceptor(ln)
+	if _, ok := acc.(*fastAccept); !ok {
+		t.Fatalf("newAcceptor(%T) = %T, want the fast acceptor", ln, acc)
+	}
+	t.Cleanup(func() { acc.Close(); ln.Close() })
+	client, err := net.Dial(network, ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	c, err := acc.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, client, acc
+}
+
+func TestFastAcceptBehavesLikeNet(t *testing.T) {
+	for _, tc := range []struct{ network, addr string }{
+		{"tcp", "127.0.0.1:0"}, {"tcp", "[::1]:0"}, {"unix", "@uwsgo-accept-test"},
+	} {
+		t.Run(tc.network+" "+tc.addr, func(t *testing.T) {
+			c, client, _ := fastPair(t, tc.network, tc.addr)
+			if tc.network == "tcp" {
+				if got, want := c.RemoteAddr().String(), client.LocalAddr().String(); got != want {
+					t.Errorf("RemoteAddr %s, want %s", got, want)
+				}
+				if got, want := c.LocalAddr().String(), client.RemoteAddr().String(); got != want {
+					t.Errorf("LocalAddr %s, want %s", got, want)
+				}
+			}
+			// Data both ways.
+			if _, err := client.Write([]byte("ping")); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 4)
+			if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "ping" {
+				t.Fatalf("read %q %v", buf, err)
+			}
+			// A read deadline gives a net.Error that says Timeout.
+			_ = c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+			_, err := c.Read(buf)
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() || !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("read past the deadline: %#v, want a timeout net.Error", err)
+			}
+			if _, isNetErr := err.(net.Error); !isNetErr {
+				t.Errorf("the timeout error %T is not itself a net.Error (fasthttp asserts the type)", err)
+			}
+			_ = c.SetReadDeadline(time.Time{})
+			// Half-close: the peer reads EOF and can still send.
+			if err := c.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := client.Read(buf); n != 0 || err != io.EOF {
+				t.Fatalf("peer read after CloseWrite: %d %v, want EOF", n, err)
+			}
+			client.Write([]byte("x"))
+			client.Close()
+			if _, err := io.ReadFull(c, buf[:1]); err != nil {
+				t.Fatalf("read after the peer wrote and closed: %v", err)
+			}
+			if _, err := c.Read(buf); err != io.EOF {
+				t.Fatalf("read at the end: %v, want io.EOF", err)
+			}
+			c.Close()
+			if _, err := c.Read(buf); !errors.Is(err, net.ErrClosed) {
+				t.Fatalf("read after Close: %v, want net.ErrClosed", err)
+			}
+		})
+	}
+}
+
+// Closing the acceptor wakes a blocked Accept with net.ErrClosed.
+func TestFastAcceptClose(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	acc := newAcceptor(ln)
+	done := make(chan error, 1)
+	go func() { _, err := acc.Accept(); done <- err }()
+	time.Sleep(50 * time.Millisecond)
+	acc.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("Accept after Close: %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Accept still blocked after Close")
+	}
+}
+
+// Socket.Close stops accepting on both descriptors: nothing accepts a
+// connection afterwards (the kernel refuses it).
+func TestSocketCloseStopsTheAcceptor(t *testing.T) {
+	s, err := Bind(0, "127.0.0.1:0", KindHTTP, SocketOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := s.Listener.Addr().String()
+	go func() {
+		for {
+			c, err := s.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	s.Close()
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("a connection was accepted after Socket.Close")
+	}
+}
