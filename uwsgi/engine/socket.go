@@ -53,17 +53,17 @@ func splitAddr(name string) (network, addr string) {
 
 // SocketOptions are the bind-time settings shared by every socket.
 type SocketOptions struct {
-	Backlog    int
-	ChmodSet   bool
-	Chmod      string // "" means 666, as uWSGI's bare --chmod-socket
-	Chown      string // user[:group]
-	ReusePort  bool
-	Abstract   bool
+	Backlog   int
+	ChmodSet  bool
+	Chmod     string // "" means 666, as uWSGI's bare --chmod-socket
+	Chown     string // user[:group]
+	ReusePort bool
+	Abstract  bool
 	// DeferAccept is TCP_DEFER_ACCEPT in seconds (uWSGI: --socket-timeout,
 	// 0 with --no-defer-accept); KeepAlive is --so-keepalive.
 	DeferAccept int
 	KeepAlive   bool
-	ListenFunc func(network, addr string, backlog int, reusePort bool) (net.Listener, error)
+	ListenFunc  func(network, addr string, backlog int, reusePort bool) (net.Listener, error)
 }
 
 // Bind creates the listening socket for name.
