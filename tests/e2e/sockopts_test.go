@@ -110,3 +110,71 @@ func tcpTimer(t *testing.T, local, remote int) (int, bool) {
 	}
 	return 0, false
 }
+
+// TestKeepAliveDeadlines: the read deadlines an HTTP connection keeps by
+// itself between requests. After a request (plain or streamed), the next
+// may start up to --http-timeout later; once it started, its header must
+// be complete within --socket-timeout (408).
+func TestKeepAliveDeadlines(t *testing.T) {
+	_, base := httpServer(t, bins.testapp, nil, "--http-timeout", "2", "--socket-timeout", "1")
+	addr := strings.TrimPrefix(base, "http://")
+	for _, path := range []string{"/view/", "/stream"} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		ask := func() int {
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		ask()
+		// Idle for longer than --socket-timeout, less than --http-timeout:
+		// the connection still serves.
+		time.Sleep(1300 * time.Millisecond)
+		if code := ask(); code != 200 {
+			t.Fatalf("%s: second request after an idle pause: %d", path, code)
+		}
+		// Idle past --http-timeout: the server closes it.
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		start := time.Now()
+		if n, err := br.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("%s: idle connection: read %d, %v; want the server to close it", path, n, err)
+		}
+		if idle := time.Since(start); idle < time.Second {
+			t.Errorf("%s: idle connection closed after %v, before --http-timeout 2", path, idle)
+		}
+		c.Close()
+	}
+	// A request that starts but never ends its header: 408 after
+	// --socket-timeout, on a connection that served a request before.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "GET /view/ HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	fmt.Fprintf(c, "GET /view/ HTTP/1.1\r\nHost: x\r\n")
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("unfinished header: %v, want a 408", err)
+	}
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("unfinished header: %d, want 408", resp.StatusCode)
+	}
+}

@@ -55,6 +55,30 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// AwaitRequest passes on to the wrapped connection, when it has one, that
+// a new request is awaited (its server may restart an idle timer).
+func (c *Conn) AwaitRequest() {
+	if a, ok := c.Conn.(interface{ AwaitRequest() }); ok {
+		a.AwaitRequest()
+	}
+}
+
+// awaitRequest tells the connection under c (through fasthttp's hijack
+// wrapper and Conn) that a new request is awaited, if it cares.
+func awaitRequest(c net.Conn) {
+	for c != nil {
+		if a, ok := c.(interface{ AwaitRequest() }); ok {
+			a.AwaitRequest()
+			return
+		}
+		u, ok := c.(interface{ UnsafeConn() net.Conn })
+		if !ok {
+			return
+		}
+		c = u.UnsafeConn()
+	}
+}
+
 // watch starts a background read; onGone runs if the peer closed or reset
 // the connection before stopWatch was called.
 func (c *Conn) watch(onGone func()) {

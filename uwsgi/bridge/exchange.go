@@ -223,7 +223,10 @@ func (ex *exchange) handOver(keepAlive *bool) {
 		})
 		return
 	}
-	ctx.Hijack(func(c net.Conn) { _ = srv.ServeConn(c) })
+	ctx.Hijack(func(c net.Conn) {
+		awaitRequest(c) // fasthttp cleared the deadlines for the hijack
+		_ = srv.ServeConn(c)
+	})
 }
 
 // recovered turns a handler panic into a 500 (when nothing was sent yet) and

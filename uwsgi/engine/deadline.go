@@ -100,8 +100,46 @@ func (l *drainListener) startWatch() {
 	}
 }
 
+// requestPhase is where an HTTP connection is between requests, for the
+// read deadlines it keeps by itself: fasthttp would otherwise read the clock
+// and move the deadline twice per request (idle, then header).
+type requestPhase = int32
+
+const (
+	// phaseHeader: a request is being read; its header must be complete
+	// --socket-timeout after its first byte (a new connection starts here).
+	phaseHeader requestPhase = iota
+	// phaseAwait: the last request was answered; the next must start within
+	// --http-timeout.
+	phaseAwait
+	// phaseExplicit: someone set a deadline (fasthttp for a body, the
+	// bridge, a hijacker); it stands until the next request is awaited.
+	phaseExplicit
+)
+
+// AwaitRequest tells the connection its request was answered and the next
+// one is awaited: the idle timeout runs from now. The HTTP server calls it
+// after each request, and the bridge before it serves a connection again.
+func (c *drainConn) AwaitRequest() {
+	if c.l.idleTimeout <= 0 && c.l.headerTimeout <= 0 {
+		return
+	}
+	c.phase.Store(phaseAwait)
+	c.autoDeadline(c.l.idleTimeout)
+}
+
+// autoDeadline sets the read deadline d from the watchdog's clock (0: none).
+func (c *drainConn) autoDeadline(d time.Duration) {
+	var t time.Time
+	if d > 0 {
+		t = time.Unix(0, c.l.clock.Load()+int64(d))
+	}
+	_ = c.rd.set(c.Conn, t, c.l.clock.Load())
+}
+
 // SetReadDeadline implements net.Conn, lazily (see lazyDeadline).
 func (c *drainConn) SetReadDeadline(t time.Time) error {
+	c.phase.Store(phaseExplicit)
 	return c.rd.set(c.Conn, t, c.l.clock.Load())
 }
 
@@ -111,4 +149,11 @@ func (c *drainConn) SetDeadline(t time.Time) error {
 		return err
 	}
 	return c.Conn.SetWriteDeadline(t)
+}
+
+// awaitRequest calls AwaitRequest on the connection under c.
+func awaitRequest(c net.Conn) {
+	if dc := drainConnOf(c); dc != nil {
+		dc.AwaitRequest()
+	}
 }

@@ -24,6 +24,9 @@ type drainListener struct {
 	// watching: the deadline watchdog runs; clock: its last reading (unix ns).
 	watching bool
 	clock    atomic.Int64
+	// headerTimeout and idleTimeout, when set, are the read deadlines the
+	// connections keep by themselves (see requestPhase).
+	headerTimeout, idleTimeout time.Duration
 }
 
 type drainConn struct {
@@ -32,6 +35,7 @@ type drainConn struct {
 	active atomic.Bool // a byte was read: the connection is (or was) in a request
 	closed atomic.Bool
 	rd     lazyDeadline
+	phase  atomic.Int32 // a requestPhase
 }
 
 func newDrainListener(ln net.Listener, limit *connLimit) *drainListener {
@@ -59,14 +63,24 @@ func (l *drainListener) Accept() (net.Conn, error) {
 	l.conns[dc] = struct{}{}
 	l.startWatch()
 	l.mu.Unlock()
+	if l.headerTimeout > 0 {
+		// The first request, from its first byte to its header's end, has
+		// --socket-timeout from now.
+		_ = dc.rd.set(c, time.Now().Add(l.headerTimeout), l.clock.Load())
+	}
 	return dc, nil
 }
 
 // Read implements net.Conn.
 func (c *drainConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 && !c.active.Load() {
-		c.active.Store(true)
+	if n > 0 {
+		if !c.active.Load() {
+			c.active.Store(true)
+		}
+		if c.phase.Load() == phaseAwait && c.phase.CompareAndSwap(phaseAwait, phaseHeader) {
+			c.autoDeadline(c.l.headerTimeout)
+		}
 	}
 	return n, err
 }
@@ -141,19 +155,35 @@ func retryableAccept(err error) bool {
 // (see sockConn.corkLast).
 type corker interface{ corkLast() }
 
-// corkLast corks c, or the connection it wraps, when it can.
+// corkLast corks the connection under c, when it can.
 func corkLast(c net.Conn) {
+	dc := drainConnOf(c)
+	if dc == nil {
+		return
+	}
+	inner := dc.Conn
+	if p, ok := inner.(*proxyConn); ok {
+		inner = p.Conn
+	}
+	if ck, ok := inner.(corker); ok {
+		ck.corkLast()
+	}
+}
+
+// drainConnOf finds the *drainConn under c, through the bridge's and
+// fasthttp's (hijack) wrappers.
+func drainConnOf(c net.Conn) *drainConn {
 	for c != nil {
 		switch t := c.(type) {
-		case corker:
-			t.corkLast()
-			return
 		case *drainConn:
-			c = t.Conn
+			return t
 		case *bridge.Conn:
 			c = t.Conn
+		case interface{ UnsafeConn() net.Conn }:
+			c = t.UnsafeConn()
 		default:
-			return
+			return nil
 		}
 	}
+	return nil
 }

@@ -47,8 +47,6 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 		StreamRequestBody:             true,
 		MaxRequestBodySize:            inMemoryBody,
 		ReadBufferSize:                o.BufferSize,
-		ReadTimeout:                   o.SocketTimeout,
-		IdleTimeout:                   o.HTTPTimeout,
 		KeepHijackedConns:             true,
 		CloseOnShutdown:               true,
 		DisableHeaderNamesNormalizing: false,
@@ -83,6 +81,14 @@ func (hs *httpServer) headerReceived(h *fasthttp.RequestHeader) fasthttp.Request
 func (hs *httpServer) errorResponse(ctx *fasthttp.RequestCtx, err error) {
 	var small *fasthttp.ErrSmallBuffer
 	var ne net.Error
+	if dc := drainConnOf(ctx.Conn()); dc != nil && dc.phase.Load() == phaseAwait && errors.As(err, &ne) && ne.Timeout() {
+		// An idle keep-alive connection timed out before a byte of a next
+		// request (fasthttp counts requests per serving loop, and the bridge
+		// serves a connection again after a streamed response): close it,
+		// as for any idle connection, without a 408 nobody asked for.
+		_ = dc.Close()
+		return
+	}
 	_, over := hs.overLimit.LoadAndDelete(&ctx.Request.Header)
 	status := fasthttp.StatusBadRequest
 	switch {
@@ -113,6 +119,9 @@ func firstLine(err error) string {
 func (hs *httpServer) run() error {
 	hs.ln = newDrainListener(sockListener{hs.sock}, hs.w.conns)
 	hs.ln.proxy = hs.w.opts.ProxyProtocol
+	// The connections keep the header and idle deadlines themselves (see
+	// requestPhase); fasthttp's ReadTimeout and IdleTimeout stay 0.
+	hs.ln.headerTimeout, hs.ln.idleTimeout = hs.w.opts.SocketTimeout, hs.w.opts.HTTPTimeout
 	var ln net.Listener = hs.ln
 	if hs.w.app.Fast == nil {
 		// net/http handlers learn of a client that went away through the
@@ -161,8 +170,12 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	core, start, res := w.dispatch(ctx, &hs.bridge, bridge.ModeHTTP, &hs.vars)
-	if !res.Hijacked && !res.Streamed && !ctx.Hijacked() && (ctx.Response.ConnectionClose() || ctx.Request.Header.ConnectionClose()) {
-		corkLast(ctx.Conn())
+	if !res.Hijacked && !res.Streamed && !ctx.Hijacked() {
+		if ctx.Response.ConnectionClose() || ctx.Request.Header.ConnectionClose() {
+			corkLast(ctx.Conn())
+		} else {
+			awaitRequest(ctx.Conn())
+		}
 	}
 	w.finishRequest(ctx, core, start, &res, func() reqSize {
 		return httpVarsSize(&ctx.Request.Header, uint8(w.opts.HTTPModifier1))
