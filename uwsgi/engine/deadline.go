@@ -22,7 +22,7 @@ import (
 const (
 	deadlineTick    = 100 * time.Millisecond
 	preciseDeadline = 500 * time.Millisecond
-	// deadlineArmed in readDeadline: the real connection holds a deadline,
+	// deadlineArmed in lazyDeadline.at: the real connection holds a deadline,
 	// which must be cleared before a lazy one replaces it.
 	deadlineArmed = -1
 )

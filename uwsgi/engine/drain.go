@@ -36,6 +36,7 @@ type drainConn struct {
 	closed atomic.Bool
 	rd     lazyDeadline
 	phase  atomic.Int32 // a requestPhase
+	sc     *sockConn    // Conn itself when it is one: called directly
 }
 
 func newDrainListener(ln net.Listener, limit *connLimit) *drainListener {
@@ -59,6 +60,7 @@ func (l *drainListener) Accept() (net.Conn, error) {
 		c = &proxyConn{Conn: c}
 	}
 	dc := &drainConn{Conn: c, l: l}
+	dc.sc, _ = c.(*sockConn)
 	l.mu.Lock()
 	l.conns[dc] = struct{}{}
 	l.startWatch()
@@ -72,8 +74,12 @@ func (l *drainListener) Accept() (net.Conn, error) {
 }
 
 // Read implements net.Conn.
-func (c *drainConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+func (c *drainConn) Read(p []byte) (n int, err error) {
+	if c.sc != nil {
+		n, err = c.sc.Read(p)
+	} else {
+		n, err = c.Conn.Read(p)
+	}
 	if n > 0 {
 		if !c.active.Load() {
 			c.active.Store(true)
@@ -83,6 +89,14 @@ func (c *drainConn) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// Write implements net.Conn.
+func (c *drainConn) Write(p []byte) (int, error) {
+	if c.sc != nil {
+		return c.sc.Write(p)
+	}
+	return c.Conn.Write(p)
 }
 
 // Close implements net.Conn.
