@@ -4,12 +4,10 @@ package engine
 
 import (
 	"errors"
-	"io"
 	"net"
 	"os"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -83,14 +81,13 @@ func (a *fastAccept) Accept() (net.Conn, error) {
 		}
 		return nil, &net.OpError{Op: "accept", Net: a.network, Addr: a.ln.Addr(), Err: os.NewSyscallError("accept4", err)}
 	}
-	c := &sockConn{network: a.network, ln: a.ln}
+	c := &sockConn{fd: nfd, network: a.network, ln: a.ln}
 	if a.network == "tcp" {
 		_ = unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		c.raddr = tcpAddrOf(sa)
 	} else {
 		c.raddr = &noUnixAddr
 	}
-	c.f = os.NewFile(uintptr(nfd), "")
 	return c, nil
 }
 
@@ -122,133 +119,4 @@ func tcpAddrOf(sa unix.Sockaddr) net.Addr {
 		return a
 	}
 	return &net.TCPAddr{}
-}
-
-// sockConn is a connection accepted by fastAccept. It reports errors as
-// net's connections do: *net.OpError, net.ErrClosed once closed, and
-// timeouts that are net.Errors.
-type sockConn struct {
-	f       *os.File
-	network string
-	ln      net.Listener
-	raddr   net.Addr
-	laddr   atomic.Pointer[net.Addr]
-}
-
-// Read implements net.Conn.
-func (c *sockConn) Read(p []byte) (int, error) {
-	n, err := c.f.Read(p)
-	if err != nil && err != io.EOF {
-		err = c.opError("read", err)
-	}
-	return n, err
-}
-
-// Write implements net.Conn.
-func (c *sockConn) Write(p []byte) (int, error) {
-	n, err := c.f.Write(p)
-	if err != nil {
-		err = c.opError("write", err)
-	}
-	return n, err
-}
-
-// Close implements net.Conn.
-func (c *sockConn) Close() error {
-	if err := c.f.Close(); err != nil {
-		return c.opError("close", err)
-	}
-	return nil
-}
-
-// CloseWrite shuts down the sending side (TCP half-close).
-func (c *sockConn) CloseWrite() error {
-	rc, err := c.f.SyscallConn()
-	if err != nil {
-		return c.opError("close", err)
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = unix.Shutdown(int(fd), unix.SHUT_WR) }); err != nil {
-		return c.opError("close", err)
-	}
-	if serr != nil {
-		return c.opError("close", os.NewSyscallError("shutdown", serr))
-	}
-	return nil
-}
-
-// LocalAddr implements net.Conn (getsockname, on first use).
-func (c *sockConn) LocalAddr() net.Addr {
-	if a := c.laddr.Load(); a != nil {
-		return *a
-	}
-	addr := c.ln.Addr()
-	if c.network == "tcp" {
-		if rc, err := c.f.SyscallConn(); err == nil {
-			_ = rc.Control(func(fd uintptr) {
-				if sa, err := unix.Getsockname(int(fd)); err == nil {
-					addr = tcpAddrOf(sa)
-				}
-			})
-		}
-	}
-	c.laddr.Store(&addr)
-	return addr
-}
-
-// RemoteAddr implements net.Conn.
-func (c *sockConn) RemoteAddr() net.Addr { return c.raddr }
-
-// SetDeadline implements net.Conn.
-func (c *sockConn) SetDeadline(t time.Time) error { return c.deadline("set", c.f.SetDeadline(t)) }
-
-// SetReadDeadline implements net.Conn.
-func (c *sockConn) SetReadDeadline(t time.Time) error {
-	return c.deadline("set", c.f.SetReadDeadline(t))
-}
-
-// SetWriteDeadline implements net.Conn.
-func (c *sockConn) SetWriteDeadline(t time.Time) error {
-	return c.deadline("set", c.f.SetWriteDeadline(t))
-}
-
-func (c *sockConn) deadline(op string, err error) error {
-	if err != nil {
-		return c.opError(op, err)
-	}
-	return nil
-}
-
-// opError turns an *os.PathError into the *net.OpError net would return.
-func (c *sockConn) opError(op string, err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	switch {
-	case errors.Is(err, os.ErrClosed):
-		err = net.ErrClosed
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		err = os.ErrDeadlineExceeded
-	default:
-		var errno syscall.Errno
-		if errors.As(err, &errno) {
-			err = os.NewSyscallError(op, errno)
-		}
-	}
-	return &net.OpError{Op: op, Net: c.network, Source: c.ln.Addr(), Addr: c.raddr, Err: err}
-}
-
-// corkLast holds back what is written next until the connection closes,
-// which then leaves in one segment with the FIN: for the last response on
-// a connection (every uwsgi one, Connection: close), the peer handles one
-// packet and one wake-up fewer per request (nginx uwsgi_pass served 6-9%
-// more requests with it). Only TCP connections have it.
-func (c *sockConn) corkLast() {
-	if c.network != "tcp" {
-		return
-	}
-	if rc, err := c.f.SyscallConn(); err == nil {
-		_ = rc.Control(func(fd uintptr) { _ = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_CORK, 1) })
-	}
 }

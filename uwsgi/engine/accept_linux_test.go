@@ -138,3 +138,60 @@ func TestSocketCloseStopsTheAcceptor(t *testing.T) {
 		t.Fatal("a connection was accepted after Socket.Close")
 	}
 }
+
+// A connection reads and writes with plain system calls until one would
+// block; then it joins the poller and behaves the same.
+func TestSockConnJoinsThePollerWhenBlocked(t *testing.T) {
+	c, client, _ := fastPair(t, "tcp", "127.0.0.1:0")
+	sc := c.(*sockConn)
+	// A past deadline set before any read fails the read, data or not.
+	client.Write([]byte("abc"))
+	time.Sleep(20 * time.Millisecond)
+	_ = sc.SetReadDeadline(time.Unix(1, 0))
+	if _, err := sc.Read(make([]byte, 3)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past a deadline: %v", err)
+	}
+	_ = sc.SetReadDeadline(time.Time{})
+	buf := make([]byte, 3)
+	if _, err := io.ReadFull(sc, buf); err != nil || string(buf) != "abc" {
+		t.Fatalf("read %q %v", buf, err)
+	}
+	if sc.f.Load() != nil {
+		t.Fatal("joined the poller though no read had to wait")
+	}
+	// 8 MiB outgrows the socket buffers: the write waits in the poller
+	// until the peer reads it all.
+	big := make([]byte, 8<<20)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	got := make(chan []byte)
+	go func() { b, _ := io.ReadAll(client); got <- b }()
+	if n, err := sc.Write(big); n != len(big) || err != nil {
+		t.Fatalf("big write: %d %v", n, err)
+	}
+	if sc.f.Load() == nil {
+		t.Fatal("an 8 MiB write did not have to wait")
+	}
+	sc.Close()
+	if b := <-got; len(b) != len(big) || b[len(b)-1] != big[len(big)-1] {
+		t.Fatalf("the peer read %d bytes, want %d", len(b), len(big))
+	}
+}
+
+// Close wakes a read blocked in the poller.
+func TestSockConnCloseWakesARead(t *testing.T) {
+	c, _, _ := fastPair(t, "tcp", "127.0.0.1:0")
+	done := make(chan error, 1)
+	go func() { _, err := c.Read(make([]byte, 1)); done <- err }()
+	time.Sleep(50 * time.Millisecond)
+	c.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("read ended with %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not wake the read")
+	}
+}
