@@ -8,8 +8,9 @@ PORT    ?= 9090
 run: build
 	./$(BIN)/hello --http-socket :$(PORT) --goroutines 100
 
+# A static binary: with cgo on, Go links libc for net's resolver and os/user.
 build:
-	$(GO) build -o $(BIN)/hello ./examples/hello
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/hello ./examples/hello
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)

@@ -51,6 +51,7 @@ func (b *bench) build() error {
 		"fasthttp": "./internal/benchapps/fasthttp",
 	} {
 		cmd := exec.Command("go", "build", "-o", b.bin(name), pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as make build
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 		}
