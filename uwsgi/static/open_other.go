@@ -4,4 +4,4 @@ package static
 
 import "os"
 
-func openBeneath(root *os.File, rel string) (*os.File, error) { return openBeneathPortable(root, rel) }
+func openBeneath(root *os.File, rel string) (int, error) { return openBeneathPortable(root, rel) }

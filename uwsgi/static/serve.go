@@ -1,47 +1,53 @@
 package static
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/sys/unix"
 )
 
 // ServeFile answers the request with the file at path (the static:
 // routing action); s may be nil.
 func (s *Server) ServeFile(ctx *fasthttp.RequestCtx, name string) (status int, size int64) {
-	file := File{name: name}
 	if s != nil && acceptsGzip(ctx) && s.gzipWanted(name) {
-		if gz, err := os.Open(name + ".gz"); err == nil {
-			file.f, file.gzip = gz, true
+		if fd, err := openFD(name + ".gz"); err == nil {
+			if gz, _, ok := openFile(fd, name); ok {
+				gz.gzip = true
+				return s.Serve(ctx, gz)
+			}
 		}
 	}
-	if file.f == nil {
-		f, err := os.Open(name)
-		if err != nil {
-			return notFound(ctx)
-		}
-		file.f = f
+	fd, err := openFD(name)
+	if err != nil {
+		return notFound(ctx)
+	}
+	file, _, ok := openFile(fd, name)
+	if !ok {
+		return notFound(ctx)
 	}
 	return s.Serve(ctx, file)
 }
 
 func acceptsGzip(ctx *fasthttp.RequestCtx) bool {
-	return strings.Contains(string(ctx.Request.Header.Peek("Accept-Encoding")), "gzip")
+	return bytes.Contains(ctx.Request.Header.Peek("Accept-Encoding"), []byte("gzip"))
 }
 
 // Serve answers the request with an opened file and closes it; it returns
-// the status and the body bytes sent. The body is streamed from the file,
-// so memory stays flat whatever the file's size.
+// the status and the body bytes sent. A small file is read into the
+// response's reused buffer; a larger one is streamed from the file, so
+// memory stays flat whatever the file's size.
 func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size int64) {
 	resp := &ctx.Response
-	f := file.f
 	ctype := mime.TypeByExtension(filepath.Ext(file.name))
 	if ctype == "" {
 		ctype = "application/octet-stream"
@@ -50,54 +56,47 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 		resp.Header.Set("Content-Encoding", "gzip")
 		resp.Header.Add("Vary", "Accept-Encoding")
 	}
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		f.Close()
-		return notFound(ctx)
-	}
 	resp.Header.SetContentType(ctype)
-	mtime := st.ModTime().Truncate(time.Second)
-	resp.Header.Set("Last-Modified", httpDate(mtime))
+	var date [40]byte
+	resp.Header.SetBytesV("Last-Modified", appendHTTPDate(date[:0], time.Unix(file.mtime, 0)))
 	resp.Header.Set("Accept-Ranges", "bytes")
 	if s != nil && len(s.expires) > 0 {
 		if secs := s.expiresFor(ctype, string(ctx.Request.Header.RequestURI())); secs >= 0 {
-			resp.Header.Set("Expires", httpDate(time.Now().Add(time.Duration(secs)*time.Second)))
+			resp.Header.SetBytesV("Expires", appendHTTPDate(date[:0], time.Now().Add(time.Duration(secs)*time.Second)))
 		}
 	}
 	if ims := ctx.Request.Header.Peek("If-Modified-Since"); len(ims) > 0 {
-		if t, err := http.ParseTime(string(ims)); err == nil && !mtime.After(t) {
-			f.Close()
+		if t, err := http.ParseTime(string(ims)); err == nil && file.mtime <= t.Unix() {
+			file.Close()
 			resp.SetStatusCode(http.StatusNotModified)
 			resp.SkipBody = true
 			return http.StatusNotModified, 0
 		}
 	}
-	start, length, status := int64(0), st.Size(), http.StatusOK
+	start, length, status := int64(0), file.size, http.StatusOK
 	if r := ctx.Request.Header.Peek("Range"); len(r) > 0 {
 		var ok bool
-		if start, length, ok = parseRange(string(r), st.Size()); !ok {
-			f.Close()
-			resp.Header.Set("Content-Range", "bytes */"+strconv.FormatInt(st.Size(), 10))
+		if start, length, ok = parseRange(string(r), file.size); !ok {
+			file.Close()
+			resp.Header.Set("Content-Range", "bytes */"+strconv.FormatInt(file.size, 10))
 			resp.SetStatusCode(http.StatusRequestedRangeNotSatisfiable)
 			return http.StatusRequestedRangeNotSatisfiable, 0
 		}
-		if length != st.Size() {
+		if length != file.size {
 			status = http.StatusPartialContent
-			resp.Header.Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(start+length-1, 10)+"/"+strconv.FormatInt(st.Size(), 10))
+			resp.Header.Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(start+length-1, 10)+"/"+strconv.FormatInt(file.size, 10))
 		}
 	}
 	resp.SetStatusCode(status)
 	if ctx.IsHead() {
-		f.Close()
+		file.Close()
 		resp.Header.SetContentLength(int(length))
 		resp.SkipBody = true
 		return status, 0
 	}
 	if length <= smallFile {
-		// One read into the response's reused buffer: cheaper than
-		// streaming small files chunk by chunk.
-		_, err := io.Copy(resp.BodyWriter(), io.NewSectionReader(f, start, length))
-		f.Close()
+		err := readInto(resp, file.fd, start, length)
+		file.Close()
 		if err != nil {
 			resp.ResetBody()
 			resp.SetStatusCode(http.StatusInternalServerError)
@@ -105,6 +104,7 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 		}
 		return status, length
 	}
+	f := os.NewFile(uintptr(file.fd), file.name)
 	if status == http.StatusOK {
 		resp.SetBodyStream(f, int(length))
 	} else {
@@ -113,9 +113,33 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 	return status, length
 }
 
+// readInto reads length bytes of fd at start into the response body,
+// reusing the body's buffer (pread: no seek, no allocation once warm).
+func readInto(resp *fasthttp.Response, fd int, start, length int64) error {
+	b := resp.SwapBody(nil)
+	b = slices.Grow(b[:0], int(length))[:length]
+	for off := 0; off < len(b); {
+		n, err := unix.Pread(fd, b[off:], start+int64(off))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return err
+		case n == 0:
+			return io.ErrUnexpectedEOF // the file shrank
+		}
+		off += n
+	}
+	resp.SwapBody(b)
+	return nil
+}
+
 // smallFile is the size up to which a file is read whole into the
 // response; larger ones are streamed with flat memory.
 const smallFile = 64 << 10
+
+// appendHTTPDate appends t as an HTTP date.
+func appendHTTPDate(b []byte, t time.Time) []byte { return t.UTC().AppendFormat(b, http.TimeFormat) }
 
 type sectionFile struct {
 	*io.SectionReader

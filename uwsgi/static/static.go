@@ -15,7 +15,8 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
-	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Config is the static options as given.
@@ -188,16 +189,39 @@ func newMount(prefix, dir string, whole bool) (*mount, error) {
 	return m, nil
 }
 
-// File is an opened static file: the body to send, and the name its
-// content type comes from (the .gz sibling is sent as name's content).
+// File is an opened static file: its descriptor, size and modification
+// time, and the name its content type comes from (the .gz sibling is sent
+// as name's content).
 type File struct {
-	f    *os.File
-	name string
-	gzip bool
+	fd    int // -1: none
+	name  string
+	gzip  bool
+	size  int64
+	mtime int64 // unix seconds
 }
 
+var noFile = File{fd: -1}
+
 // Found reports whether a file was opened.
-func (f File) Found() bool { return f.f != nil }
+func (f File) Found() bool { return f.fd >= 0 }
+
+// openFile stats the open descriptor fd; ok is false (and fd closed) when
+// it is not a regular file. dir reports a directory.
+func openFile(fd int, name string) (f File, dir, ok bool) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return noFile, false, false
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return File{fd: fd, name: name, size: st.Size, mtime: st.Mtim.Sec}, false, true
+	case unix.S_IFDIR:
+		dir = true
+	}
+	unix.Close(fd)
+	return noFile, dir, false
+}
 
 // Open finds and opens the file a request path maps to (its .gz sibling
 // when acceptGzip and the gzip options allow). The File is empty when no
@@ -205,7 +229,7 @@ func (f File) Found() bool { return f.f != nil }
 // out of its root and every --static-safe directory.
 func (s *Server) Open(p string, acceptGzip bool) (file File, forbidden bool) {
 	if strings.IndexByte(p, 0) >= 0 {
-		return File{}, true
+		return noFile, true
 	}
 	for _, m := range s.mounts {
 		if !strings.HasPrefix(p, m.prefix) {
@@ -221,76 +245,76 @@ func (s *Server) Open(p string, acceptGzip bool) (file File, forbidden bool) {
 			rel = "."
 		}
 		f, bad := s.open(m, rel, acceptGzip)
-		if f.f != nil || bad {
+		if f.Found() || bad {
 			return f, bad
 		}
 	}
-	return File{}, false
+	return noFile, false
 }
 
 // open opens rel (or, for a directory, its index file) under m.
 func (s *Server) open(m *mount, rel string, acceptGzip bool) (File, bool) {
-	f, err := s.openChecked(m, rel)
+	fd, err := s.openChecked(m, rel)
 	if err != nil {
-		return File{}, errors.Is(err, errEscape)
+		return noFile, errors.Is(err, errEscape)
 	}
-	st, err := f.Stat()
-	switch {
-	case err != nil:
-		f.Close()
-		return File{}, false
-	case st.IsDir():
-		f.Close()
+	file, dir, ok := openFile(fd, rel)
+	if dir {
 		for _, idx := range s.index {
-			if g, bad := s.open(m, path.Join(rel, idx), acceptGzip); g.f != nil || bad {
+			if g, bad := s.open(m, path.Join(rel, idx), acceptGzip); g.Found() || bad {
 				return g, bad
 			}
 		}
-		return File{}, false
-	case !st.Mode().IsRegular():
-		f.Close()
-		return File{}, false
+	}
+	if !ok {
+		return noFile, false
 	}
 	for _, ext := range s.skip {
 		if strings.HasSuffix(rel, ext) {
-			f.Close()
-			return File{}, false
+			file.Close()
+			return noFile, false
 		}
 	}
-	file := File{f: f, name: rel}
 	if acceptGzip && s.gzipWanted(filepath.Join(m.dir, rel)) {
-		if gz, err := s.openChecked(m, rel+".gz"); err == nil {
-			if st, err := gz.Stat(); err == nil && st.Mode().IsRegular() {
-				f.Close()
-				return File{f: gz, name: rel, gzip: true}, false
+		if gfd, err := s.openChecked(m, rel+".gz"); err == nil {
+			if gz, _, ok := openFile(gfd, rel); ok {
+				file.Close()
+				gz.gzip = true
+				return gz, false
 			}
-			gz.Close()
 		}
 	}
 	return file, false
 }
 
+// Close closes the file's descriptor (Serve does it).
+func (f File) Close() {
+	if f.fd >= 0 {
+		unix.Close(f.fd)
+	}
+}
+
 // openChecked opens beneath the root; a path that escapes it through a
 // symlink is still served when it lands under a --static-safe directory.
-func (s *Server) openChecked(m *mount, rel string) (*os.File, error) {
+func (s *Server) openChecked(m *mount, rel string) (int, error) {
 	root := m.rootDir()
 	if root == nil {
-		return nil, os.ErrNotExist
+		return -1, os.ErrNotExist
 	}
-	f, err := openBeneath(root, rel)
+	fd, err := openBeneath(root, rel)
 	if !errors.Is(err, errEscape) || len(s.safe) == 0 {
-		return f, err
+		return fd, err
 	}
 	real, rerr := filepath.EvalSymlinks(filepath.Join(m.dir, rel))
 	if rerr != nil {
-		return nil, err
+		return -1, err
 	}
 	for _, d := range s.safe {
 		if within(real, d) {
-			return os.Open(real)
+			return openFD(real)
 		}
 	}
-	return nil, err
+	return -1, err
 }
 
 // expiresFor returns the seconds of the first matching Expires rule, or -1.
@@ -302,6 +326,3 @@ func (s *Server) expiresFor(ctype, uri string) int {
 	}
 	return -1
 }
-
-// httpDate formats t as an HTTP date.
-func httpDate(t time.Time) string { return t.UTC().Format(time.RFC1123[:len(time.RFC1123)-3] + "GMT") }
