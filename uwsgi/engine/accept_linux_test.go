@@ -152,6 +152,11 @@ func TestSockConnJoinsThePollerWhenBlocked(t *testing.T) {
 		t.Fatalf("read past a deadline: %v", err)
 	}
 	_ = sc.SetReadDeadline(time.Time{})
+	_ = sc.SetWriteDeadline(time.Unix(1, 0))
+	if _, err := sc.Write([]byte("x")); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("write past a deadline: %v", err)
+	}
+	_ = sc.SetWriteDeadline(time.Time{})
 	buf := make([]byte, 3)
 	if _, err := io.ReadFull(sc, buf); err != nil || string(buf) != "abc" {
 		t.Fatalf("read %q %v", buf, err)
@@ -195,3 +200,4 @@ func TestSockConnCloseWakesARead(t *testing.T) {
 		t.Fatal("Close did not wake the read")
 	}
 }
+

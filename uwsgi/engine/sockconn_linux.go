@@ -53,23 +53,35 @@ func (c *sockConn) registerLocked() *os.File {
 	return f
 }
 
-// Read implements net.Conn.
-func (c *sockConn) Read(p []byte) (int, error) {
-	if f := c.f.Load(); f != nil {
-		n, err := f.Read(p)
-		return c.fileResult("read", n, err)
+// lockRaw returns the file once the descriptor is in the poller (mu not
+// held), or nil with mu held while it is not; closed reports a closed
+// connection (mu not held).
+func (c *sockConn) lockRaw() (f *os.File, closed bool) {
+	if f = c.f.Load(); f != nil {
+		return f, false
 	}
 	c.mu.Lock()
-	if f := c.f.Load(); f != nil {
+	if f = c.f.Load(); f != nil || c.fd < 0 {
 		c.mu.Unlock()
+		return f, f == nil
+	}
+	return nil, false
+}
+
+// past reports whether deadline t (zero: none) has passed: a raw
+// operation never blocks, but one past its deadline fails as net's do.
+func past(t time.Time) bool { return !t.IsZero() && !time.Now().Before(t) }
+
+// Read implements net.Conn.
+func (c *sockConn) Read(p []byte) (int, error) {
+	f, closed := c.lockRaw()
+	switch {
+	case closed:
+		return 0, c.opError("read", net.ErrClosed)
+	case f != nil:
 		n, err := f.Read(p)
 		return c.fileResult("read", n, err)
-	}
-	if c.fd < 0 {
-		c.mu.Unlock()
-		return 0, c.opError("read", net.ErrClosed)
-	}
-	if !c.rdl.IsZero() && !time.Now().Before(c.rdl) {
+	case past(c.rdl):
 		c.mu.Unlock()
 		return 0, c.opError("read", os.ErrDeadlineExceeded)
 	}
@@ -92,19 +104,16 @@ func (c *sockConn) Read(p []byte) (int, error) {
 
 // Write implements net.Conn.
 func (c *sockConn) Write(p []byte) (int, error) {
-	if f := c.f.Load(); f != nil {
-		n, err := f.Write(p)
-		return c.fileResult("write", n, err)
-	}
-	c.mu.Lock()
-	if f := c.f.Load(); f != nil {
-		c.mu.Unlock()
-		n, err := f.Write(p)
-		return c.fileResult("write", n, err)
-	}
-	if c.fd < 0 {
-		c.mu.Unlock()
+	f, closed := c.lockRaw()
+	switch {
+	case closed:
 		return 0, c.opError("write", net.ErrClosed)
+	case f != nil:
+		n, err := f.Write(p)
+		return c.fileResult("write", n, err)
+	case past(c.wdl):
+		c.mu.Unlock()
+		return 0, c.opError("write", os.ErrDeadlineExceeded)
 	}
 	written := 0
 	for written < len(p) {
@@ -139,21 +148,17 @@ func ignoringEINTR(op func() (int, error)) (int, error) {
 
 // Close implements net.Conn.
 func (c *sockConn) Close() error {
-	if f := c.f.Load(); f != nil {
-		_, err := c.fileResult("close", 0, f.Close())
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if f := c.f.Load(); f != nil {
-		_, err := c.fileResult("close", 0, f.Close())
-		return err
-	}
-	if c.fd < 0 {
+	f, closed := c.lockRaw()
+	switch {
+	case closed:
 		return c.opError("close", net.ErrClosed)
+	case f != nil:
+		_, err := c.fileResult("close", 0, f.Close())
+		return err
 	}
 	err := unix.Close(c.fd)
 	c.fd = -1
+	c.mu.Unlock()
 	if err != nil {
 		return c.opError("close", os.NewSyscallError("close", err))
 	}
@@ -162,16 +167,15 @@ func (c *sockConn) Close() error {
 
 // control runs fn with the descriptor, whichever state the connection is in.
 func (c *sockConn) control(fn func(fd int) error) error {
-	c.mu.Lock()
-	if c.f.Load() == nil {
+	f, closed := c.lockRaw()
+	switch {
+	case closed:
+		return net.ErrClosed
+	case f == nil:
 		defer c.mu.Unlock()
-		if c.fd < 0 {
-			return net.ErrClosed
-		}
 		return fn(c.fd)
 	}
-	c.mu.Unlock() // f, once set, stays
-	rc, err := c.f.Load().SyscallConn()
+	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
 	}
@@ -185,7 +189,10 @@ func (c *sockConn) control(fn func(fd int) error) error {
 // CloseWrite shuts down the sending side (TCP half-close).
 func (c *sockConn) CloseWrite() error {
 	if err := c.control(func(fd int) error { return unix.Shutdown(fd, unix.SHUT_WR) }); err != nil {
-		return c.opError("close", os.NewSyscallError("shutdown", err))
+		if err != net.ErrClosed {
+			err = os.NewSyscallError("shutdown", err)
+		}
+		return c.opError("close", err)
 	}
 	return nil
 }
@@ -243,20 +250,16 @@ func (c *sockConn) SetWriteDeadline(t time.Time) error {
 
 // setDeadline sets a deadline on f, or keeps it for when f exists.
 func (c *sockConn) setDeadline(t time.Time, keep *time.Time, set func(*os.File, time.Time) error) error {
-	if f := c.f.Load(); f != nil {
-		_, err := c.fileResult("set", 0, set(f, t))
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if f := c.f.Load(); f != nil {
-		_, err := c.fileResult("set", 0, set(f, t))
-		return err
-	}
-	if c.fd < 0 {
+	f, closed := c.lockRaw()
+	switch {
+	case closed:
 		return c.opError("set", net.ErrClosed)
+	case f != nil:
+		_, err := c.fileResult("set", 0, set(f, t))
+		return err
 	}
 	*keep = t
+	c.mu.Unlock()
 	return nil
 }
 
