@@ -9,6 +9,9 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
+	"golang.org/x/sys/unix"
 )
 
 // fastPair accepts one connection from network/addr with the fast acceptor.
@@ -201,3 +204,26 @@ func TestSockConnCloseWakesARead(t *testing.T) {
 	}
 }
 
+// corkLast reaches the accepted connection bare (a uwsgi socket's) and
+// under the HTTP server's wrappers.
+func TestCorkLastReachesTheSocket(t *testing.T) {
+	corked := func(c net.Conn) bool {
+		var v int
+		_ = c.(*sockConn).control(func(fd int) (err error) {
+			v, err = unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_CORK)
+			return err
+		})
+		return v != 0
+	}
+	bare, _, _ := fastPair(t, "tcp", "127.0.0.1:0")
+	corkLast(bare)
+	if !corked(bare) {
+		t.Error("a bare accepted connection was not corked")
+	}
+	inner, _, _ := fastPair(t, "tcp", "127.0.0.1:0")
+	dc := &drainConn{Conn: &proxyConn{Conn: inner}, l: &drainListener{}}
+	corkLast(bridge.NewConn(dc))
+	if !corked(inner) {
+		t.Error("a connection under the bridge, drainConn and proxyConn was not corked")
+	}
+}

@@ -169,35 +169,39 @@ func retryableAccept(err error) bool {
 // (see sockConn.corkLast).
 type corker interface{ corkLast() }
 
-// corkLast corks the connection under c, when it can.
+// corkLast corks the connection under c, when it can: an accepted
+// sockConn, bare (uwsgi sockets) or wrapped (HTTP).
 func corkLast(c net.Conn) {
-	dc := drainConnOf(c)
-	if dc == nil {
-		return
-	}
-	inner := dc.Conn
-	if p, ok := inner.(*proxyConn); ok {
-		inner = p.Conn
-	}
-	if ck, ok := inner.(corker); ok {
-		ck.corkLast()
+	for ; c != nil; c = wrapped(c) {
+		if ck, ok := c.(corker); ok {
+			ck.corkLast()
+			return
+		}
 	}
 }
 
 // drainConnOf finds the *drainConn under c, through the bridge's and
 // fasthttp's (hijack) wrappers.
 func drainConnOf(c net.Conn) *drainConn {
-	for c != nil {
-		switch t := c.(type) {
-		case *drainConn:
-			return t
-		case *bridge.Conn:
-			c = t.Conn
-		case interface{ UnsafeConn() net.Conn }:
-			c = t.UnsafeConn()
-		default:
-			return nil
+	for ; c != nil; c = wrapped(c) {
+		if dc, ok := c.(*drainConn); ok {
+			return dc
 		}
+	}
+	return nil
+}
+
+// wrapped is the connection c wraps, or nil.
+func wrapped(c net.Conn) net.Conn {
+	switch t := c.(type) {
+	case *drainConn:
+		return t.Conn
+	case *proxyConn:
+		return t.Conn
+	case *bridge.Conn:
+		return t.Conn
+	case interface{ UnsafeConn() net.Conn }:
+		return t.UnsafeConn()
 	}
 	return nil
 }
