@@ -11,6 +11,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"github.com/uwsgo/uwsgo/uwsgi/internal/plock"
 	"os"
 	"sync"
 	"time"
@@ -104,13 +105,13 @@ func (c *Cache) value(it *item) []byte {
 // is repaired before it is used.
 func (c *Cache) lock() {
 	c.mu.Lock()
-	if dead := lockShared(&c.hdr.Lock, c.pid); dead != 0 {
+	if dead := plock.Lock(&c.hdr.Lock, c.pid); dead != 0 {
 		c.log("cache %q: pid %d died holding the lock; taken over by pid %d, rebuilt %d items", c.spec.Name, dead, c.pid, c.rebuild())
 	}
 }
 
 func (c *Cache) unlock() {
-	unlockShared(&c.hdr.Lock)
+	plock.Unlock(&c.hdr.Lock)
 	c.mu.Unlock()
 }
 
@@ -125,12 +126,11 @@ func (c *Cache) RecoverFrom(pid int) bool {
 		return false
 	}
 	defer c.mu.Unlock()
-	v := c.hdr.Lock.Load()
-	if pid <= 0 || v&pidMask != uint32(pid) || !c.hdr.Lock.CompareAndSwap(v, c.pid|contendedBit) {
+	if pid <= 0 || !plock.TakeFrom(&c.hdr.Lock, uint32(pid), c.pid) {
 		return false
 	}
 	n := c.rebuild()
-	unlockShared(&c.hdr.Lock)
+	plock.Unlock(&c.hdr.Lock)
 	c.log("cache %q: worker pid %d died holding the lock; rebuilt %d items", c.spec.Name, pid, n)
 	return true
 }
@@ -174,6 +174,6 @@ func (c *Cache) Stats() Stats {
 	return Stats{
 		Items: c.hdr.Count.Load(), Hits: c.hdr.Hits.Load(), Miss: c.hdr.Miss.Load(),
 		Full: c.hdr.Full.Load(), LastModified: c.hdr.LastModified.Load(),
-		LockHolder: int(c.hdr.Lock.Load() & pidMask),
+		LockHolder: int(plock.Holder(&c.hdr.Lock)),
 	}
 }

@@ -32,7 +32,7 @@ const flagBitmap = 1
 type header struct {
 	Magic    [8]byte
 	Version  uint32
-	Lock     atomic.Uint32 // holder's pid, with contendedBit when someone waits
+	Lock     atomic.Uint32 // holder's pid, and a bit while someone waits (package plock)
 	Items    uint64
 	Blocks   uint64
 	BlockSz  uint64

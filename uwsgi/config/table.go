@@ -113,7 +113,7 @@ var processOptions = []Option{
 	opt("daemonize", String, "", "detach and log to this file").short('d').note("the binary restarts itself in a new session (Go cannot fork); logs to a file only, not to a UDP address"),
 	opt("daemonize2", String, "", "detach and log to this file").note("the same as --daemonize"),
 	opt("exit-on-reload", Flag, "", "stop gracefully when a reload is requested"),
-	opt("thunder-lock", Flag, "", "serialize accept()").note("the kernel wakes one waiting accept per connection for Go's poller; accepted"),
+	opt("thunder-lock", Flag, "", "workers take turns to accept(), so that connections spread evenly (uwsgo: on by default with more than one worker; thunder-lock = false turns it off)"),
 	opt("auto-procname", Flag, "", "name processes \"uWSGI master\" and \"uWSGI worker N\" (what ps shows)"),
 	opt("procname-prefix", String, "", "prefix every process name"),
 	opt("procname-prefix-spaced", String, "", "prefix every process name, followed by a space"),

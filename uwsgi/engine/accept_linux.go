@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/uwsgo/uwsgo/uwsgi/internal/plock"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,11 +27,19 @@ type fastAccept struct {
 	rc      syscall.RawConn
 	network string // "tcp" or "unix"
 	closed  atomic.Bool
+	// gate, when set, is the worker's loop engine: a connection is accepted
+	// only with a core reserved for it (see admit.go); done ends the wait.
+	gate *Cores
+	done chan struct{}
+	// turn, when set, is the accept lock shared with the other workers
+	// (--thunder-lock, see admit.go); pid is this process's.
+	turn *atomic.Uint32
+	pid  uint32
 }
 
 // newAcceptor returns the fast acceptor for ln, or ln itself when its
 // descriptor cannot be used that way.
-func newAcceptor(ln net.Listener) net.Listener {
+func newAcceptor(ln net.Listener, gate *Cores, turn *atomic.Uint32) net.Listener {
 	var network string
 	switch ln.(type) {
 	case *net.TCPListener:
@@ -60,41 +69,107 @@ func newAcceptor(ln net.Listener) net.Listener {
 		f.Close()
 		return ln
 	}
-	return &fastAccept{ln: ln, f: f, rc: rc, network: network}
+	return &fastAccept{ln: ln, f: f, rc: rc, network: network, gate: gate, done: make(chan struct{}), turn: turn, pid: uint32(os.Getpid())}
 }
 
-// Accept implements net.Listener.
+// Accept implements net.Listener. With a gate, it waits for a free core
+// first and takes the connection with that core reserved; it waits for a
+// connection holding no core, so a keep-alive request of this worker can
+// take the core meanwhile, and then this loop waits for a free one again.
 func (a *fastAccept) Accept() (net.Conn, error) {
-	var nfd int
-	var sa unix.Sockaddr
+	for {
+		if a.gate != nil && !a.gate.waitFree(a.done) {
+			return nil, net.ErrClosed
+		}
+		if a.turn != nil && !a.takeTurn() {
+			return nil, net.ErrClosed
+		}
+		nfd, sa, core, err := a.accept4()
+		if a.turn != nil {
+			plock.Unlock(a.turn)
+		}
+		if err != nil {
+			if a.closed.Load() || errors.Is(err, os.ErrClosed) {
+				return nil, net.ErrClosed
+			}
+			return nil, &net.OpError{Op: "accept", Net: a.network, Addr: a.ln.Addr(), Err: os.NewSyscallError("accept4", err)}
+		}
+		if nfd < 0 {
+			continue // the free core was taken before a connection came
+		}
+		c := &sockConn{fd: nfd, network: a.network, ln: a.ln}
+		if core >= 0 {
+			c.reserve(a.gate, core)
+		}
+		if a.network == "tcp" {
+			_ = unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+			c.raddr = tcpAddrOf(sa)
+		} else {
+			c.raddr = &noUnixAddr
+		}
+		return c, nil
+	}
+}
+
+// takeTurn waits for this worker's turn to accept (the accept lock). The
+// lock only spreads connections fairly, it guards nothing: a waiter that
+// waited plock.StealAfter while a connection is queued takes the turn from
+// a holder that is not accepting (stopped, dead), and two accepting at once
+// is harmless.
+func (a *fastAccept) takeTurn() bool {
+	_, ok := plock.LockUntil(a.turn, a.pid, a.done, func(holder uint32) bool {
+		return plock.Dead(holder) || a.pending()
+	})
+	return ok
+}
+
+// pending reports whether a connection waits in the listen queue.
+func (a *fastAccept) pending() bool {
+	ready := false
+	_ = a.rc.Control(func(fd uintptr) {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(p, 0)
+		ready = err == nil && n > 0 && p[0].Revents&unix.POLLIN != 0
+	})
+	return ready
+}
+
+// accept4 accepts one connection, waiting in the poller for one. With a
+// gate, each try reserves a core first and gives it back when no connection
+// is there, so no core is held while waiting; nfd < 0 with no error means
+// no core was free when a connection came.
+func (a *fastAccept) accept4() (nfd int, sa unix.Sockaddr, core int, err error) {
+	nfd, core = -1, -1
 	var aerr error
-	err := a.rc.Read(func(fd uintptr) bool {
+	err = a.rc.Read(func(fd uintptr) bool {
+		if a.gate != nil {
+			var ok bool
+			if core, ok = a.gate.reserve(); !ok {
+				return true
+			}
+		}
 		nfd, sa, aerr = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if aerr != nil {
+			nfd = -1
+			if core >= 0 {
+				a.gate.unreserve(core)
+				core = -1
+			}
+		}
 		return aerr != unix.EAGAIN
 	})
 	if err == nil {
 		err = aerr
 	}
-	if err != nil {
-		if a.closed.Load() || errors.Is(err, os.ErrClosed) {
-			return nil, net.ErrClosed
-		}
-		return nil, &net.OpError{Op: "accept", Net: a.network, Addr: a.ln.Addr(), Err: os.NewSyscallError("accept4", err)}
-	}
-	c := &sockConn{fd: nfd, network: a.network, ln: a.ln}
-	if a.network == "tcp" {
-		_ = unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		c.raddr = tcpAddrOf(sa)
-	} else {
-		c.raddr = &noUnixAddr
-	}
-	return c, nil
+	return nfd, sa, core, err
 }
 
 // Close implements net.Listener: the duplicate only (Socket.Close closes
 // the socket's own listener).
 func (a *fastAccept) Close() error {
-	a.closed.Store(true)
+	if a.closed.CompareAndSwap(false, true) {
+		close(a.done)
+	}
 	return a.f.Close()
 }
 

@@ -21,7 +21,7 @@ func fastPair(t *testing.T, network, addr string) (net.Conn, net.Conn, net.Liste
 	if err != nil {
 		t.Skipf("listen %s %s: %v", network, addr, err)
 	}
-	acc := newAcceptor(ln)
+	acc := newAcceptor(ln, nil, nil)
 	if _, ok := acc.(*fastAccept); !ok {
 		t.Fatalf("newAcceptor(%T) = %T, want the fast acceptor", ln, acc)
 	}
@@ -102,7 +102,7 @@ func TestFastAcceptClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	acc := newAcceptor(ln)
+	acc := newAcceptor(ln, nil, nil)
 	done := make(chan error, 1)
 	go func() { _, err := acc.Accept(); done <- err }()
 	time.Sleep(50 * time.Millisecond)

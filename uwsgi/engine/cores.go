@@ -27,6 +27,8 @@ type Cores struct {
 	queue   []chan int
 	board   *scoreboard.Board
 	slot    int
+	// acceptors: the accept loops waiting for a free core (see admit.go).
+	acceptors acceptWaiters
 }
 
 // NewCores makes a loop engine with n cores (at least one) whose counters
@@ -159,9 +161,7 @@ func (c *Cores) Release(id int) {
 	s.Requests.Add(1)
 	s.InRequest.Store(0)
 	c.free[id/64].Or(1 << (id % 64))
-	if c.waiting.Load() > 0 {
-		c.handOff()
-	}
+	c.released()
 }
 
 // handOff gives free cores to the waiters, first come first served.

@@ -180,6 +180,33 @@ func corkLast(c net.Conn) {
 	}
 }
 
+// reservedCore takes the core reserved for c's first request (see
+// admit.go), or returns -1.
+func reservedCore(c net.Conn) int {
+	if sc := sockConnOf(c); sc != nil {
+		return sc.takeReserved()
+	}
+	return -1
+}
+
+// dropReserved gives back the core reserved for c's first request, for a
+// request answered without running on a core.
+func dropReserved(c net.Conn) {
+	if sc := sockConnOf(c); sc != nil {
+		sc.dropReservation()
+	}
+}
+
+// sockConnOf finds the accepted *sockConn under c, or nil.
+func sockConnOf(c net.Conn) *sockConn {
+	for ; c != nil; c = wrapped(c) {
+		if sc, ok := c.(*sockConn); ok {
+			return sc
+		}
+	}
+	return nil
+}
+
 // drainConnOf finds the *drainConn under c, through the bridge's and
 // fasthttp's (hijack) wrappers.
 func drainConnOf(c net.Conn) *drainConn {
@@ -199,6 +226,8 @@ func wrapped(c net.Conn) net.Conn {
 	case *proxyConn:
 		return t.Conn
 	case *bridge.Conn:
+		return t.Conn
+	case *uconn:
 		return t.Conn
 	case interface{ UnsafeConn() net.Conn }:
 		return t.UnsafeConn()

@@ -155,6 +155,7 @@ func (hs *httpServer) shutdown(ctx context.Context) {
 func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 	w := hs.w
 	if status, why := w.rejectHTTP(ctx); status != 0 {
+		dropReserved(ctx.Conn())
 		ctx.Error(fasthttp.StatusMessage(status), status)
 		ctx.SetConnectionClose()
 		w.log.Printf("uwsgi: %s from %s: %d", why, ctx.RemoteAddr(), status)
@@ -164,6 +165,7 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		hs.overLimit.Delete(&ctx.Request.Header)
 	}
 	if lim := w.opts.LimitPost; lim > 0 && int64(ctx.Request.Header.ContentLength()) > lim {
+		dropReserved(ctx.Conn())
 		ctx.Error("Request Entity Too Large", fasthttp.StatusRequestEntityTooLarge)
 		ctx.SetConnectionClose()
 		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
@@ -204,10 +206,16 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 	if start = ctx.Time(); start.IsZero() {
 		start = time.Now()
 	}
-	var ok bool
-	if core, ok = w.acquireCore(start); !ok {
-		w.queueFull(ctx)
-		return -1, start, bridge.Result{Status: fasthttp.StatusServiceUnavailable}
+	// The first request of a connection runs on the core its accept
+	// reserved (see admit.go), unless the body above made it wait.
+	if core = reservedCore(ctx.Conn()); core >= 0 {
+		w.cores.use(core, start)
+	} else {
+		var ok bool
+		if core, ok = w.acquireCore(start); !ok {
+			w.queueFull(ctx)
+			return -1, start, bridge.Result{Status: fasthttp.StatusServiceUnavailable}
+		}
 	}
 	w.cores.SetRequest(core, ctx.Request.Header.Method(), ctx.Request.Header.RequestURI())
 	w.armHarakiri(core, start)

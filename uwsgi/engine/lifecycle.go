@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -152,6 +153,11 @@ func (w *Worker) onSignal(sig syscall.Signal, worker bool) (code int, done bool)
 
 // serverFor returns the serving loop of one socket.
 func (w *Worker) serverFor(s *Socket) func() error {
+	var turn *atomic.Uint32
+	if w.ctrl != nil && w.opts.ThunderLock && w.opts.Processes > 1 {
+		turn = w.board.AcceptLock(s.Index)
+	}
+	s.Admit(w.cores, turn)
 	if s.Kind == KindHTTP {
 		hs := newHTTPServer(w, s)
 		w.http = append(w.http, hs)

@@ -13,6 +13,7 @@ import (
 // Options are the engine's settings, read once from the configuration.
 type Options struct {
 	Cores            int
+	ThunderLock      bool // take turns to accept (see admit.go)
 	BufferSize       int
 	MaxVars          int
 	Backlog          int
@@ -103,6 +104,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		cfg:              cfg,
 		MaxConns:         cfg.Int("max-conns"),
 		QueueTimeout:     time.Duration(cfg.Int("queue-timeout")) * time.Millisecond,
+		ThunderLock:      !cfg.IsSet("thunder-lock") || cfg.Bool("thunder-lock"),
 		ProxyProtocol:    cfg.Bool("http-enable-proxy-protocol"),
 		ForceLog: forceLog{c4xx: cfg.Bool("log-4xx"), c5xx: cfg.Bool("log-5xx"), zero: cfg.Bool("log-zero"),
 			sendfile: cfg.Bool("log-sendfile"), ioerror: cfg.Bool("log-ioerror"),

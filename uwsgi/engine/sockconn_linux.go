@@ -36,11 +36,39 @@ type sockConn struct {
 	ln       net.Listener
 	raddr    net.Addr
 	laddr    atomic.Pointer[net.Addr]
+	// res is the core reserved for the first request (see admit.go): its
+	// id + 1, 0 once taken or given back.
+	res   atomic.Int32
+	cores *Cores
+}
+
+// reserve records core id of cores as reserved for the first request.
+func (c *sockConn) reserve(cores *Cores, id int) {
+	c.cores = cores
+	c.res.Store(int32(id) + 1)
+}
+
+// takeReserved returns the reserved core, for the request to run on, or -1.
+func (c *sockConn) takeReserved() int {
+	if c.res.Load() == 0 {
+		return -1
+	}
+	return int(c.res.Swap(0)) - 1
+}
+
+// dropReservation gives a reserved core back to the pool.
+func (c *sockConn) dropReservation() {
+	if id := c.takeReserved(); id >= 0 {
+		c.cores.unreserve(id)
+	}
 }
 
 // registerLocked hands the descriptor to an *os.File in Go's poller, with
 // the deadlines set so far; mu is held.
 func (c *sockConn) registerLocked() *os.File {
+	// Blocking means the first request is not all here: the client is slow,
+	// and its reserved core goes back to the pool until the request is read.
+	c.dropReservation()
 	f := os.NewFile(uintptr(c.fd), "") // non-blocking: os puts it in the poller
 	c.fd = -1
 	if !c.rdl.IsZero() {
@@ -148,6 +176,7 @@ func ignoringEINTR(op func() (int, error)) (int, error) {
 
 // Close implements net.Conn.
 func (c *sockConn) Close() error {
+	c.dropReservation()
 	f, closed := c.lockRaw()
 	switch {
 	case closed:

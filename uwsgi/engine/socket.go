@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Kind is the protocol a socket speaks.
@@ -37,8 +38,12 @@ type Socket struct {
 	Listener net.Listener
 	Backlog  int
 
-	accOnce sync.Once
-	acc     net.Listener // accepts for a worker: a fastAccept, or Listener
+	accOnce   sync.Once
+	acc       net.Listener   // accepts for a worker: a fastAccept, or Listener
+	gate      *Cores         // the worker's loop engine: accept only with a free core
+	turn      *atomic.Uint32 // the accept lock shared by the workers, or nil
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // splitAddr maps a uWSGI socket name to a Go network and address: a name
@@ -170,16 +175,31 @@ func (s *Socket) Port() string {
 // Close closes the listener (and the acceptor's duplicate of it); a unix
 // socket file stays (see vacuum).
 func (s *Socket) Close() error {
-	s.accOnce.Do(func() { s.acc = s.Listener }) // no acceptor from now on
+	s.accOnce.Do(func() { s.done, s.acc = make(chan struct{}), s.Listener }) // no acceptor from now on
 	if s.acc != s.Listener {
 		_ = s.acc.Close()
 	}
+	s.closeOnce.Do(func() { close(s.done) })
 	return s.Listener.Close()
+}
+
+// Admit makes this process accept on s only while cores has a free core,
+// and reserve it for the connection, and, with a turn word, only in its
+// turn among the workers (see admit.go). Call it before Accept.
+func (s *Socket) Admit(cores *Cores, turn *atomic.Uint32) { s.gate, s.turn = cores, turn }
+
+func (s *Socket) initAcceptor() {
+	s.done = make(chan struct{})
+	s.acc = newAcceptor(s.Listener, s.gate, s.turn)
 }
 
 // Accept waits for the next connection (see fastAccept).
 func (s *Socket) Accept() (net.Conn, error) {
-	s.accOnce.Do(func() { s.acc = newAcceptor(s.Listener) })
+	s.accOnce.Do(s.initAcceptor)
+	if s.gate != nil && s.acc == s.Listener && !s.gate.waitFree(s.done) {
+		// No fast acceptor (not Linux): wait for a free core, reserve none.
+		return nil, net.ErrClosed
+	}
 	return s.acc.Accept()
 }
 

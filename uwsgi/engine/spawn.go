@@ -201,6 +201,7 @@ func (m *master) onReady(c *child) {
 func (m *master) onExit(c *child, st *os.ProcessState) {
 	delete(m.children, c.pid)
 	recoverCaches(c.pid)
+	releaseAcceptLocks(m.board, c.pid)
 	m.slotUsed[c.slot] = false
 	m.board.Worker(c.slot).PID.Store(0)
 	m.board.Worker(c.slot).Accepting.Store(0)

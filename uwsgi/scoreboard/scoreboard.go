@@ -42,7 +42,13 @@ type header struct {
 	Slots   atomic.Uint32
 	Cores   atomic.Uint32
 	Total   atomic.Uint64 // requests of the whole instance
+	// AcceptLocks serialize accept(2) over the workers, one per socket
+	// index modulo their number (see package plock).
+	AcceptLocks [acceptLocks]atomic.Uint32
 }
+
+// acceptLocks is how many accept locks the header holds.
+const acceptLocks = 8
 
 // Worker is the slot of one worker process.
 type Worker struct {
@@ -180,6 +186,13 @@ func (b *Board) header() *header { return (*header)(unsafe.Pointer(&b.mem[0])) }
 
 // Total is the instance-wide request counter.
 func (b *Board) Total() *atomic.Uint64 { return &b.header().Total }
+
+// AcceptLock is the word that serializes accepting on socket index i over
+// the workers (sockets past the eighth share words).
+func (b *Board) AcceptLock(i int) *atomic.Uint32 { return &b.header().AcceptLocks[i%acceptLocks] }
+
+// AcceptLocks is the number of distinct accept lock words.
+func (b *Board) AcceptLocks() int { return acceptLocks }
 
 // Worker returns slot i (0-based).
 func (b *Board) Worker(i int) *Worker {

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package cache
+package plock
 
 import (
 	"sync/atomic"
