@@ -143,33 +143,59 @@ func TestMaxConnsSheds(t *testing.T) {
 	p.waitLog("back under --max-conns 20: 1 connections were shed", 5*time.Second)
 }
 
+// --queue-timeout bounds the wait of a request on a connection the worker
+// already holds (a keep-alive one): 503 with Retry-After, and the
+// connection closes, so the client's next connection can go to any worker.
+// A new connection is not accepted while every core is busy: it waits in
+// the kernel's listen queue and is served once a core frees.
 func TestQueueTimeout(t *testing.T) {
-	_, base := httpServer(t, bins.testapp, nil, "--goroutines", "1", "--queue-timeout", "300")
-	done := make(chan int)
-	go func() {
-		resp, err := http.Get(base + "/sleep?ms=2500")
-		if err != nil {
-			done <- 0
-			return
-		}
-		resp.Body.Close()
-		done <- resp.StatusCode
-	}()
-	time.Sleep(300 * time.Millisecond)
-	t0 := time.Now()
-	resp, err := oneShotClient().Get(base + "/view/")
+	p, base := httpServer(t, bins.testapp, nil, "--goroutines", "1", "--queue-timeout", "300")
+	addr := strings.TrimPrefix(base, "http://")
+	kept, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" {
-		t.Fatalf("while the only core is busy: %d %v", resp.StatusCode, resp.Header)
+	defer kept.Close()
+	kept.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(kept)
+	ask := func() *http.Response {
+		fmt.Fprintf(kept, "GET /view/ HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
 	}
-	t.Logf("503 after %v in the queue", time.Since(t0))
+	if resp := ask(); resp.StatusCode != 200 {
+		t.Fatalf("first request on the kept connection: %d", resp.StatusCode)
+	}
+	done := make(chan int)
+	go func() {
+		code, _, _ := fetch(oneShotClient(), base+"/sleep?ms=2500")
+		done <- code
+	}()
+	p.waitLog("testapp: sleep start", 5*time.Second)
+	fresh := make(chan string, 1)
+	go func() { // a new connection while the only core is busy
+		t0 := time.Now()
+		code, _, err := fetch(oneShotClient(), base+"/view/")
+		fresh <- fmt.Sprintf("%d %v after %v", code, err, time.Since(t0).Round(time.Millisecond))
+	}()
+	t0 := time.Now()
+	resp := ask()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" || !resp.Close {
+		t.Fatalf("a kept connection's request while the only core is busy: %d %v", resp.StatusCode, resp.Header)
+	}
+	t.Logf("503 after %v waiting for a core", time.Since(t0))
+	p.waitLog("every core busy for --queue-timeout", 5*time.Second)
 	if code := <-done; code != 200 {
 		t.Fatalf("the request holding the core: %d", code)
 	}
-	if code, _ := get(t, nil2(), base+"/view/"); code != 200 {
-		t.Fatalf("once the core is free: %d", code)
+	got := <-fresh
+	if !strings.HasPrefix(got, "200 <nil>") {
+		t.Fatalf("the new connection made while the core was busy: %s, want 200 once it freed", got)
 	}
+	t.Logf("the new connection waited in the listen queue and got %s", got)
 }

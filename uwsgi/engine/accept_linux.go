@@ -142,6 +142,7 @@ func (a *fastAccept) accept4() (nfd int, sa unix.Sockaddr, core int, err error) 
 	nfd, core = -1, -1
 	var aerr error
 	err = a.rc.Read(func(fd uintptr) bool {
+		aerr = nil // a try that found no core leaves no error of an earlier one
 		if a.gate != nil {
 			var ok bool
 			if core, ok = a.gate.reserve(); !ok {

@@ -19,6 +19,7 @@ import (
 // Everything it owns is touched by its loop goroutine only; other
 // goroutines talk to it through events.
 type master struct {
+	sigc    chan os.Signal // see notify
 	cfg     *config.Config
 	opts    Options
 	log     *Logger
@@ -105,6 +106,7 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 	runtime.LockOSThread()
 	applyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
+	m.notify(false)
 	if code, ok := m.setup(); !ok {
 		return code
 	}
@@ -247,11 +249,26 @@ func (m *master) startStats() error {
 	return err
 }
 
+// notify catches the master's signals. Called before the workers exist
+// it catches those Go would drop or die of (SIGHUP, SIGUSR1...), so that
+// one sent once the workers exist is handled; SIGINT, SIGQUIT and SIGTERM
+// still end a master that is starting, until the loop catches them too.
+func (m *master) notify(all bool) chan os.Signal {
+	if m.sigc == nil {
+		m.sigc = make(chan os.Signal, 16)
+	}
+	signal.Notify(m.sigc, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
+	if all {
+		signal.Notify(m.sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM)
+		// unix_signal hooks (master-start) add their signals.
+		signalRemaps.Range(func(k, _ any) bool { signal.Notify(m.sigc, k.(syscall.Signal)); return true })
+	}
+	return m.sigc
+}
+
 // loop runs until the instance stops.
 func (m *master) loop() int {
-	sigc := make(chan os.Signal, 16)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
-	signalRemaps.Range(func(k, _ any) bool { signal.Notify(sigc, k.(syscall.Signal)); return true })
+	sigc := m.notify(true)
 	defer signal.Stop(sigc)
 	fifo := m.openFIFOs()
 	tick := time.NewTicker(time.Second)
@@ -357,6 +374,7 @@ func (m *master) onTick() {
 	}
 	m.checkTouch()
 	m.checkUnixSockets()
+	m.checkListenQueues(now)
 }
 
 func (m *master) logCounters() {
