@@ -165,6 +165,7 @@ func TestFailedGenerationKeepsOldWorkers(t *testing.T) {
 	p, base, _, _ := masterServer(t, []string{"TESTAPP_FAIL_FILE=" + fail}, "--processes", "2")
 	mpid := p.cmd.Process.Pid
 	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	waitWorkersAnswer(t, base, 2) // both are past the fail file's check
 	if err := os.WriteFile(fail, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -338,5 +339,23 @@ func TestDaemonizeAndUid(t *testing.T) {
 	b, _ := os.ReadFile(logfile)
 	if !strings.Contains(string(b), "setuid() to 65534") || !strings.Contains(string(b), "goodbye to uWSGI.") {
 		t.Fatalf("daemon log:\n%s", b)
+	}
+}
+
+// waitWorkersAnswer waits until n different workers have answered /version:
+// each has started serving (workers take turns to accept, so a few one-shot
+// requests reach them all).
+func waitWorkersAnswer(t *testing.T, base string, n int) {
+	t.Helper()
+	seen := map[string]bool{}
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	for i := 0; i < 500 && len(seen) < n; i++ {
+		if code, body, err := fetch(c, base+"/version"); err == nil && code == 200 {
+			seen[strings.Fields(body)[1]] = true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(seen) < n {
+		t.Fatalf("only %d of %d workers answered", len(seen), n)
 	}
 }

@@ -53,7 +53,7 @@ var coreOptions = []Option{
 	opt("http-websockets", Flag, "", "allow websockets through the HTTP router").note("handlers can hijack the connection; accepted"),
 	opt("limit-post", Int, "0", "refuse request bodies larger than this many bytes (413)").min(0),
 	opt("max-conns", Int, "0", "open connections per worker; past it new ones are shed (HTTP: 503 with Retry-After)").min(0).note("uwsgo's addition"),
-	opt("queue-timeout", Int, "0", "milliseconds a request may wait for a free core before a 503 with Retry-After (0: wait)").min(0).note("uwsgo's addition"),
+	opt("queue-timeout", Int, "0", "milliseconds a request on a connection the worker already holds (keep-alive) may wait for a free core before a 503 with Retry-After and a close; new connections wait in the kernel listen queue instead (0: wait)").min(0).note("uwsgo's addition"),
 	opt("max-vars", Int, "64", "uwsgi vars limit: at most min(4+1+4N, 256)/2 pairs per packet").short('v').min(1),
 	opt("chmod-socket", OptString, "", "chmod unix sockets (bare: 666)").short('C'),
 	opt("chown-socket", String, "", "chown unix sockets to user[:group]"),

@@ -131,6 +131,7 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 			s.close()
 		}
 	}()
+	w.catchSignals()
 	w.start(sockets)
 	board.Worker(0).Accepting.Store(1)
 	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.pid, w.cores.Len())

@@ -60,6 +60,7 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 	}
 	w.sigq = make(chan uint8, max(opts.SignalBufsize, 1))
 	go w.runSignals()
+	w.catchSignals()
 	w.start(sockets)
 	board.Worker(wi.slot).Accepting.Store(1)
 	if !runAcceptingHooks(cfg, log, wi.id, board.Worker(wi.slot).RespawnCount.Load() == 1) {
@@ -94,11 +95,21 @@ func (w *Worker) start(sockets []*Socket) {
 	}
 }
 
+// catchSignals starts catching the worker's signals, once: before it
+// accepts, so that a SIGHUP sent while a request is in flight is a graceful
+// stop, never Go's default exit.
+func (w *Worker) catchSignals() chan os.Signal {
+	if w.sigc == nil {
+		w.sigc = make(chan os.Signal, 4)
+		signal.Notify(w.sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	}
+	return w.sigc
+}
+
 // loop waits for signals (and, in a spawned worker, the master's end of
 // the control channel) and returns the exit status.
 func (w *Worker) loop(ctrl *os.File) int {
-	sigc := make(chan os.Signal, 4)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	sigc := w.catchSignals()
 	defer signal.Stop(sigc)
 	masterGone := make(chan struct{})
 	if ctrl != nil {

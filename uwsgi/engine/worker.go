@@ -38,6 +38,7 @@ type Worker struct {
 	recycleAsked atomic.Bool
 	ctrlMu       sync.Mutex
 	sigq         chan uint8
+	sigc         chan os.Signal // see catchSignals
 	static       *static.Server // nil without static-map/check-static
 	chains       routeChains    // the routing chains (nil tables without rules)
 	conns        *connLimit     // --max-conns
