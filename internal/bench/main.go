@@ -21,7 +21,7 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds: each configuration runs once per round; the median counts")
 	conns := flag.Int("c", 64, "wrk connections")
 	out := flag.String("o", "", "markdown file to update (between <!-- BENCH-TABLE --> markers)")
-	only := flag.String("only", "", "semicolon-separated configuration names to run (default all; \"footprint\" for start-up time and memory)")
+	only := flag.String("only", "", "semicolon-separated configuration names to run (default all; \"mixed\" for fast requests beside a slow one, \"footprint\" for start-up time and memory)")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "uwsgo-bench-")
@@ -37,6 +37,9 @@ func main() {
 		}
 	}
 	table := render(b.runRounds(selected, b.rounds), b)
+	if *only == "" || contains(strings.Split(*only, ";"), "mixed") {
+		table += b.mixed()
+	}
 	if *only == "" || contains(strings.Split(*only, ";"), "footprint") {
 		table += b.footprints()
 	}
