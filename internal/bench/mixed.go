@@ -21,16 +21,6 @@ import (
 // A worker that accepted while busy would make fast requests wait up to
 // the sleep; the p99 and the longest request show it.
 
-// mixedApp is the same app for real uWSGI's python3 plugin.
-const mixedApp = `import time
-from urllib.parse import parse_qs
-def application(env, start_response):
-    if env['PATH_INFO'] == '/sleep':
-        time.sleep(int(parse_qs(env['QUERY_STRING'])['ms'][0]) / 1000)
-    start_response('200 OK', [('Content-Type', 'text/html')])
-    return [b'<h1>Hello World</h1>']
-`
-
 type mixedResult struct {
 	name           string
 	served, failed int
@@ -51,8 +41,7 @@ func (b *bench) mixed() string {
 		}},
 	}
 	if b.hasUWSGIPython() {
-		app := filepath.Join(b.dir, "mixed.py")
-		_ = os.WriteFile(app, []byte(mixedApp), 0o644)
+		app, _ := filepath.Abs("internal/testapp/sleep.py") // make bench runs at the top
 		servers = append(servers, struct {
 			name string
 			cmd  func(port int) *exec.Cmd

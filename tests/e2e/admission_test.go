@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,16 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-// sleepApp is a WSGI app with testapp's /sleep and /view/, for real uWSGI.
-const sleepApp = `import time
-from urllib.parse import parse_qs
-def application(env, start_response):
-    if env['PATH_INFO'] == '/sleep':
-        time.sleep(int(parse_qs(env['QUERY_STRING'])['ms'][0]) / 1000)
-    start_response('200 OK', [('Content-Type', 'text/html')])
-    return [b'<h1>Hello World</h1>']
-`
 
 // queuedRequests opens n connections that each send GET /view/, and returns
 // a channel that gets each one's status line.
@@ -118,8 +107,8 @@ func TestListenQueueCountsConnectionsWaitingInTheKernel(t *testing.T) {
 
 	uw := requirePeer(t, "uwsgi")
 	requirePython3Plugin(t, uw)
-	app := filepath.Join(t.TempDir(), "app.py")
-	if err := os.WriteFile(app, []byte(sleepApp), 0o644); err != nil {
+	app, err := filepath.Abs("../../internal/testapp/sleep.py") // testapp's /sleep for uWSGI
+	if err != nil {
 		t.Fatal(err)
 	}
 	theirs := run(t, uw, "--plugin", "python3", "--wsgi-file", app)
