@@ -169,7 +169,9 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
 		return
 	}
+	body := hs.guardBody(ctx)
 	core, start, res := w.dispatch(ctx, &hs.bridge, bridge.ModeHTTP, &hs.vars)
+	hs.bodyDone(ctx, body, &res)
 	if !res.Hijacked && !res.Streamed && !ctx.Hijacked() {
 		if ctx.Response.ConnectionClose() || ctx.Request.Header.ConnectionClose() {
 			corkLast(ctx.Conn())
@@ -197,8 +199,8 @@ func (f fasthttpLogger) Printf(format string, args ...any) {
 // path for both socket kinds (take a core, record the request for stats and
 // harakiri, run the fasthttp or net/http handler, give the core back).
 func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode bridge.Mode, vars bridge.VarsSource) (core int, start time.Time, res bridge.Result) {
-	if w.opts.PostBuffering > 0 {
-		w.bufferBody(ctx)
+	if w.opts.PostBuffering > 0 && !w.bufferBody(ctx) {
+		return -1, time.Now(), bridge.Result{Status: ctx.Response.StatusCode(), IOError: true}
 	}
 	// fasthttp read the clock when the request's header was complete.
 	if start = ctx.Time(); start.IsZero() {
