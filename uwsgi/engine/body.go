@@ -89,9 +89,10 @@ func (g *bodyGuard) Read(p []byte) (int, error) {
 		p = p[:g.limit-g.n+1] // one byte past the limit tells it is over
 	}
 	g.reads++
-	// What the connection may read in this call: this call's data, the
-	// framing allowed so far, and the read-ahead of the buffer.
-	g.rawCap = g.raw + int64(len(p)) + chunkOverheadBase + 16*g.reads + 2*g.n + g.slack
+	// What the connection may have read by the end of this call: the data
+	// so far and this call's, the framing allowed so far, and the buffer's
+	// read-ahead.
+	g.rawCap = g.n + int64(len(p)) + chunkOverheadBase + 16*g.reads + 2*g.n + g.slack
 	n, err := g.r.Read(p)
 	g.rawCap = 0
 	g.n += int64(n)

@@ -200,7 +200,7 @@ func (f fasthttpLogger) Printf(format string, args ...any) {
 // harakiri, run the fasthttp or net/http handler, give the core back).
 func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode bridge.Mode, vars bridge.VarsSource) (core int, start time.Time, res bridge.Result) {
 	if w.opts.PostBuffering > 0 && !w.bufferBody(ctx) {
-		return -1, time.Now(), bridge.Result{Status: ctx.Response.StatusCode(), IOError: true}
+		return -1, time.Now(), unreadResult(ctx)
 	}
 	// fasthttp read the clock when the request's header was complete.
 	if start = ctx.Time(); start.IsZero() {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/valyala/fasthttp"
 )
 
@@ -65,6 +66,11 @@ func bodyUnread(ctx *fasthttp.RequestCtx, err error) bool {
 	ctx.Error(fasthttp.StatusMessage(status), status)
 	ctx.SetConnectionClose()
 	return false
+}
+
+// unreadResult is the result of a request bodyUnread answered.
+func unreadResult(ctx *fasthttp.RequestCtx) bridge.Result {
+	return bridge.Result{Status: ctx.Response.StatusCode(), BodySize: int64(len(ctx.Response.Body())), IOError: true}
 }
 
 type errReader struct{ err error }
