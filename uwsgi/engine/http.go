@@ -28,8 +28,12 @@ type httpServer struct {
 	bridge   bridge.Server
 	vars     bridge.HTTPVars
 	stopping atomic.Bool
-	// overLimit marks the request headers whose body is over --limit-post.
+	// overLimit marks the request headers whose body is over --limit-post
+	// (with their Content-Length).
 	overLimit sync.Map
+	// reported: connections errorResponse logged, whose error fasthttp
+	// then logs again (see httpLogger).
+	reported reportedConns
 }
 
 func newHTTPServer(w *Worker, sock *Socket) *httpServer {
@@ -50,7 +54,7 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 		KeepHijackedConns:             true,
 		CloseOnShutdown:               true,
 		DisableHeaderNamesNormalizing: false,
-		Logger:                        fasthttpLogger{w.log},
+		Logger:                        httpLogger{fasthttpLogger{w.log}, &hs.reported},
 	}
 	hs.bridge = bridge.Server{Handler: w.app.HTTP, HTTP: hs.srv, Logf: w.log.Printf}
 	return hs
@@ -63,7 +67,7 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 // errorResponse answers 413.
 func (hs *httpServer) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	if lim := hs.w.opts.LimitPost; lim > 0 && int64(h.ContentLength()) > lim {
-		hs.overLimit.Store(h, struct{}{}) // fasthttp resets the header before errorResponse
+		hs.overLimit.Store(h, h.ContentLength()) // fasthttp resets the header before errorResponse
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1, ReadTimeout: time.Millisecond}
 	}
 	if cl := h.ContentLength(); cl == 0 || cl == -2 { // -2: no length, no chunks
@@ -89,10 +93,14 @@ func (hs *httpServer) errorResponse(ctx *fasthttp.RequestCtx, err error) {
 		_ = dc.Close()
 		return
 	}
-	_, over := hs.overLimit.LoadAndDelete(&ctx.Request.Header)
+	cl, over := hs.overLimit.LoadAndDelete(&ctx.Request.Header)
+	if over {
+		hs.tooBig(ctx, cl.(int))
+		return
+	}
 	status := fasthttp.StatusBadRequest
 	switch {
-	case over, errors.Is(err, fasthttp.ErrBodyTooLarge):
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		status = fasthttp.StatusRequestEntityTooLarge
 	case errors.As(err, &small):
 		status = fasthttp.StatusRequestHeaderFieldsTooLarge
@@ -100,7 +108,9 @@ func (hs *httpServer) errorResponse(ctx *fasthttp.RequestCtx, err error) {
 		status = fasthttp.StatusRequestTimeout
 	}
 	ctx.Error(fasthttp.StatusMessage(status), status)
-	hs.w.log.Printf("uwsgi: bad HTTP request from %s: %d (%v)", ctx.RemoteAddr(), status, firstLine(err))
+	lingerClose(ctx.Conn())
+	hs.reported.add(ctx.RemoteAddr())
+	hs.w.log.Printf("uwsgi: bad HTTP request from %s: %d (%s)", ctx.RemoteAddr(), status, hs.readFailure(ctx, status, err))
 }
 
 // firstLine keeps an error's first line (fasthttp appends the whole
@@ -164,9 +174,7 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		hs.overLimit.Delete(&ctx.Request.Header)
 	}
 	if lim := w.opts.LimitPost; lim > 0 && int64(ctx.Request.Header.ContentLength()) > lim {
-		ctx.Error("Request Entity Too Large", fasthttp.StatusRequestEntityTooLarge)
-		ctx.SetConnectionClose()
-		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
+		hs.tooBig(ctx, ctx.Request.Header.ContentLength())
 		return
 	}
 	body := hs.guardBody(ctx)
