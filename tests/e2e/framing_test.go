@@ -3,9 +3,9 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
