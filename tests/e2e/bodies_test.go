@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -295,4 +296,56 @@ func TestChunkedUploadMemory(t *testing.T) {
 	if after-before > 16<<10 {
 		t.Errorf("RSS grew by %d kB", after-before)
 	}
+}
+
+// TestNginxBodies: behind nginx on --socket, what nginx passes on: a body
+// cut short while nginx streams it (uwsgi_request_buffering off) fails the
+// handler's read, logged once; a chunked upload over --limit-post (nginx
+// sends it with its length) is refused, logged once; a good request after.
+func TestNginxBodies(t *testing.T) {
+	requirePeer(t, "nginx")
+	sock := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := start(t, bins.testapp, nil, "--socket", sock, "--limit-post", "1000000")
+	waitDial(t, "tcp", sock, p)
+	ports := startNginxWith(t, "uwsgi_request_buffering off;", sock)
+	front := "127.0.0.1:" + ports[0]
+
+	logged := "of 300000 bytes missing" // of what nginx has passed on by then
+	before := strings.Count(p.log.String(), logged)
+	c, err := net.Dial("tcp", front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	read0 := readBytes(p.cmd.Process.Pid)
+	c.Write(append([]byte(cutRequest), bytes.Repeat([]byte("a"), 70000)...))
+	// Close once nginx has streamed the 70,000 bytes to the app.
+	for deadline := time.Now().Add(10 * time.Second); readBytes(p.cmd.Process.Pid)-read0 < 70000 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.Close()
+	logsOnce(t, p, logged, before)
+
+	logged = "Invalid (too big) CONTENT_LENGTH"
+	before = strings.Count(p.log.String(), logged)
+	head := []byte("POST /read HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	if code, body := exchange(t, front, append(head, chunked(bytes.Repeat([]byte("a"), 3000000), 65536, "")...), false); code == 200 {
+		t.Errorf("over --limit-post through nginx: %d %q", code, body)
+	}
+	logsOnce(t, p, logged, before)
+	if code, body := get(t, nil2(), "http://"+front+"/view/"); code != 200 || body != "<h1>Hello World</h1>" {
+		t.Fatalf("good request after: %d %q", code, body)
+	}
+}
+
+// readBytes is how many bytes process pid has read (rchar of /proc/PID/io).
+func readBytes(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "rchar: "); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }
