@@ -167,6 +167,7 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 	if status, why := w.rejectHTTP(ctx); status != 0 {
 		ctx.Error(fasthttp.StatusMessage(status), status)
 		ctx.SetConnectionClose()
+		lingerClose(ctx.Conn())
 		w.log.Printf("uwsgi: %s from %s: %d", why, ctx.RemoteAddr(), status)
 		return
 	}
