@@ -349,3 +349,35 @@ func readBytes(pid int) int {
 	}
 	return 0
 }
+
+// TestLogIOError: with --disable-logging --log-ioerror, the request whose
+// body was cut short is still in the request log, on both socket kinds,
+// and a good request is not.
+func TestLogIOError(t *testing.T) {
+	hp, base := httpServer(t, bins.testapp, nil, "--disable-logging", "--log-ioerror")
+	sock := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	up := start(t, bins.testapp, nil, "--socket", sock, "--disable-logging", "--log-ioerror")
+	waitDial(t, "tcp", sock, up)
+	vars := getVars("/read")
+	vars["REQUEST_METHOD"], vars["CONTENT_LENGTH"] = "POST", "300000"
+	body := bytes.Repeat([]byte("a"), 70000)
+	for _, tc := range []struct {
+		name string
+		p    *proc
+		addr string
+		send []byte
+		good func() string
+	}{
+		{"http", hp, strings.TrimPrefix(base, "http://"), append([]byte(cutRequest), body...), func() string { _, b := get(t, nil2(), base+"/view/"); return b }},
+		{"uwsgi", up, sock, append(uwsgiPacket(0, vars), body...), func() string { _, b, _ := uwsgiGet("tcp", sock, "/view/"); return b }},
+	} {
+		if b := tc.good(); b != "<h1>Hello World</h1>" {
+			t.Fatalf("%s: good request: %q", tc.name, b)
+		}
+		exchange(t, tc.addr, tc.send, true)
+		logsOnce(t, tc.p, "POST /read => generated", 0)
+		if strings.Contains(tc.p.log.String(), "GET /view/ =>") {
+			t.Errorf("%s: a good request was logged under --disable-logging", tc.name)
+		}
+	}
+}
