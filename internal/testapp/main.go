@@ -98,6 +98,10 @@ func main() {
 		n, _ := io.Copy(h, r.Body)
 		fmt.Fprintf(w, "%d %s", n, hex.EncodeToString(h.Sum(nil)))
 	})
+	http.HandleFunc("/read", func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		fmt.Fprintf(w, "read %d: %v", n, err)
+	})
 	http.HandleFunc("/vars/", varsHandler)
 	http.HandleFunc("/vars", varsHandler)
 	http.HandleFunc("/status/", func(w http.ResponseWriter, r *http.Request) {
@@ -153,6 +157,18 @@ func main() {
 	})
 	if os.Getenv("TESTAPP_FAST") == "1" {
 		uwsgi.RunFast(func(ctx *fasthttp.RequestCtx) {
+			if string(ctx.Path()) == "/read" {
+				// What the handler's read of the body returns.
+				var n int64
+				var err error
+				if s := ctx.RequestBodyStream(); s != nil {
+					n, err = io.Copy(io.Discard, s)
+				} else {
+					n = int64(len(ctx.PostBody()))
+				}
+				fmt.Fprintf(ctx, "read %d: %v", n, err)
+				return
+			}
 			ctx.SetContentType("text/html")
 			fmt.Fprintf(ctx, "<h1>Hello World</h1>")
 		})

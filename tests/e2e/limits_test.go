@@ -27,10 +27,10 @@ func TestHTTPLimits(t *testing.T) {
 		status int // 0: the connection just closes
 		log    string
 	}{
-		{"header over buffer-size", "GET / HTTP/1.1\r\nHost: x\r\nX-A: " + strings.Repeat("a", 10000) + "\r\n\r\n", 431, "bad HTTP request"},
-		{"request line over buffer-size", "GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 431, "bad HTTP request"},
-		{"body over limit-post, not sent", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413, "bad HTTP request"},
-		{"body over limit-post, sent", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\n\r\n" + strings.Repeat("b", 1500), 413, ""},
+		{"header over buffer-size", "GET / HTTP/1.1\r\nHost: x\r\nX-A: " + strings.Repeat("a", 10000) + "\r\n\r\n", 431, "431 (request line or headers over --buffer-size 4096)"},
+		{"request line over buffer-size", "GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 431, "431 (request line or headers over --buffer-size 4096)"},
+		{"body over limit-post, not sent", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413, "too big: Content-Length 5000 over --limit-post 1000: 413"},
+		{"body over limit-post, sent", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\n\r\n" + strings.Repeat("b", 1500), 413, "too big: Content-Length 1500 over --limit-post 1000: 413"},
 		{"too many headers", many + "\r\n", 431, "too many headers"},
 		{"invalid method", "G@T / HTTP/1.1\r\nHost: x\r\n\r\n", 400, "unsupported http request method"},
 		{"Content-Length and Transfer-Encoding", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "both Content-Length and Transfer-Encoding"},
@@ -43,6 +43,10 @@ func TestHTTPLimits(t *testing.T) {
 		{"non-ASCII request target", "GET /view/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid character in the request target"},
 		{"HTTP/1.1 without Host", "GET /view/ HTTP/1.1\r\n\r\n", 400, "missing required host header"},
 		{"HTTP/0.9 request", "GET /view/\r\n\r\n", 400, "cannot find whitespace"},
+		{"header folded onto Host", "GET / HTTP/1.1\r\nHost: x\r\n : chunked\r\n\r\n", 400, "invalid Host header"},
+		{"HTTP/2.0 spoken as text", "GET /view/ HTTP/2.0\r\nHost: x\r\n\r\n", 505, `unsupported HTTP version "HTTP/2.0"`},
+		{"malformed HTTP version", "GET /view/ HTTP/1.x\r\nHost: x\r\n\r\n", 400, "malformed HTTP version"},
+		{"absolute-form target without a host", "GET http:///view/ HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid absolute-form request target"},
 		{"HTTP/1.0 without Host is fine", "GET /view/ HTTP/1.0\r\n\r\n", 200, ""},
 		{"header never finished", "GET / HTTP/1.1\r\nHost: x\r\n", 408, ""},
 	} {
@@ -72,6 +76,9 @@ func TestHTTPLimits(t *testing.T) {
 				if n := strings.Count(p.log.String(), tc.log); n != before+1 {
 					t.Errorf("%q logged %d times, want once", tc.log, n-before)
 				}
+			}
+			if strings.Contains(p.log.String(), "error when serving connection") {
+				t.Errorf("fasthttp logged the error a second time")
 			}
 			if code, body := get(t, nil2(), base+"/view/"); code != 200 || body != "<h1>Hello World</h1>" {
 				t.Fatalf("good request after: %d %q", code, body)

@@ -24,6 +24,12 @@ import (
 // each passing everything with uwsgi_pass; it returns the nginx ports.
 func startNginx(t *testing.T, upstreams ...string) []string {
 	t.Helper()
+	return startNginxWith(t, "", upstreams...)
+}
+
+// startNginxWith is startNginx with extra directives in each location.
+func startNginxWith(t *testing.T, extra string, upstreams ...string) []string {
+	t.Helper()
 	nginx := requirePeer(t, "nginx")
 	dir := t.TempDir()
 	var servers strings.Builder
@@ -32,7 +38,7 @@ func startNginx(t *testing.T, upstreams ...string) []string {
 		port := freePort(t)
 		ports = append(ports, fmt.Sprint(port))
 		fmt.Fprintf(&servers, "  server { listen 127.0.0.1:%d; client_max_body_size 8m;\n"+
-			"    location / { include /etc/nginx/uwsgi_params; uwsgi_pass %s; } }\n", port, up)
+			"    location / { include /etc/nginx/uwsgi_params; uwsgi_pass %s; %s } }\n", port, up, extra)
 	}
 	conf := fmt.Sprintf(`daemon off; master_process off; worker_processes 1;
 error_log %[1]s/error.log; pid %[1]s/nginx.pid;

@@ -190,9 +190,11 @@ func (ex *exchange) finish() Result {
 		ex.handOver(nil)
 		return Result{Status: http.StatusSwitchingProtocols, Hijacked: true}
 	}
-	if !w.wroteHeader && ex.body.err != nil {
+	if ex.body.err != nil && (!w.wroteHeader || w.stream == nil && refusedBody(ex.body.err)) {
 		// The body could not be read (a malformed chunk, a cut upload) and
 		// the handler answered nothing: say so rather than an empty 200.
+		// A body refused by a limit (413) is answered so whatever the
+		// handler said, as long as nothing of that was sent.
 		return ex.badBody()
 	}
 	if !w.wroteHeader {
@@ -256,12 +258,27 @@ func (ex *exchange) recovered(p any) Result {
 	return Result{Status: http.StatusInternalServerError, Panicked: true}
 }
 
-// badBody answers a request whose body could not be read: 408 when the
-// client was too slow, else 400; the connection closes.
+// statusCoder is an error that names the HTTP status it calls for (the
+// engine's body limits).
+type statusCoder interface{ StatusCode() int }
+
+// refusedBody reports whether err is a body refused by a limit.
+func refusedBody(err error) bool {
+	var sc statusCoder
+	return errors.As(err, &sc)
+}
+
+// badBody answers a request whose body could not be read: the status the
+// error names (413 over a limit), 408 when the client was too slow, else
+// 400; the connection closes.
 func (ex *exchange) badBody() Result {
 	status := http.StatusBadRequest
 	var ne interface{ Timeout() bool }
-	if errors.As(ex.body.err, &ne) && ne.Timeout() {
+	var sc statusCoder
+	switch {
+	case errors.As(ex.body.err, &sc):
+		status = sc.StatusCode()
+	case errors.As(ex.body.err, &ne) && ne.Timeout():
 		status = http.StatusRequestTimeout
 	}
 	ex.fctx.Error(http.StatusText(status), status)

@@ -51,7 +51,7 @@ var coreOptions = []Option{
 	opt("http-keepalive", OptString, "", "keep HTTP connections alive").note("always on in uwsgo; accepted"),
 	opt("http-auto-chunked", Flag, "", "chunk streamed HTTP responses").note("always on in uwsgo for streamed responses; accepted"),
 	opt("http-websockets", Flag, "", "allow websockets through the HTTP router").note("handlers can hijack the connection; accepted"),
-	opt("limit-post", Int, "0", "refuse request bodies larger than this many bytes (413)").min(0),
+	opt("limit-post", Int, "0", "refuse request bodies larger than this many bytes (413)").min(0).note("a chunked body counts its decoded bytes: the read fails past the limit"),
 	opt("max-conns", Int, "0", "open connections per worker; past it new ones are shed (HTTP: 503 with Retry-After)").min(0).note("uwsgo's addition"),
 	opt("queue-timeout", Int, "0", "milliseconds a request on a connection the worker already holds (keep-alive) may wait for a free core before a 503 with Retry-After and a close; new connections wait in the kernel listen queue instead (0: wait)").min(0).note("uwsgo's addition"),
 	opt("max-vars", Int, "64", "uwsgi vars limit: at most min(4+1+4N, 256)/2 pairs per packet").short('v').min(1),
@@ -182,7 +182,7 @@ var compatOptions = []Option{
 	opt("so-keepalive", Flag, "", "enable TCP keep-alive probes on accepted connections (off by default, as in uWSGI)"),
 	ignored("ksm", OptString, "kernel samepage merging is not used"),
 	ignored("offload-threads", Int, "Go's sendfile path is the offload"),
-	opt("post-buffering", Int, "0", "read a request body whole before the handler runs: in memory up to N bytes, in a temporary file above").min(0).note("the body is read before the request takes a core; chunked bodies still stream"),
+	opt("post-buffering", Int, "0", "read a request body whole before the handler runs: in memory up to N bytes, in a temporary file above").min(0).note("the body is read before the request takes a core; an incomplete one never reaches the handler (400); chunked bodies still stream"),
 	ignored("post-buffering-bufsize", Int, "the body is read with Go's buffered I/O"),
 }
 

@@ -37,6 +37,8 @@ type drainConn struct {
 	rd     lazyDeadline
 	phase  atomic.Int32 // a requestPhase
 	sc     *sockConn    // Conn itself when it is one: called directly
+	body   bodyGuard    // the request body's checks (body.go)
+	linger atomic.Bool  // close the net/http way, after an error (linger.go)
 }
 
 func newDrainListener(ln net.Listener, limit *connLimit) *drainListener {
@@ -75,10 +77,19 @@ func (l *drainListener) Accept() (net.Conn, error) {
 
 // Read implements net.Conn.
 func (c *drainConn) Read(p []byte) (n int, err error) {
+	metered := c.body.rawCap > 0
+	if metered {
+		if p = c.body.clip(p); len(p) == 0 {
+			return 0, errChunkOverhead
+		}
+	}
 	if c.sc != nil {
 		n, err = c.sc.Read(p)
 	} else {
 		n, err = c.Conn.Read(p)
+	}
+	if metered {
+		c.body.raw += int64(n)
 	}
 	if n > 0 {
 		if !c.active.Load() {
@@ -101,6 +112,9 @@ func (c *drainConn) Write(p []byte) (int, error) {
 
 // Close implements net.Conn.
 func (c *drainConn) Close() error {
+	if c.linger.Load() {
+		c.lingerBeforeClose()
+	}
 	if c.closed.CompareAndSwap(false, true) {
 		c.l.mu.Lock()
 		delete(c.l.conns, c)

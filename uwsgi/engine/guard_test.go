@@ -36,3 +36,41 @@ func TestRejectHTTPAllocatesNothing(t *testing.T) {
 }
 
 func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+func TestRejectHTTPVersionsAndTargets(t *testing.T) {
+	w := &Worker{opts: Options{MaxVars: 64}}
+	for _, tc := range []struct {
+		line      string
+		status    int
+		uri, host string // after the check, for a request served
+	}{
+		{"GET /a?b HTTP/1.1", 0, "/a?b", "h"},
+		{"GET /a HTTP/1.0", 0, "/a", "h"},
+		{"GET /a HTTP/1.2", 0, "/a", "h"},
+		{"GET /a HTTP/2.0", fasthttp.StatusHTTPVersionNotSupported, "", ""},
+		{"GET /a HTTP/3.0", fasthttp.StatusHTTPVersionNotSupported, "", ""},
+		{"GET http://example.com:8080/p%20q?x=1 HTTP/1.1", 0, "/p%20q?x=1", "example.com:8080"},
+		{"GET https://example.com HTTP/1.1", 0, "/", "example.com"},
+		{"GET http:///p HTTP/1.1", fasthttp.StatusBadRequest, "", ""},
+		{"OPTIONS * HTTP/1.1", 0, "*", "h"},
+	} {
+		var c fasthttp.RequestCtx
+		if err := c.Request.Header.Read(bufioReader(tc.line + "\r\nHost: h\r\n\r\n")); err != nil {
+			t.Errorf("%q: fasthttp: %v", tc.line, err)
+			continue
+		}
+		st, why := w.rejectHTTP(&c)
+		if st != tc.status {
+			t.Errorf("%q: %d (%s), want %d", tc.line, st, why, tc.status)
+			continue
+		}
+		if st == 0 {
+			if uri, host := string(c.Request.Header.RequestURI()), string(c.Request.Header.Host()); uri != tc.uri || host != tc.host {
+				t.Errorf("%q: target %q host %q, want %q %q", tc.line, uri, host, tc.uri, tc.host)
+			}
+			if tc.host == "example.com:8080" && string(c.Path()) != "/p q" {
+				t.Errorf("%q: path %q", tc.line, c.Path())
+			}
+		}
+	}
+}

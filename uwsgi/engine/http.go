@@ -28,8 +28,12 @@ type httpServer struct {
 	bridge   bridge.Server
 	vars     bridge.HTTPVars
 	stopping atomic.Bool
-	// overLimit marks the request headers whose body is over --limit-post.
+	// overLimit marks the request headers whose body is over --limit-post
+	// (with their Content-Length).
 	overLimit sync.Map
+	// reported: connections errorResponse logged, whose error fasthttp
+	// then logs again (see httpLogger).
+	reported reportedConns
 }
 
 func newHTTPServer(w *Worker, sock *Socket) *httpServer {
@@ -50,7 +54,7 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 		KeepHijackedConns:             true,
 		CloseOnShutdown:               true,
 		DisableHeaderNamesNormalizing: false,
-		Logger:                        fasthttpLogger{w.log},
+		Logger:                        httpLogger{fasthttpLogger{w.log}, &hs.reported},
 	}
 	hs.bridge = bridge.Server{Handler: w.app.HTTP, HTTP: hs.srv, Logf: w.log.Printf}
 	return hs
@@ -63,7 +67,7 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 // errorResponse answers 413.
 func (hs *httpServer) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	if lim := hs.w.opts.LimitPost; lim > 0 && int64(h.ContentLength()) > lim {
-		hs.overLimit.Store(h, struct{}{}) // fasthttp resets the header before errorResponse
+		hs.overLimit.Store(h, h.ContentLength()) // fasthttp resets the header before errorResponse
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1, ReadTimeout: time.Millisecond}
 	}
 	if cl := h.ContentLength(); cl == 0 || cl == -2 { // -2: no length, no chunks
@@ -79,6 +83,7 @@ func (hs *httpServer) headerReceived(h *fasthttp.RequestHeader) fasthttp.Request
 // over --limit-post, 431 for a header over --buffer-size, 408 for a
 // client too slow, 400 otherwise. The connection then closes.
 func (hs *httpServer) errorResponse(ctx *fasthttp.RequestCtx, err error) {
+	dropReserved(ctx.Conn()) // the answer and the close that follows need no core
 	var small *fasthttp.ErrSmallBuffer
 	var ne net.Error
 	if dc := drainConnOf(ctx.Conn()); dc != nil && dc.phase.Load() == phaseAwait && errors.As(err, &ne) && ne.Timeout() {
@@ -89,10 +94,14 @@ func (hs *httpServer) errorResponse(ctx *fasthttp.RequestCtx, err error) {
 		_ = dc.Close()
 		return
 	}
-	_, over := hs.overLimit.LoadAndDelete(&ctx.Request.Header)
+	cl, over := hs.overLimit.LoadAndDelete(&ctx.Request.Header)
+	if over {
+		hs.tooBig(ctx, cl.(int))
+		return
+	}
 	status := fasthttp.StatusBadRequest
 	switch {
-	case over, errors.Is(err, fasthttp.ErrBodyTooLarge):
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		status = fasthttp.StatusRequestEntityTooLarge
 	case errors.As(err, &small):
 		status = fasthttp.StatusRequestHeaderFieldsTooLarge
@@ -100,7 +109,9 @@ func (hs *httpServer) errorResponse(ctx *fasthttp.RequestCtx, err error) {
 		status = fasthttp.StatusRequestTimeout
 	}
 	ctx.Error(fasthttp.StatusMessage(status), status)
-	hs.w.log.Printf("uwsgi: bad HTTP request from %s: %d (%v)", ctx.RemoteAddr(), status, firstLine(err))
+	lingerClose(ctx.Conn())
+	hs.reported.add(ctx.RemoteAddr())
+	hs.w.log.Printf("uwsgi: bad HTTP request from %s: %d (%s)", ctx.RemoteAddr(), status, hs.readFailure(ctx, status, err))
 }
 
 // firstLine keeps an error's first line (fasthttp appends the whole
@@ -158,6 +169,7 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 		dropReserved(ctx.Conn())
 		ctx.Error(fasthttp.StatusMessage(status), status)
 		ctx.SetConnectionClose()
+		lingerClose(ctx.Conn())
 		w.log.Printf("uwsgi: %s from %s: %d", why, ctx.RemoteAddr(), status)
 		return
 	}
@@ -166,12 +178,12 @@ func (hs *httpServer) serve(ctx *fasthttp.RequestCtx) {
 	}
 	if lim := w.opts.LimitPost; lim > 0 && int64(ctx.Request.Header.ContentLength()) > lim {
 		dropReserved(ctx.Conn())
-		ctx.Error("Request Entity Too Large", fasthttp.StatusRequestEntityTooLarge)
-		ctx.SetConnectionClose()
-		w.log.Printf("Invalid (too big) CONTENT_LENGTH. skip.")
+		hs.tooBig(ctx, ctx.Request.Header.ContentLength())
 		return
 	}
+	body := hs.guardBody(ctx)
 	core, start, res := w.dispatch(ctx, &hs.bridge, bridge.ModeHTTP, &hs.vars)
+	hs.bodyDone(ctx, body, &res)
 	if !res.Hijacked && !res.Streamed && !ctx.Hijacked() {
 		if ctx.Response.ConnectionClose() || ctx.Request.Header.ConnectionClose() {
 			corkLast(ctx.Conn())
@@ -199,8 +211,9 @@ func (f fasthttpLogger) Printf(format string, args ...any) {
 // path for both socket kinds (take a core, record the request for stats and
 // harakiri, run the fasthttp or net/http handler, give the core back).
 func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode bridge.Mode, vars bridge.VarsSource) (core int, start time.Time, res bridge.Result) {
-	if w.opts.PostBuffering > 0 {
-		w.bufferBody(ctx)
+	if w.opts.PostBuffering > 0 && !w.bufferBody(ctx) {
+		dropReserved(ctx.Conn())
+		return -1, time.Now(), unreadResult(ctx)
 	}
 	// fasthttp read the clock when the request's header was complete.
 	if start = ctx.Time(); start.IsZero() {
