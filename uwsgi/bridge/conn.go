@@ -79,9 +79,9 @@ func awaitRequest(c net.Conn) {
 	}
 }
 
-// watch starts a background read; onGone runs if the peer closed or reset
-// the connection before stopWatch was called.
-func (c *Conn) watch(onGone func()) {
+// WatchClose starts a background read; onGone runs if the peer closed or
+// reset the connection before StopWatch was called.
+func (c *Conn) WatchClose(onGone func()) {
 	c.mu.Lock()
 	if c.bg != nil || len(c.pending) > 0 || c.rerr != nil {
 		c.mu.Unlock()
@@ -127,8 +127,8 @@ func (c *Conn) backgroundRead(done chan struct{}, onGone func()) {
 
 var aLongTimeAgo = time.Unix(1, 0)
 
-// stopWatch aborts a running background read and waits for it.
-func (c *Conn) stopWatch() {
+// StopWatch aborts a running background read and waits for it.
+func (c *Conn) StopWatch() {
 	c.mu.Lock()
 	done := c.bg
 	c.bg = nil

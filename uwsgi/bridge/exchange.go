@@ -41,6 +41,27 @@ type Server struct {
 	HTTP *fasthttp.Server
 	// Logf logs one server message (panics in handlers); nil discards.
 	Logf func(format string, args ...any)
+	// ReuseRequests reuses the *http.Request, its URL, Header, Body and
+	// Context for the next request once the handler returned, which saves
+	// their allocations. A handler must then not keep any of them (nor a
+	// goroutine using them) past ServeHTTP. Off by default: each request's
+	// objects are its own and stay valid after the handler, as in net/http.
+	ReuseRequests bool
+	// Std is what the request context gives for http.ServerContextKey;
+	// nil gives an http.Server holding Handler.
+	Std *http.Server
+
+	stdOnce sync.Once
+	stdSrv  *http.Server
+}
+
+// std returns the *http.Server handlers find under http.ServerContextKey.
+func (s *Server) std() *http.Server {
+	if s.Std != nil {
+		return s.Std
+	}
+	s.stdOnce.Do(func() { s.stdSrv = &http.Server{Handler: s.Handler} })
+	return s.stdSrv
 }
 
 // Result tells the caller what happened to one request.
@@ -62,21 +83,22 @@ type VarsSource interface {
 
 // exchange is the pooled state of one bridged request.
 type exchange struct {
-	srv    *Server
-	ctl    *Control
-	fctx   *fasthttp.RequestCtx
-	mode   Mode
-	vars   VarsSource
-	conn   *Conn
-	req    *http.Request
+	srv  *Server
+	ctl  *Control
+	fctx *fasthttp.RequestCtx
+	mode Mode
+	vars VarsSource
+	conn watchConn
+	req  *http.Request
+	rs   *reqState // the request's own objects: fresh, or own when reusing
+	// own, ownReq, tmpl and header are the objects Server.ReuseRequests reuses.
+	own    reqState
+	ownReq *http.Request
 	tmpl   *http.Request
-	rctx   reqContext
-	url    url.URL
 	header http.Header
 	pairs  []headerPair
 	values []string
 	blob   []byte
-	body   bodyReader
 	w      responseWriter
 	st     streamer
 	// declaredLength is the Content-Length the handler set, or -1.
@@ -84,14 +106,40 @@ type exchange struct {
 	scratch        []byte
 }
 
+// reqState holds what a handler may keep after ServeHTTP returned (with
+// the *http.Request and its Header): one allocation per request.
+type reqState struct {
+	req  http.Request
+	rctx reqContext
+	url  url.URL
+	body bodyReader
+	vals [8]string // header values of a request with few headers
+}
+
 var exchangePool = sync.Pool{New: func() any {
-	ex := &exchange{header: make(http.Header, 16)}
-	ex.tmpl = (&http.Request{}).WithContext(&ex.rctx)
-	ex.req = new(http.Request)
+	ex := &exchange{}
 	ex.w.ex = ex
 	ex.w.header = make(http.Header, 8)
 	return ex
 }}
+
+// newState gives the exchange the objects of one request: fresh ones, or
+// with Server.ReuseRequests its own, reset.
+func (ex *exchange) newState() {
+	if !ex.srv.ReuseRequests {
+		ex.rs = new(reqState)
+		ex.rs.rctx.bind(ex)
+		return
+	}
+	if ex.ownReq == nil {
+		ex.header = make(http.Header, 16)
+		ex.tmpl = (&http.Request{}).WithContext(&ex.own.rctx)
+		ex.ownReq = new(http.Request)
+	}
+	ex.rs = &ex.own
+	ex.rs.url = url.URL{}
+	ex.rs.rctx.reset(ex)
+}
 
 type varsKey struct{}
 
@@ -105,17 +153,6 @@ type httpsReporter interface {
 // does: non-nil, with no details.
 var tlsUnknown tls.ConnectionState
 
-// value answers the context keys the bridge owns.
-func (ex *exchange) value(key any) any {
-	switch key {
-	case varsKey{}:
-		return ex
-	case http.LocalAddrContextKey:
-		return ex.fctx.LocalAddr()
-	}
-	return nil
-}
-
 // Serve runs the handler for the request in ctx and leaves the response in
 // ctx.Response, unless it streamed or was hijacked (see Result). vars may be
 // nil, in which case uwsgi.Vars derives the variables from the request.
@@ -128,12 +165,8 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (re
 func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource, ctl *Control) (res Result) {
 	ex := exchangePool.Get().(*exchange)
 	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
-	ex.conn, _ = ctx.Conn().(*Conn)
-	var watch func()
-	if ex.conn != nil {
-		watch = ex.startWatch
-	}
-	ex.rctx.reset(ex, watch)
+	ex.conn, _ = ctx.Conn().(watchConn)
+	ex.newState()
 	ex.w.reset()
 	defer ex.release()
 
@@ -146,7 +179,7 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 		ex.req.TLS = &tlsUnknown
 	}
 	if ctl != nil {
-		ctl.set(&ex.rctx)
+		ctl.set(&ex.rs.rctx)
 		defer ctl.set(nil)
 	}
 	defer func() {
@@ -158,26 +191,40 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 	return ex.finish()
 }
 
+// watchConn is a connection that can tell, while a handler runs, that the
+// client went away: the HTTP socket's Conn, the uwsgi socket's connection.
+type watchConn interface {
+	net.Conn
+	// WatchClose starts a background read; onGone runs if the peer
+	// closed or reset the connection before StopWatch.
+	WatchClose(onGone func())
+	// StopWatch aborts the background read and waits for it to end.
+	StopWatch()
+}
+
 // startWatch watches the connection for a client that goes away, once the
-// request body can no longer be in the way of the read.
-func (ex *exchange) startWatch() {
-	if !ex.body.drained() {
+// request body can no longer be in the way of the read. It is called with
+// rc.mu held, while the handler runs.
+func (ex *exchange) startWatch(rc *reqContext) {
+	if ex.conn == nil || !ex.rs.body.drained() {
 		return
 	}
-	ctx := &ex.rctx
-	ex.conn.watch(func() { ctx.cancel(errClientGone) })
+	ex.conn.WatchClose(func() { rc.cancel(errClientGone) })
 }
 
 var errClientGone = errors.New("bridge: client disconnected")
 
 func (ex *exchange) release() {
 	if ex.conn != nil {
-		ex.conn.stopWatch()
+		ex.conn.StopWatch()
 	}
-	ex.rctx.cancel(errRequestDone)
-	ex.body.reset(nil, 0)
-	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl = nil, nil, nil, nil, nil
-	*ex.req = http.Request{}
+	rs := ex.rs
+	rs.rctx.end()
+	rs.body.end()
+	if ex.srv.ReuseRequests {
+		*ex.req = http.Request{}
+	}
+	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl, ex.req, ex.rs = nil, nil, nil, nil, nil, nil, nil
 	exchangePool.Put(ex)
 }
 
@@ -190,7 +237,7 @@ func (ex *exchange) finish() Result {
 		ex.handOver(nil)
 		return Result{Status: http.StatusSwitchingProtocols, Hijacked: true}
 	}
-	if !w.wroteHeader && ex.body.err != nil {
+	if !w.wroteHeader && ex.rs.body.err != nil {
 		// The body could not be read (a malformed chunk, a cut upload) and
 		// the handler answered nothing: say so rather than an empty 200.
 		return ex.badBody()
@@ -199,7 +246,7 @@ func (ex *exchange) finish() Result {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.stream != nil {
-		ok := w.stream.finish() && ex.body.drained()
+		ok := w.stream.finish() && ex.rs.body.drained()
 		ex.handOver(&ok)
 		return Result{Status: w.status, BodySize: w.written, Streamed: true}
 	}
@@ -261,7 +308,7 @@ func (ex *exchange) recovered(p any) Result {
 func (ex *exchange) badBody() Result {
 	status := http.StatusBadRequest
 	var ne interface{ Timeout() bool }
-	if errors.As(ex.body.err, &ne) && ne.Timeout() {
+	if errors.As(ex.rs.body.err, &ne) && ne.Timeout() {
 		status = http.StatusRequestTimeout
 	}
 	ex.fctx.Error(http.StatusText(status), status)

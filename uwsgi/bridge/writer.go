@@ -62,7 +62,9 @@ func (w *responseWriter) WriteHeader(code int) {
 			if len(vv) > 0 && vv[0] == "close" {
 				w.ex.fctx.SetConnectionClose()
 			}
-			continue
+			if code != http.StatusSwitchingProtocols {
+				continue
+			}
 		}
 		for _, v := range vv {
 			resp.Header.Add(k, v)
@@ -153,8 +155,23 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
 	}
+	ex := w.ex
+	// No background read may take the handler's bytes from now on.
+	ex.rs.rctx.stopWatching()
 	w.hijacked = true
-	c := w.ex.fctx.Conn()
+	c := ex.fctx.Conn()
+	if w.wroteHeader {
+		// WriteHeader(101) then Hijack, as coder/websocket does: the
+		// pending response goes out now, as net/http sends it.
+		resp := &ex.fctx.Response
+		resp.Header.SetProtocol(ex.fctx.Request.Header.Protocol())
+		ex.scratch = resp.Header.AppendBytes(ex.scratch[:0])
+		if _, err := c.Write(ex.scratch); err != nil {
+			return nil, nil, err
+		}
+	}
+	// The connection serves what the client sent behind the request first
+	// (see Conn), so the reader holds those bytes as net/http's does.
 	rw := bufio.NewReadWriter(bufio.NewReader(c), bufio.NewWriter(c))
 	return c, rw, nil
 }
@@ -168,7 +185,7 @@ func (w *responseWriter) overflowing() bool {
 	if len(w.ex.fctx.Response.Body()) <= w.ex.srv.bufferSize() {
 		return false
 	}
-	return w.ex.mode == ModeHTTP || w.ex.body.drained()
+	return w.ex.mode == ModeHTTP || w.ex.rs.body.drained()
 }
 
 func bodyAllowed(status int) bool {

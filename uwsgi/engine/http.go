@@ -52,7 +52,7 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 		DisableHeaderNamesNormalizing: false,
 		Logger:                        fasthttpLogger{w.log},
 	}
-	hs.bridge = bridge.Server{Handler: w.app.HTTP, HTTP: hs.srv, Logf: w.log.Printf}
+	w.setupBridge(&hs.bridge, hs.srv, sock)
 	return hs
 }
 
