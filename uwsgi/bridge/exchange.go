@@ -217,6 +217,9 @@ var errClientGone = errors.New("bridge: client disconnected")
 func (ex *exchange) release() {
 	if ex.conn != nil {
 		ex.conn.StopWatch()
+		if bc, ok := ex.conn.(*Conn); ok && !ex.w.hijacked {
+			bc.NextRequest()
+		}
 	}
 	rs := ex.rs
 	rs.rctx.end()
