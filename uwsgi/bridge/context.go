@@ -154,6 +154,13 @@ func (c *reqContext) cancel(why error) {
 	}
 }
 
+// clientGone reports whether the context ended because the client went away.
+func (c *reqContext) clientGone() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.why == errClientGone
+}
+
 // stopWatching stops the disconnect watcher for good: the connection is
 // the handler's now (Hijack).
 func (c *reqContext) stopWatching() {

@@ -168,6 +168,7 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 	ex.conn, _ = ctx.Conn().(watchConn)
 	ex.newState()
 	ex.w.reset()
+	ctx.Response.Header.SetNoDefaultContentType(true) // as net/http: no Content-Type unless set or sniffed
 	defer ex.release()
 
 	if err := ex.buildRequest(ctx); err != nil {
@@ -248,12 +249,39 @@ func (ex *exchange) finish() Result {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	short := ex.declaredLength >= 0 && w.written < ex.declaredLength && bodyAllowed(w.status)
+	if ex.req.Method == http.MethodHead {
+		ex.headLength()
+	} else if w.stream == nil && (w.hasTrailers || short) {
+		// Trailers need a chunked body; a body shorter than its declared
+		// length goes out with that length, and the connection closes (see
+		// below), so the client sees the truncation, as with net/http.
+		_ = w.startStream()
+	}
 	if w.stream != nil {
-		ok := w.stream.finish() && ex.rs.body.drained()
+		ok := w.stream.finish() && ex.rs.body.drained() && !short
 		ex.handOver(&ok)
 		return Result{Status: w.status, BodySize: w.written, Streamed: true}
 	}
 	return Result{Status: w.status, BodySize: w.written}
+}
+
+// headLength gives a buffered answer to HEAD the Content-Length net/http
+// sends: the handler's, else the length of what it wrote, else none.
+func (ex *exchange) headLength() {
+	w := &ex.w
+	if w.stream != nil || !bodyAllowed(w.status) {
+		return
+	}
+	resp := &ex.fctx.Response
+	resp.ResetBody()
+	resp.SkipBody = true
+	switch {
+	case ex.declaredLength >= 0:
+		resp.Header.SetContentLength(int(ex.declaredLength))
+	case w.written > 0:
+		resp.Header.SetContentLength(int(w.written))
+	}
 }
 
 // handOver tells fasthttp the response was written by the bridge. When

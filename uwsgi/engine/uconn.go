@@ -32,6 +32,8 @@ type uconn struct {
 	timeout       time.Duration
 	bw            *bufio.Writer
 	name          []byte
+	wmu           sync.Mutex
+	watch         uwatch
 }
 
 var uconnPool = sync.Pool{New: func() any { return new(uconn) }}
