@@ -249,7 +249,7 @@ func (ex *exchange) finish() Result {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	short := ex.declaredLength >= 0 && w.written < ex.declaredLength && bodyAllowed(w.status)
+	short := ex.declaredLength >= 0 && (w.written < ex.declaredLength || w.overDeclared) && bodyAllowed(w.status)
 	if ex.req.Method == http.MethodHead {
 		ex.headLength()
 	} else if w.stream == nil && (w.hasTrailers || short) {

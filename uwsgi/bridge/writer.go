@@ -27,6 +27,8 @@ type responseWriter struct {
 	hasTrailers bool
 	fullDuplex  bool
 	closeCh     chan bool
+	// overDeclared: a write went past the declared Content-Length.
+	overDeclared bool
 }
 
 var (
@@ -40,7 +42,7 @@ func (w *responseWriter) reset() {
 	clear(w.header)
 	w.ex.declaredLength = -1
 	w.status, w.wroteHeader, w.sniffed, w.hijacked, w.written, w.stream = 0, false, false, false, 0, nil
-	w.trailers, w.hasTrailers, w.fullDuplex, w.closeCh = w.trailers[:0], false, false, nil
+	w.trailers, w.hasTrailers, w.fullDuplex, w.closeCh, w.overDeclared = w.trailers[:0], false, false, nil, false
 }
 
 // Header implements http.ResponseWriter.
@@ -108,12 +110,11 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		return 0, http.ErrBodyNotAllowed
 	}
 	if d := w.ex.declaredLength; d >= 0 && w.written+int64(len(p)) > d {
-		// As net/http: no byte past the declared Content-Length.
-		n, err := w.Write(p[:d-w.written])
-		if err == nil {
-			err = http.ErrContentLength
-		}
-		return n, err
+		// As net/http: a write past the declared Content-Length sends
+		// nothing and fails; the response then ends short, on a closed
+		// connection (see finish).
+		w.overDeclared = true
+		return 0, http.ErrContentLength
 	}
 	if !w.sniffed && len(p) > 0 {
 		w.sniffed = true
