@@ -92,6 +92,14 @@ var probeList = []probe{
 		b, _ := io.ReadAll(resp.Body)
 		return fmt.Sprintf("%v %d %q", got, resp.StatusCode, b)
 	}},
+	{name: "Expect: 100-continue, handler refuses", skip: expectSkip, run: func(t *testing.T, tg *target) string {
+		return expectContinue(tg, "/expect")
+	}},
+	{name: "Expect: 100-continue, handler reads", skip: expectSkip, run: func(t *testing.T, tg *target) string {
+		return expectContinue(tg, "/expect?read=1")
+	}},
+	{name: "HTTP/1.0 keep-alive", skip: map[string]string{"socket": "one request per uwsgi connection", "nginx": "nginx speaks HTTP/1.0 to uwsgi upstreams, one request per connection"},
+		run: http10KeepAlive},
 	{name: "http.ResponseController deadlines and full duplex", run: func(t *testing.T, tg *target) string {
 		return status3(tg.get("GET", "/controller", nil, nil))
 	}},
@@ -132,6 +140,55 @@ var probeList = []probe{
 	}},
 }
 
+var expectSkip = map[string]string{"socket": "Expect is the front end's to answer on a uwsgi socket", "nginx": "nginx answers Expect itself"}
+
+// expectContinue posts 1 MiB with Expect: 100-continue and reports whether
+// the server sent 100 Continue, and its answer.
+func expectContinue(tg *target, path string) string {
+	var got100 atomic.Bool
+	trace := &httptrace.ClientTrace{Got100Continue: func() { got100.Store(true) }}
+	ctx := httptrace.WithClientTrace(context.Background(), trace)
+	req, _ := http.NewRequestWithContext(ctx, "POST", tg.base+path, strings.NewReader(strings.Repeat("x", 1<<20)))
+	req.Header.Set("Expect", "100-continue")
+	// The transport waits up to 5 s for the 100 before it sends the body anyway.
+	c := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DialContext: tg.dial, ExpectContinueTimeout: 5 * time.Second}}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fmt.Sprintf("100=%v %d %q", got100.Load(), resp.StatusCode, b)
+}
+
+// http10KeepAlive sends two HTTP/1.0 requests on one connection, the first
+// with Connection: keep-alive, and reports what came back and whether the
+// connection closed after the second.
+func http10KeepAlive(t *testing.T, tg *target) string {
+	c, err := tg.dial(context.Background(), "tcp", strings.TrimPrefix(tg.base, "http://"))
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	var out []string
+	for _, conn := range []string{"Connection: keep-alive\r\n", ""} {
+		fmt.Fprintf(c, "GET /chi/items/a HTTP/1.0\r\nHost: x\r\n%s\r\n", conn)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			out = append(out, err.Error())
+			break
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out = append(out, fmt.Sprintf("%d %q keep-alive=%q", resp.StatusCode, b, resp.Header.Get("Connection")))
+	}
+	_, err = br.ReadByte()
+	out = append(out, "then "+errKind(err))
+	return strings.Join(out, " | ")
+}
+
 func status3(st int, body string, _ http.Header) string { return fmt.Sprintf("%d %q", st, body) }
 
 // TestCompat runs every probe under plain net/http, uwsgo --http-socket,
@@ -150,6 +207,7 @@ func TestCompat(t *testing.T) {
 	for _, p := range probeList {
 		t.Run(p.name, func(t *testing.T) {
 			want := p.run(t, std)
+			t.Logf("net/http: %s", want)
 			for _, tg := range targets {
 				if why, ok := p.skip[tg.kind]; ok {
 					t.Logf("%s: not applicable (%s)", tg.name, why)

@@ -101,6 +101,9 @@ type exchange struct {
 	blob   []byte
 	w      responseWriter
 	st     streamer
+	// continued is the body of a request whose 100 Continue the bridge
+	// sends (see DeferContinue), nil otherwise.
+	continued *continueBody
 	// declaredLength is the Content-Length the handler set, or -1.
 	declaredLength int64
 	scratch        []byte
@@ -176,6 +179,9 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 		ctx.SetConnectionClose()
 		return Result{Status: fasthttp.StatusBadRequest}
 	}
+	if d, ok := takeDeferred(&ctx.Request.Header); ok {
+		ex.setDeferredBody(d)
+	}
 	if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
 		ex.req.TLS = &tlsUnknown
 	}
@@ -228,7 +234,7 @@ func (ex *exchange) release() {
 	if ex.srv.ReuseRequests {
 		*ex.req = http.Request{}
 	}
-	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl, ex.req, ex.rs = nil, nil, nil, nil, nil, nil, nil
+	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl, ex.req, ex.rs, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil
 	exchangePool.Put(ex)
 }
 
@@ -257,6 +263,12 @@ func (ex *exchange) finish() Result {
 		// length goes out with that length, and the connection closes (see
 		// below), so the client sees the truncation, as with net/http.
 		_ = w.startStream()
+	}
+	if c := ex.continued; c != nil && !c.keepAlive(ex.rs.body.drained()) {
+		// As net/http: a body the client may still be sending (or a
+		// chunked one read ahead) is not followed by another request.
+		ex.fctx.SetConnectionClose()
+		short = true
 	}
 	if w.stream != nil {
 		ok := w.stream.finish() && ex.rs.body.drained() && !short

@@ -66,6 +66,11 @@ func (hs *httpServer) headerReceived(h *fasthttp.RequestHeader) fasthttp.Request
 		hs.overLimit.Store(h, struct{}{}) // fasthttp resets the header before errorResponse
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1, ReadTimeout: time.Millisecond}
 	}
+	if hs.w.app.Fast == nil && bridge.DeferContinue(h) {
+		// Expect: 100-continue: the bridge sends the 100 when the handler
+		// first reads the body, as net/http does.
+		return fasthttp.RequestConfig{ReadTimeout: hs.w.opts.HTTPTimeout}
+	}
 	if cl := h.ContentLength(); cl == 0 || cl == -2 { // -2: no length, no chunks
 		// No body to read: the header's deadline (--socket-timeout, from
 		// the first byte) stays until fasthttp sets the idle one, and the
