@@ -28,6 +28,9 @@ type probe struct {
 	run  func(t *testing.T, tg *target) string
 	// skip names the target kinds the probe does not apply to, and why.
 	skip map[string]string
+	// retains: the probe keeps a request past its handler, which the
+	// --reuse-requests opt-in does not allow.
+	retains bool
 }
 
 const noUpgrade = "nginx's uwsgi module does not pass connection upgrades"
@@ -110,12 +113,12 @@ var probeList = []probe{
 	{name: "ServerContextKey and LocalAddrContextKey", run: func(t *testing.T, tg *target) string {
 		return status3(tg.get("GET", "/context-keys", nil, nil))
 	}},
-	{name: "a kept context is done once its handler returned", run: func(t *testing.T, tg *target) string {
+	{name: "a kept context is done once its handler returned", retains: true, run: func(t *testing.T, tg *target) string {
 		key := fmt.Sprint(time.Now().UnixNano())
 		tg.get("GET", "/ctx/store/"+key, nil, nil)
 		return status3(tg.get("GET", "/ctx/check/"+key, nil, nil))
 	}},
-	{name: "a kept context is done while the next pipelined request runs", skip: map[string]string{
+	{name: "a kept context is done while the next pipelined request runs", retains: true, skip: map[string]string{
 		"socket": "one request per uwsgi connection", "nginx": "nginx does not pipeline to its upstream"},
 		run: pipelinedContext},
 	{name: "client gone cancels r.Context()", run: func(t *testing.T, tg *target) string {
@@ -215,6 +218,33 @@ func TestCompat(t *testing.T) {
 				}
 				if got := p.run(t, tg); got != want {
 					t.Errorf("%s:\n  got  %s\n  want %s (net/http)", tg.name, got, want)
+				}
+			}
+		})
+	}
+	if !httpT.proc.alive() {
+		t.Fatal("the uwsgo process died")
+	}
+}
+
+// TestReuseRequestsOptIn runs the probes that keep no request past its
+// handler against uwsgo --reuse-requests: the opt-in changes nothing else.
+func TestReuseRequestsOptIn(t *testing.T) {
+	backend := websocketBackend(t)
+	std := stdTarget(t, backend)
+	httpT, sockT := uwsgoTargets(t, backend, "--reuse-requests")
+	for _, p := range probeList {
+		if p.retains {
+			continue
+		}
+		t.Run(p.name, func(t *testing.T) {
+			want := p.run(t, std)
+			for _, tg := range []*target{httpT, sockT} {
+				if _, ok := p.skip[tg.kind]; ok {
+					continue
+				}
+				if got := p.run(t, tg); got != want {
+					t.Errorf("%s --reuse-requests:\n  got  %s\n  want %s (net/http)", tg.name, got, want)
 				}
 			}
 		})
