@@ -222,15 +222,17 @@ func (ex *exchange) startWatch(rc *reqContext) {
 var errClientGone = errors.New("bridge: client disconnected")
 
 func (ex *exchange) release() {
+	rs := ex.rs
+	// The context first: a goroutine of the handler's that asks for Done
+	// from now on can no longer start a watcher on the connection.
+	rs.rctx.end()
+	rs.body.end()
 	if ex.conn != nil {
 		ex.conn.StopWatch()
 		if bc, ok := ex.conn.(*Conn); ok && !ex.w.hijacked {
 			bc.NextRequest()
 		}
 	}
-	rs := ex.rs
-	rs.rctx.end()
-	rs.body.end()
 	if ex.srv.ReuseRequests {
 		*ex.req = http.Request{}
 	}
