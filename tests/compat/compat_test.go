@@ -121,6 +121,9 @@ var probeList = []probe{
 	{name: "a kept context is done while the next pipelined request runs", retains: true, skip: map[string]string{
 		"socket": "one request per uwsgi connection", "nginx": "nginx does not pipeline to its upstream"},
 		run: pipelinedContext},
+	{name: "pipelined requests answered in order around 1xx and streamed answers", skip: map[string]string{
+		"socket": "one request per uwsgi connection", "nginx": "nginx does not pipeline to its upstream"},
+		run: pipelinedOrder},
 	{name: "client gone cancels r.Context()", run: func(t *testing.T, tg *target) string {
 		return clientGone(t, tg, "/ctx/wait", 0)
 	}},
@@ -275,6 +278,36 @@ func pipelinedContext(t *testing.T, tg *target) string {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		out = append(out, string(b))
+	}
+	return strings.Join(out, " | ")
+}
+
+// pipelinedOrder sends four requests in one write (a buffered answer, 103
+// then an answer, a streamed one, a buffered one) and returns the status
+// lines and bodies in the order they came.
+func pipelinedOrder(t *testing.T, tg *target) string {
+	c, err := tg.dial(context.Background(), "tcp", strings.TrimPrefix(tg.base, "http://"))
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	var reqs strings.Builder
+	for _, path := range []string{"/chi/items/a", "/early-hints", "/echo/stream", "/chi/items/b"} {
+		fmt.Fprintf(&reqs, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+	}
+	io.WriteString(c, reqs.String())
+	br := bufio.NewReader(c)
+	var out []string
+	for len(out) < 5 {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			out = append(out, err.Error())
+			break
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out = append(out, fmt.Sprintf("%d %q", resp.StatusCode, b))
 	}
 	return strings.Join(out, " | ")
 }
