@@ -257,23 +257,27 @@ func (ex *exchange) finish() Result {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	short := ex.declaredLength >= 0 && (w.written < ex.declaredLength || w.overDeclared) && bodyAllowed(w.status)
-	if ex.req.Method == http.MethodHead {
+	isHead := ex.req.Method == http.MethodHead
+	short := !isHead && ex.declaredLength >= 0 && bodyAllowed(w.status) &&
+		(w.written < ex.declaredLength || w.overDeclared)
+	switch {
+	case isHead:
 		ex.headLength()
-	} else if w.stream == nil && (w.hasTrailers || short) {
+	case w.stream == nil && (w.hasTrailers || short):
 		// Trailers need a chunked body; a body shorter than its declared
-		// length goes out with that length, and the connection closes (see
-		// below), so the client sees the truncation, as with net/http.
+		// length goes out with that length on a connection that then
+		// closes, so the client sees the truncation, as with net/http.
 		_ = w.startStream()
 	}
+	keepAlive := !short && ex.rs.body.drained()
 	if c := ex.continued; c != nil && !c.keepAlive(ex.rs.body.drained()) {
 		// As net/http: a body the client may still be sending (or a
 		// chunked one read ahead) is not followed by another request.
 		ex.fctx.SetConnectionClose()
-		short = true
+		keepAlive = false
 	}
 	if w.stream != nil {
-		ok := w.stream.finish() && ex.rs.body.drained() && !short
+		ok := w.stream.finish() && keepAlive
 		ex.handOver(&ok)
 		return Result{Status: w.status, BodySize: w.written, Streamed: true}
 	}
