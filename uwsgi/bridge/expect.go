@@ -99,6 +99,8 @@ type continueBody struct {
 	length int64 // -1: chunked
 	r      io.Reader
 	sent   bool
+	// answered: the handler sent its own 100 Continue (WriteHeader(100)).
+	answered bool
 }
 
 var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
@@ -106,8 +108,10 @@ var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 func (b *continueBody) Read(p []byte) (int, error) {
 	if !b.sent {
 		b.sent = true
-		if _, err := b.conn.Write(continueLine); err != nil {
-			return 0, err
+		if !b.answered {
+			if _, err := b.conn.Write(continueLine); err != nil {
+				return 0, err
+			}
 		}
 		if b.length < 0 {
 			b.r = httputil.NewChunkedReader(bufio.NewReader(b.conn))

@@ -16,6 +16,12 @@ func (w *responseWriter) informational(code int) {
 	if ex.mode != ModeHTTP {
 		return
 	}
+	if code == http.StatusContinue && ex.continued != nil {
+		if ex.continued.sent {
+			return // the body's first read sent it already
+		}
+		ex.continued.answered = true
+	}
 	var b bytes.Buffer
 	b.WriteString("HTTP/1.1 ")
 	b.WriteString(strconv.Itoa(code))
