@@ -15,12 +15,16 @@ build:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
 	$(GO) vet ./...
+	cd tests/compat && $(GO) vet ./...
 
 # Unit, fuzz-seed and process tests (nginx, uWSGI and wrk tests skip with a
-# message where the peer is not installed; CI installs them all).
+# message where the peer is not installed; CI installs them all). The
+# net/http compatibility tests (gin, chi, echo, websockets) are a module of
+# their own, tests/compat, so the library's users don't inherit its deps.
 test: vet
 	$(GO) test -count=1 -run 'Alloc' ./uwsgi/bridge/ ./uwsgi/proto/ ./uwsgi/reqlog/ ./uwsgi/routing/ ./uwsgi/engine/
 	$(GO) test -race -count=1 -timeout 15m ./...
+	cd tests/compat && $(GO) test -race -count=1 -timeout 15m ./...
 	./scripts/fuzz.sh 20000x
 
 # Longer fuzzing of every parser (make test runs 20000 inputs per target).

@@ -22,11 +22,16 @@
 // The process's arguments belong to uWSGI: an app that wants flags of its
 // own reads them from Args (the --go-args option), not os.Args.
 //
-// # Requests are pooled
+// # Request lifetime
 //
-// For speed, the *http.Request given to a handler, its Header map and its
-// URL are reused for later requests once the handler returns. Strings read
-// from them stay valid forever; the request itself must not be kept or used
-// by another goroutine after ServeHTTP returns (net/http forbids that for the
-// ResponseWriter already).
+// As in net/http, the *http.Request given to a handler, its URL, Header map
+// and Context are the handler's own: they stay valid after ServeHTTP
+// returns, so `go audit(r)` and loggers that read the request later work.
+// The context is done once the handler returned. The ResponseWriter must
+// not be used after ServeHTTP returns, as net/http says.
+//
+// The ReuseRequests option (or --reuse-requests) reuses those objects for
+// later requests instead, which saves allocations; a handler must then not
+// keep them past ServeHTTP. Strings read from a request stay valid in both
+// modes.
 package uwsgi

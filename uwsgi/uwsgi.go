@@ -21,13 +21,28 @@ import (
 // with status 1 and a message on stderr when the configuration is wrong.
 func Run() { RunHandler(http.DefaultServeMux) }
 
-// RunHandler is Run for any http.Handler.
-func RunHandler(h http.Handler) {
+// RunHandler is Run for any http.Handler, with options.
+func RunHandler(h http.Handler, opts ...Option) {
 	if h == nil {
 		h = http.DefaultServeMux
 	}
-	os.Exit(engine.Run(loadConfig(), engine.App{HTTP: h}))
+	app := engine.App{HTTP: h}
+	for _, o := range opts {
+		o(&app)
+	}
+	os.Exit(engine.Run(loadConfig(), app))
 }
+
+// An Option changes how RunHandler serves the handler.
+type Option func(*engine.App)
+
+// ReuseRequests is an opt-in speed trick: each *http.Request, its URL,
+// Header map, Body and Context are reused for a later request once the
+// handler returned, which saves three allocations per request. The handler
+// must then not keep any of them, nor leave a goroutine using them, past
+// ServeHTTP (strings read from them stay valid). The --reuse-requests
+// option does the same from the configuration.
+func ReuseRequests() Option { return func(a *engine.App) { a.ReuseRequests = true } }
 
 // RunFast is Run for a native fasthttp handler: requests reach it with no
 // net/http bridge in between, the fastest way uwsgo serves.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine"
 )
 
 func TestSplitArgs(t *testing.T) {
@@ -28,5 +30,13 @@ func TestSplitArgs(t *testing.T) {
 func TestVarsOfForeignRequest(t *testing.T) {
 	if v := Vars(httptest.NewRequest("GET", "/", nil)); v != nil {
 		t.Fatalf("Vars of a request uwsgo did not serve = %v, want nil", v)
+	}
+}
+
+func TestReuseRequestsOption(t *testing.T) {
+	var app engine.App
+	ReuseRequests()(&app)
+	if !app.ReuseRequests {
+		t.Fatal("ReuseRequests() did not ask the engine to reuse requests")
 	}
 }

@@ -33,6 +33,7 @@ func configs(b *bench) []config {
 		{name: "net/http", baseline: "net/http", server: plain("nethttp"), path: "/view/"},
 		{name: "fasthttp", baseline: "net/http", server: plain("fasthttp"), path: "/view/"},
 		{name: "uwsgo RunHandler", baseline: "net/http", server: uwsgo("hello", nil, "--disable-logging"), path: "/view/"},
+		{name: "uwsgo RunHandler --reuse-requests", baseline: "net/http", server: uwsgo("hello", nil, "--disable-logging", "--reuse-requests"), path: "/view/"},
 		{name: "uwsgo RunHandler, request log on", baseline: "uwsgo RunHandler", server: uwsgo("hello", nil), path: "/view/"},
 		{name: "uwsgo RunFast", baseline: "fasthttp", server: uwsgo("testapp", []string{"TESTAPP_FAST=1"}, "--disable-logging"), path: "/view/"},
 		{name: "net/http, Connection: close", baseline: "net/http, Connection: close", server: plain("nethttp"), path: "/view/", close: true},

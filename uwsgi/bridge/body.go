@@ -4,31 +4,44 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/valyala/fasthttp"
 )
 
-// bodyReader is the pooled http.Request.Body of a bridged request.
+// bodyReader is the http.Request.Body of a bridged request. Once the
+// handler returned it reads no more (a goroutine that kept it must not
+// reach the connection the next request uses).
 type bodyReader struct {
 	r      io.Reader
 	remain int64 // bytes still expected; -1 when unknown (chunked)
 	eof    bool
 	closed bool
 	err    error // a read error other than EOF: a malformed or cut body
+	// done is set once nothing of the body is left on the connection; it
+	// is read by the goroutine that arms the disconnect watcher.
+	done  atomic.Bool
+	ended atomic.Bool // the handler returned
 }
 
 func (b *bodyReader) reset(r io.Reader, n int64) {
 	b.r, b.remain, b.eof, b.closed, b.err = r, n, r == nil, false, nil
+	b.done.Store(r == nil || n == 0)
+	b.ended.Store(false)
 }
 
+// end detaches the body from the connection once the handler returned:
+// a goroutine that kept it reads nothing of the next request.
+func (b *bodyReader) end() { b.ended.Store(true) }
+
 // drained reports whether nothing more of the body is left on the connection.
-func (b *bodyReader) drained() bool { return b.eof || b.remain == 0 }
+func (b *bodyReader) drained() bool { return b.done.Load() }
 
 var errBodyClosed = errors.New("http: invalid Read on closed Body")
 
 // Read implements io.Reader.
 func (b *bodyReader) Read(p []byte) (int, error) {
-	if b.closed {
+	if b.closed || b.ended.Load() {
 		return 0, errBodyClosed
 	}
 	if b.eof {
@@ -40,6 +53,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	}
 	if err == io.EOF || (err == nil && b.remain == 0) {
 		b.eof = true
+		b.done.Store(true)
 		if n > 0 {
 			return n, nil
 		}
@@ -71,15 +85,15 @@ func (ex *exchange) setBody(ctx *fasthttp.RequestCtx) {
 	default:
 		r.ContentLength = 0
 		r.Body = http.NoBody
-		ex.body.reset(nil, 0)
+		ex.rs.body.reset(nil, 0)
 		return
 	}
 	stream := ctx.RequestBodyStream()
 	if stream == nil {
 		stream = readerOf(ctx.Request.Body())
 	}
-	ex.body.reset(stream, r.ContentLength)
-	r.Body = &ex.body
+	ex.rs.body.reset(stream, r.ContentLength)
+	r.Body = &ex.rs.body
 }
 
 var chunkedTE = []string{"chunked"}

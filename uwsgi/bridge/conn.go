@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"net"
 	"sync"
 	"time"
@@ -24,6 +25,11 @@ func (l Listener) Accept() (net.Conn, error) {
 // Conn is a net.Conn that can read in the background while a handler runs,
 // to notice a client that went away. Bytes read in the background (a
 // pipelined next request) are kept and returned by the next Read, in order.
+//
+// While a request header is awaited, a Read returns no byte past the end of
+// the header ("\r\n\r\n"): what follows stays here rather than in the
+// server's read buffer, so a handler that hijacks the connection finds the
+// bytes the client sent behind its request (as net/http's Hijack gives them).
 type Conn struct {
 	net.Conn
 
@@ -31,18 +37,23 @@ type Conn struct {
 	pending  []byte
 	rerr     error
 	bg       chan struct{} // closed when the background read ended; nil when none runs
-	stopping bool          // stopWatch is aborting the background read
+	stopping bool          // StopWatch is aborting the background read
 	buf      [1]byte
+	// inHeader: a request header is being read; matched counts the bytes of
+	// its "\r\n\r\n" end already returned.
+	inHeader bool
+	matched  int
 }
 
 // NewConn wraps c.
-func NewConn(c net.Conn) *Conn { return &Conn{Conn: c} }
+func NewConn(c net.Conn) *Conn { return &Conn{Conn: c, inHeader: true} }
 
 // Read implements net.Conn, serving bytes read in the background first.
 func (c *Conn) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	if len(c.pending) > 0 {
 		n := copy(p, c.pending)
+		n = c.cutHeader(p[:n])
 		c.pending = c.pending[n:]
 		c.mu.Unlock()
 		return n, nil
@@ -51,13 +62,73 @@ func (c *Conn) Read(p []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, err
 	}
+	inHeader := c.inHeader
 	c.mu.Unlock()
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	if !inHeader || n == 0 {
+		return n, err
+	}
+	c.mu.Lock()
+	if m := c.cutHeader(p[:n]); m < n {
+		// Keep what follows the header, in front of anything pending.
+		c.pending = append(append([]byte(nil), p[m:n]...), c.pending...)
+		if err != nil && c.rerr == nil {
+			c.rerr = err // after the bytes kept
+		}
+		n, err = m, nil
+	}
+	c.mu.Unlock()
+	return n, err
 }
 
-// AwaitRequest passes on to the wrapped connection, when it has one, that
-// a new request is awaited (its server may restart an idle timer).
+// cutHeader returns how many bytes of b to return: all of them, or those up
+// to the end of the request header being read. c.mu is held.
+func (c *Conn) cutHeader(b []byte) int {
+	if !c.inHeader {
+		return len(b)
+	}
+	for i := 0; i < len(b); {
+		if c.matched == 0 {
+			// Most bytes of a header are not CR: skip to the next one.
+			j := bytes.IndexByte(b[i:], '\r')
+			if j < 0 {
+				return len(b)
+			}
+			i += j
+		}
+		switch ch := b[i]; {
+		case ch == headerEnd[c.matched]:
+			c.matched++
+		case ch == '\r':
+			c.matched = 1
+		default:
+			c.matched = 0
+		}
+		i++
+		if c.matched == len(headerEnd) {
+			c.inHeader, c.matched = false, 0
+			return i
+		}
+	}
+	return len(b)
+}
+
+var headerEnd = [...]byte{'\r', '\n', '\r', '\n'}
+
+// NextRequest tells the connection the request was answered: the next
+// bytes are the header of another one.
+func (c *Conn) NextRequest() {
+	c.mu.Lock()
+	c.inHeader, c.matched = true, 0
+	c.mu.Unlock()
+}
+
+// AwaitRequest tells the connection a new request is awaited: the next
+// bytes are a request header (see NextRequest). It passes the call on to
+// the wrapped connection, when it has the method (its server may restart an
+// idle timer).
 func (c *Conn) AwaitRequest() {
+	c.NextRequest()
 	if a, ok := c.Conn.(interface{ AwaitRequest() }); ok {
 		a.AwaitRequest()
 	}
@@ -79,9 +150,9 @@ func awaitRequest(c net.Conn) {
 	}
 }
 
-// watch starts a background read; onGone runs if the peer closed or reset
-// the connection before stopWatch was called.
-func (c *Conn) watch(onGone func()) {
+// WatchClose starts a background read; onGone runs if the peer closed or
+// reset the connection before StopWatch was called.
+func (c *Conn) WatchClose(onGone func()) {
 	c.mu.Lock()
 	if c.bg != nil || len(c.pending) > 0 || c.rerr != nil {
 		c.mu.Unlock()
@@ -127,8 +198,8 @@ func (c *Conn) backgroundRead(done chan struct{}, onGone func()) {
 
 var aLongTimeAgo = time.Unix(1, 0)
 
-// stopWatch aborts a running background read and waits for it.
-func (c *Conn) stopWatch() {
+// StopWatch aborts a running background read and waits for it.
+func (c *Conn) StopWatch() {
 	c.mu.Lock()
 	done := c.bg
 	c.bg = nil

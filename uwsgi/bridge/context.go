@@ -2,27 +2,29 @@ package bridge
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"sync"
 	"time"
 )
 
-// reqContext is the pooled context.Context of one bridged request. Its Done
+// reqContext is the context.Context of one bridged request. Its Done
 // channel is made only when a handler asks for it, so requests that never
 // look at their context pay nothing for cancellation.
+//
+// By default each request has its own reqContext, which stays valid (and
+// done) after the handler returned; with Server.ReuseRequests it is the
+// exchange's and is reset for the next request.
 type reqContext struct {
 	mu       sync.Mutex
 	done     chan struct{}
 	err      error
 	why      error
 	afters   []*afterFunc
-	values   valueSource
-	watch    func() // starts the client-disconnect watcher; nil when unwatchable
+	ex       *exchange // the request in flight; nil once the handler returned
+	laddr    net.Addr  // http.LocalAddrContextKey
+	srv      *http.Server
 	watching bool
-}
-
-// valueSource answers Value lookups for the keys the bridge owns.
-type valueSource interface {
-	value(key any) any
 }
 
 type afterFunc struct {
@@ -32,16 +34,23 @@ type afterFunc struct {
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-func (c *reqContext) reset(vs valueSource, watch func()) {
+// reset prepares a reused context for the request ex serves.
+func (c *reqContext) reset(ex *exchange) {
 	c.mu.Lock()
 	c.done = nil
 	c.err = nil
 	c.why = nil
 	c.afters = c.afters[:0]
-	c.values = vs
-	c.watch = watch
 	c.watching = false
+	c.bind(ex)
 	c.mu.Unlock()
+}
+
+// bind attaches a fresh or reset context to the request ex serves.
+func (c *reqContext) bind(ex *exchange) {
+	c.ex = ex
+	c.laddr = ex.fctx.LocalAddr()
+	c.srv = ex.srv.std()
 }
 
 // Deadline implements context.Context: a bridged request has no deadline of its own.
@@ -63,9 +72,9 @@ func (c *reqContext) Done() <-chan struct{} {
 }
 
 func (c *reqContext) startWatchLocked() {
-	if !c.watching && c.watch != nil {
+	if !c.watching && c.ex != nil {
 		c.watching = true
-		c.watch()
+		c.ex.startWatch(c)
 	}
 }
 
@@ -76,15 +85,22 @@ func (c *reqContext) Err() error {
 	return c.err
 }
 
-// Value implements context.Context.
+// Value implements context.Context: the keys net/http's server sets, and
+// the bridge's own key while the handler runs.
 func (c *reqContext) Value(key any) any {
 	c.mu.Lock()
-	vs := c.values
-	c.mu.Unlock()
-	if vs == nil {
-		return nil
+	defer c.mu.Unlock()
+	switch key {
+	case varsKey{}:
+		if c.ex != nil {
+			return c.ex
+		}
+	case http.LocalAddrContextKey:
+		return c.laddr
+	case http.ServerContextKey:
+		return c.srv
 	}
-	return vs.value(key)
+	return nil
 }
 
 // AfterFunc lets context.WithCancel and friends propagate cancellation
@@ -125,14 +141,44 @@ func (c *reqContext) cancel(why error) {
 	if c.done != nil {
 		close(c.done)
 	}
-	afters := c.afters
-	c.afters = nil
-	c.mu.Unlock()
-	for _, a := range afters {
+	var run []func()
+	for _, a := range c.afters {
 		if !a.stopped {
-			go a.f()
+			run = append(run, a.f)
 		}
 	}
+	c.afters = c.afters[:0]
+	c.mu.Unlock()
+	for _, f := range run {
+		go f()
+	}
+}
+
+// clientGone reports whether the context ended because the client went away.
+func (c *reqContext) clientGone() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.why == errClientGone
+}
+
+// stopWatching stops the disconnect watcher for good: the connection is
+// the handler's now (Hijack).
+func (c *reqContext) stopWatching() {
+	c.mu.Lock()
+	c.watching = true
+	c.mu.Unlock()
+	if ex := c.ex; ex != nil && ex.conn != nil {
+		ex.conn.StopWatch()
+	}
+}
+
+// end detaches the context from the exchange once the handler returned,
+// and cancels it: what it answers from then on is its own.
+func (c *reqContext) end() {
+	c.mu.Lock()
+	c.ex = nil
+	c.mu.Unlock()
+	c.cancel(errRequestDone)
 }
 
 var _ context.Context = (*reqContext)(nil)

@@ -41,6 +41,27 @@ type Server struct {
 	HTTP *fasthttp.Server
 	// Logf logs one server message (panics in handlers); nil discards.
 	Logf func(format string, args ...any)
+	// ReuseRequests reuses the *http.Request, its URL, Header, Body and
+	// Context for the next request once the handler returned, which saves
+	// their allocations. A handler must then not keep any of them (nor a
+	// goroutine using them) past ServeHTTP. Off by default: each request's
+	// objects are its own and stay valid after the handler, as in net/http.
+	ReuseRequests bool
+	// Std is what the request context gives for http.ServerContextKey;
+	// nil gives an http.Server holding Handler.
+	Std *http.Server
+
+	stdOnce sync.Once
+	stdSrv  *http.Server
+}
+
+// std returns the *http.Server handlers find under http.ServerContextKey.
+func (s *Server) std() *http.Server {
+	if s.Std != nil {
+		return s.Std
+	}
+	s.stdOnce.Do(func() { s.stdSrv = &http.Server{Handler: s.Handler} })
+	return s.stdSrv
 }
 
 // Result tells the caller what happened to one request.
@@ -62,36 +83,66 @@ type VarsSource interface {
 
 // exchange is the pooled state of one bridged request.
 type exchange struct {
-	srv    *Server
-	ctl    *Control
-	fctx   *fasthttp.RequestCtx
-	mode   Mode
-	vars   VarsSource
-	conn   *Conn
-	req    *http.Request
+	srv  *Server
+	ctl  *Control
+	fctx *fasthttp.RequestCtx
+	mode Mode
+	vars VarsSource
+	conn watchConn
+	req  *http.Request
+	rs   *reqState // the request's own objects: fresh, or own when reusing
+	// own, ownReq, tmpl and header are the objects Server.ReuseRequests reuses.
+	own    reqState
+	ownReq *http.Request
 	tmpl   *http.Request
-	rctx   reqContext
-	url    url.URL
 	header http.Header
 	pairs  []headerPair
 	values []string
 	blob   []byte
-	body   bodyReader
 	w      responseWriter
 	st     streamer
+	// continued is the body of a request whose 100 Continue the bridge
+	// sends (see DeferContinue), nil otherwise.
+	continued *continueBody
 	// declaredLength is the Content-Length the handler set, or -1.
 	declaredLength int64
 	scratch        []byte
 }
 
+// reqState holds what a handler may keep after ServeHTTP returned (with
+// the *http.Request and its Header): one allocation per request.
+type reqState struct {
+	req  http.Request
+	rctx reqContext
+	url  url.URL
+	body bodyReader
+	vals [8]string // header values of a request with few headers
+}
+
 var exchangePool = sync.Pool{New: func() any {
-	ex := &exchange{header: make(http.Header, 16)}
-	ex.tmpl = (&http.Request{}).WithContext(&ex.rctx)
-	ex.req = new(http.Request)
+	ex := &exchange{}
 	ex.w.ex = ex
 	ex.w.header = make(http.Header, 8)
 	return ex
 }}
+
+// newState gives the exchange the objects of one request: fresh ones, or
+// with Server.ReuseRequests its own, reset.
+func (ex *exchange) newState() {
+	if !ex.srv.ReuseRequests {
+		ex.rs = new(reqState)
+		ex.rs.rctx.bind(ex)
+		return
+	}
+	if ex.ownReq == nil {
+		ex.header = make(http.Header, 16)
+		ex.tmpl = (&http.Request{}).WithContext(&ex.own.rctx)
+		ex.ownReq = new(http.Request)
+	}
+	ex.rs = &ex.own
+	ex.rs.url = url.URL{}
+	ex.rs.rctx.reset(ex)
+}
 
 type varsKey struct{}
 
@@ -105,17 +156,6 @@ type httpsReporter interface {
 // does: non-nil, with no details.
 var tlsUnknown tls.ConnectionState
 
-// value answers the context keys the bridge owns.
-func (ex *exchange) value(key any) any {
-	switch key {
-	case varsKey{}:
-		return ex
-	case http.LocalAddrContextKey:
-		return ex.fctx.LocalAddr()
-	}
-	return nil
-}
-
 // Serve runs the handler for the request in ctx and leaves the response in
 // ctx.Response, unless it streamed or was hijacked (see Result). vars may be
 // nil, in which case uwsgi.Vars derives the variables from the request.
@@ -128,13 +168,10 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (re
 func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource, ctl *Control) (res Result) {
 	ex := exchangePool.Get().(*exchange)
 	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
-	ex.conn, _ = ctx.Conn().(*Conn)
-	var watch func()
-	if ex.conn != nil {
-		watch = ex.startWatch
-	}
-	ex.rctx.reset(ex, watch)
+	ex.conn, _ = ctx.Conn().(watchConn)
+	ex.newState()
 	ex.w.reset()
+	ctx.Response.Header.SetNoDefaultContentType(true) // as net/http: no Content-Type unless set or sniffed
 	defer ex.release()
 
 	if err := ex.buildRequest(ctx); err != nil {
@@ -142,11 +179,14 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 		ctx.SetConnectionClose()
 		return Result{Status: fasthttp.StatusBadRequest}
 	}
+	if d, ok := takeDeferred(&ctx.Request.Header); ok {
+		ex.setDeferredBody(d)
+	}
 	if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
 		ex.req.TLS = &tlsUnknown
 	}
 	if ctl != nil {
-		ctl.set(&ex.rctx)
+		ctl.set(&ex.rs.rctx)
 		defer ctl.set(nil)
 	}
 	defer func() {
@@ -158,26 +198,45 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 	return ex.finish()
 }
 
+// watchConn is a connection that can tell, while a handler runs, that the
+// client went away: the HTTP socket's Conn, the uwsgi socket's connection.
+type watchConn interface {
+	net.Conn
+	// WatchClose starts a background read; onGone runs if the peer
+	// closed or reset the connection before StopWatch.
+	WatchClose(onGone func())
+	// StopWatch aborts the background read and waits for it to end.
+	StopWatch()
+}
+
 // startWatch watches the connection for a client that goes away, once the
-// request body can no longer be in the way of the read.
-func (ex *exchange) startWatch() {
-	if !ex.body.drained() {
+// request body can no longer be in the way of the read. It is called with
+// rc.mu held, while the handler runs.
+func (ex *exchange) startWatch(rc *reqContext) {
+	if ex.conn == nil || !ex.rs.body.drained() {
 		return
 	}
-	ctx := &ex.rctx
-	ex.conn.watch(func() { ctx.cancel(errClientGone) })
+	ex.conn.WatchClose(func() { rc.cancel(errClientGone) })
 }
 
 var errClientGone = errors.New("bridge: client disconnected")
 
 func (ex *exchange) release() {
+	rs := ex.rs
+	// The context first: a goroutine of the handler's that asks for Done
+	// from now on can no longer start a watcher on the connection.
+	rs.rctx.end()
+	rs.body.end()
 	if ex.conn != nil {
-		ex.conn.stopWatch()
+		ex.conn.StopWatch()
+		if bc, ok := ex.conn.(*Conn); ok && !ex.w.hijacked {
+			bc.NextRequest()
+		}
 	}
-	ex.rctx.cancel(errRequestDone)
-	ex.body.reset(nil, 0)
-	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl = nil, nil, nil, nil, nil
-	*ex.req = http.Request{}
+	if ex.srv.ReuseRequests {
+		*ex.req = http.Request{}
+	}
+	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl, ex.req, ex.rs, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil
 	exchangePool.Put(ex)
 }
 
@@ -190,7 +249,7 @@ func (ex *exchange) finish() Result {
 		ex.handOver(nil)
 		return Result{Status: http.StatusSwitchingProtocols, Hijacked: true}
 	}
-	if ex.body.err != nil && (!w.wroteHeader || w.stream == nil && refusedBody(ex.body.err)) {
+	if ex.rs.body.err != nil && (!w.wroteHeader || w.stream == nil && refusedBody(ex.rs.body.err)) {
 		// The body could not be read (a malformed chunk, a cut upload) and
 		// the handler answered nothing: say so rather than an empty 200.
 		// A body refused by a limit (413) is answered so whatever the
@@ -200,12 +259,49 @@ func (ex *exchange) finish() Result {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	isHead := ex.req.Method == http.MethodHead
+	short := !isHead && ex.declaredLength >= 0 && bodyAllowed(w.status) &&
+		(w.written < ex.declaredLength || w.overDeclared)
+	switch {
+	case isHead:
+		ex.headLength()
+	case w.stream == nil && (w.hasTrailers || short):
+		// Trailers need a chunked body; a body shorter than its declared
+		// length goes out with that length on a connection that then
+		// closes, so the client sees the truncation, as with net/http.
+		_ = w.startStream()
+	}
+	keepAlive := !short && ex.rs.body.drained()
+	if c := ex.continued; c != nil && !c.keepAlive(ex.rs.body.drained()) {
+		// As net/http: a body the client may still be sending (or a
+		// chunked one read ahead) is not followed by another request.
+		ex.fctx.SetConnectionClose()
+		keepAlive = false
+	}
 	if w.stream != nil {
-		ok := w.stream.finish() && ex.body.drained()
+		ok := w.stream.finish() && keepAlive
 		ex.handOver(&ok)
 		return Result{Status: w.status, BodySize: w.written, Streamed: true}
 	}
 	return Result{Status: w.status, BodySize: w.written}
+}
+
+// headLength gives a buffered answer to HEAD the Content-Length net/http
+// sends: the handler's, else the length of what it wrote, else none.
+func (ex *exchange) headLength() {
+	w := &ex.w
+	if w.stream != nil || !bodyAllowed(w.status) {
+		return
+	}
+	resp := &ex.fctx.Response
+	resp.ResetBody()
+	resp.SkipBody = true
+	switch {
+	case ex.declaredLength >= 0:
+		resp.Header.SetContentLength(int(ex.declaredLength))
+	case w.written > 0:
+		resp.Header.SetContentLength(int(w.written))
+	}
 }
 
 // handOver tells fasthttp the response was written by the bridge. When
@@ -276,9 +372,9 @@ func (ex *exchange) badBody() Result {
 	var ne interface{ Timeout() bool }
 	var sc statusCoder
 	switch {
-	case errors.As(ex.body.err, &sc):
+	case errors.As(ex.rs.body.err, &sc):
 		status = sc.StatusCode()
-	case errors.As(ex.body.err, &ne) && ne.Timeout():
+	case errors.As(ex.rs.body.err, &ne) && ne.Timeout():
 		status = http.StatusRequestTimeout
 	}
 	ex.fctx.Error(http.StatusText(status), status)

@@ -77,8 +77,11 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 		method = at(mSpan)
 	}
 
-	r := ex.req
-	*r = *ex.tmpl
+	r := &ex.rs.req
+	if ex.srv.ReuseRequests {
+		r = ex.ownReq
+		*r = *ex.tmpl
+	}
 	r.Method = method
 	r.RequestURI = at(uriSpan)
 	r.Host = at(hostSpan)
@@ -86,10 +89,14 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	r.Proto, r.ProtoMajor, r.ProtoMinor = protoOf(h)
 	r.Close = h.ConnectionClose()
 	r.Header = ex.fillHeader(s)
-	r.URL = &ex.url
+	r.URL = &ex.rs.url
 	if err := ex.parseURL(r.RequestURI); err != nil {
 		return err
 	}
+	if !ex.srv.ReuseRequests {
+		r = withContext(r, &ex.rs.rctx)
+	}
+	ex.req = r
 	ex.setBody(ctx)
 	return nil
 }
@@ -113,15 +120,26 @@ func (ex *exchange) addRemoteAddr(ctx *fasthttp.RequestCtx) span {
 	return span{start, len(ex.blob)}
 }
 
-// fillHeader builds the pooled header map from the recorded pairs. Values
-// live in one pooled slab, so a header seen once costs no slice allocation.
+// fillHeader builds the header map from the recorded pairs. Values live in
+// one slab, so a header seen once costs no slice allocation. The map and
+// the slab are the request's own, unless the server reuses requests.
 func (ex *exchange) fillHeader(s string) http.Header {
-	hdr := ex.header
-	clear(hdr)
-	if cap(ex.values) < len(ex.pairs) {
-		ex.values = make([]string, 0, len(ex.pairs)+8)
+	var hdr http.Header
+	var values []string
+	if ex.srv.ReuseRequests {
+		hdr = ex.header
+		clear(hdr)
+		if cap(ex.values) < len(ex.pairs) {
+			ex.values = make([]string, 0, len(ex.pairs)+8)
+		}
+		values = ex.values[:0]
+	} else {
+		hdr = make(http.Header, len(ex.pairs))
+		values = ex.rs.vals[:0]
+		if len(ex.pairs) > len(ex.rs.vals) {
+			values = make([]string, 0, len(ex.pairs))
+		}
 	}
-	ex.values = ex.values[:0]
 	for _, p := range ex.pairs {
 		key := p.key
 		if key == "" {
@@ -132,9 +150,12 @@ func (ex *exchange) fillHeader(s string) http.Header {
 			hdr[key] = append(old[:len(old):len(old)], v)
 			continue
 		}
-		i := len(ex.values)
-		ex.values = append(ex.values, v)
-		hdr[key] = ex.values[i : i+1 : i+1]
+		i := len(values)
+		values = append(values, v)
+		hdr[key] = values[i : i+1 : i+1]
+	}
+	if ex.srv.ReuseRequests {
+		ex.values = values
 	}
 	return hdr
 }
@@ -154,21 +175,21 @@ func protoOf(h *fasthttp.RequestHeader) (string, int, int) {
 	}
 }
 
-// parseURL fills ex.url from the raw request URI without allocating for the
+// parseURL fills the request's URL from the raw request URI without allocating for the
 // common origin-form URI with no escapes; anything else goes through net/url.
 func (ex *exchange) parseURL(uri string) error {
-	ex.url = url.URL{}
+	u := &ex.rs.url
 	if strings.HasPrefix(uri, "/") && !strings.ContainsAny(uri, "%#") {
 		path, query, _ := strings.Cut(uri, "?")
-		ex.url.Path = path
-		ex.url.RawQuery = query
-		ex.url.ForceQuery = query == "" && strings.HasSuffix(uri, "?")
+		u.Path = path
+		u.RawQuery = query
+		u.ForceQuery = query == "" && strings.HasSuffix(uri, "?")
 		return nil
 	}
-	u, err := url.ParseRequestURI(uri)
+	parsed, err := url.ParseRequestURI(uri)
 	if err != nil {
 		return err
 	}
-	ex.url = *u
+	*u = *parsed
 	return nil
 }

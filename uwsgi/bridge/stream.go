@@ -10,6 +10,7 @@ import (
 // streamer writes a response straight to the connection once the handler
 // flushed or outgrew the buffer.
 type streamer struct {
+	w         *responseWriter // set when the chunked body ends with trailers
 	bw        *bufio.Writer
 	chunked   bool
 	skipBody  bool
@@ -30,6 +31,11 @@ func (w *responseWriter) startStream() error {
 	st.skipBody = ex.req.Method == http.MethodHead
 	http11 := ex.req.ProtoAtLeast(1, 1)
 	switch {
+	case w.hasTrailers:
+		resp.Header.SetContentLength(-1)
+		st.chunked = true
+		st.keepAlive = true
+		st.w = w
 	case ex.declaredLength >= 0:
 		resp.Header.SetContentLength(int(ex.declaredLength))
 		st.keepAlive = ex.mode == ModeHTTP
@@ -101,7 +107,14 @@ func (st *streamer) flush() error {
 // another request.
 func (st *streamer) finish() bool {
 	if st.chunked && st.err == nil {
-		_, st.err = st.bw.WriteString("0\r\n\r\n")
+		if st.w != nil {
+			b := append(st.w.ex.scratch[:0], "0\r\n"...)
+			b = append(st.w.appendTrailers(b), "\r\n"...)
+			st.w.ex.scratch = b
+			_, st.err = st.bw.Write(b)
+		} else {
+			_, st.err = st.bw.WriteString("0\r\n\r\n")
+		}
 	}
 	st.flush()
 	st.bw.Reset(nil)

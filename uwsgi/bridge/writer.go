@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // responseWriter is the pooled http.ResponseWriter of a bridged request.
@@ -19,18 +20,29 @@ type responseWriter struct {
 	hijacked    bool
 	written     int64
 	stream      *streamer
+	// trailers are the names the handler declared in its Trailer header,
+	// or set with http.TrailerPrefix before WriteHeader; hasTrailers makes
+	// the response chunked.
+	trailers    []string
+	hasTrailers bool
+	fullDuplex  bool
+	closeCh     chan bool
+	// overDeclared: a write went past the declared Content-Length.
+	overDeclared bool
 }
 
 var (
 	_ http.ResponseWriter = (*responseWriter)(nil)
 	_ http.Flusher        = (*responseWriter)(nil)
 	_ http.Hijacker       = (*responseWriter)(nil)
+	_ http.CloseNotifier  = (*responseWriter)(nil) //nolint:staticcheck // gin's c.Stream still calls it
 )
 
 func (w *responseWriter) reset() {
 	clear(w.header)
 	w.ex.declaredLength = -1
 	w.status, w.wroteHeader, w.sniffed, w.hijacked, w.written, w.stream = 0, false, false, false, 0, nil
+	w.trailers, w.hasTrailers, w.fullDuplex, w.closeCh, w.overDeclared = w.trailers[:0], false, false, nil, false
 }
 
 // Header implements http.ResponseWriter.
@@ -46,7 +58,8 @@ func (w *responseWriter) WriteHeader(code int) {
 		panic("invalid WriteHeader code " + strconv.Itoa(code))
 	}
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
-		return // informational responses are not forwarded
+		w.informational(code)
+		return
 	}
 	w.wroteHeader = true
 	w.status = code
@@ -54,14 +67,24 @@ func (w *responseWriter) WriteHeader(code int) {
 	resp.SetStatusCode(code)
 	_, hasCT := w.header["Content-Type"]
 	w.sniffed = hasCT
+	w.declareTrailers()
 	for k, vv := range w.header {
 		switch k {
-		case "Content-Length", "Transfer-Encoding", "Trailer":
+		case "Content-Length", "Transfer-Encoding":
 			continue
+		case "Trailer":
+			if !w.hasTrailers {
+				continue
+			}
 		case "Connection":
 			if len(vv) > 0 && vv[0] == "close" {
 				w.ex.fctx.SetConnectionClose()
 			}
+			if code != http.StatusSwitchingProtocols {
+				continue
+			}
+		}
+		if strings.HasPrefix(k, http.TrailerPrefix) {
 			continue
 		}
 		for _, v := range vv {
@@ -86,6 +109,13 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if !bodyAllowed(w.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
+	if d := w.ex.declaredLength; d >= 0 && w.written+int64(len(p)) > d {
+		// As net/http: a write past the declared Content-Length sends
+		// nothing and fails; the response then ends short, on a closed
+		// connection (see finish).
+		w.overDeclared = true
+		return 0, http.ErrContentLength
+	}
 	if !w.sniffed && len(p) > 0 {
 		w.sniffed = true
 		w.ex.fctx.Response.Header.SetContentType(http.DetectContentType(p))
@@ -105,7 +135,8 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 
 // WriteString implements io.StringWriter without converting to []byte.
 func (w *responseWriter) WriteString(s string) (int, error) {
-	if w.stream == nil && w.wroteHeader && w.sniffed && !w.hijacked && bodyAllowed(w.status) {
+	if w.stream == nil && w.wroteHeader && w.sniffed && !w.hijacked && bodyAllowed(w.status) &&
+		(w.ex.declaredLength < 0 || w.written+int64(len(s)) <= w.ex.declaredLength) {
 		w.written += int64(len(s))
 		w.ex.fctx.Response.AppendBodyString(s)
 		if w.overflowing() {
@@ -153,8 +184,23 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
 	}
+	ex := w.ex
+	// No background read may take the handler's bytes from now on.
+	ex.rs.rctx.stopWatching()
 	w.hijacked = true
-	c := w.ex.fctx.Conn()
+	c := ex.fctx.Conn()
+	if w.wroteHeader {
+		// WriteHeader(101) then Hijack, as coder/websocket does: the
+		// pending response goes out now, as net/http sends it.
+		resp := &ex.fctx.Response
+		resp.Header.SetProtocol(ex.fctx.Request.Header.Protocol())
+		ex.scratch = resp.Header.AppendBytes(ex.scratch[:0])
+		if _, err := c.Write(ex.scratch); err != nil {
+			return nil, nil, err
+		}
+	}
+	// The connection serves what the client sent behind the request first
+	// (see Conn), so the reader holds those bytes as net/http's does.
 	rw := bufio.NewReadWriter(bufio.NewReader(c), bufio.NewWriter(c))
 	return c, rw, nil
 }
@@ -168,7 +214,7 @@ func (w *responseWriter) overflowing() bool {
 	if len(w.ex.fctx.Response.Body()) <= w.ex.srv.bufferSize() {
 		return false
 	}
-	return w.ex.mode == ModeHTTP || w.ex.body.drained()
+	return w.ex.mode == ModeHTTP || w.fullDuplex || w.ex.rs.body.drained()
 }
 
 func bodyAllowed(status int) bool {

@@ -43,6 +43,7 @@ var coreOptions = []Option{
 	opt("protocol", String, "uwsgi", "protocol of --socket sockets: uwsgi or http").note("uwsgi and http (http11) only"),
 	opt("goroutines", Int, "0", "goroutine loop engine: N cores (requests in flight) per worker").min(0),
 	opt("threads", Int, "0", "the same as --goroutines in uwsgo").min(0).note("uWSGI threads; uwsgo serves them as goroutine cores"),
+	opt("reuse-requests", Flag, "", "reuse each *http.Request, its URL, Header, Body and Context once the handler returned: fewer allocations, but a handler must not keep them").note("uwsgo's addition; off: a request is the handler's for good, as in net/http"),
 	opt("go-args", String, "", "arguments for the app, read with uwsgi.Args() (split like a shell)").alias("gccgo-args"),
 	opt("buffer-size", Int, "4096", "largest request header / uwsgi packet, in bytes").short('b').min(0).clamp(65535),
 	opt("listen", Int, "100", "listen queue (backlog) of every socket").short('l').min(0),

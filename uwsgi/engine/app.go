@@ -11,4 +11,7 @@ import (
 type App struct {
 	HTTP http.Handler
 	Fast fasthttp.RequestHandler
+	// ReuseRequests reuses each *http.Request and what it holds for later
+	// requests (see bridge.Server.ReuseRequests); --reuse-requests sets it too.
+	ReuseRequests bool
 }

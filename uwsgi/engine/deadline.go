@@ -151,9 +151,14 @@ func (c *drainConn) SetDeadline(t time.Time) error {
 	return c.Conn.SetWriteDeadline(t)
 }
 
-// awaitRequest calls AwaitRequest on the connection under c.
+// awaitRequest calls AwaitRequest on the outermost connection of c that
+// has it: the bridge's Conn (which then expects a request header and passes
+// the call on) or the drainConn.
 func awaitRequest(c net.Conn) {
-	if dc := drainConnOf(c); dc != nil {
-		dc.AwaitRequest()
+	for ; c != nil; c = wrapped(c) {
+		if a, ok := c.(interface{ AwaitRequest() }); ok {
+			a.AwaitRequest()
+			return
+		}
 	}
 }

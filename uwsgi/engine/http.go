@@ -56,7 +56,7 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 		DisableHeaderNamesNormalizing: false,
 		Logger:                        httpLogger{fasthttpLogger{w.log}, &hs.reported},
 	}
-	hs.bridge = bridge.Server{Handler: w.app.HTTP, HTTP: hs.srv, Logf: w.log.Printf}
+	w.setupBridge(&hs.bridge, hs.srv, sock)
 	return hs
 }
 
@@ -69,6 +69,11 @@ func (hs *httpServer) headerReceived(h *fasthttp.RequestHeader) fasthttp.Request
 	if lim := hs.w.opts.LimitPost; lim > 0 && int64(h.ContentLength()) > lim {
 		hs.overLimit.Store(h, h.ContentLength()) // fasthttp resets the header before errorResponse
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1, ReadTimeout: time.Millisecond}
+	}
+	if hs.w.app.Fast == nil && bridge.DeferContinue(h) {
+		// Expect: 100-continue: the bridge sends the 100 when the handler
+		// first reads the body, as net/http does.
+		return fasthttp.RequestConfig{ReadTimeout: hs.w.opts.HTTPTimeout}
 	}
 	if cl := h.ContentLength(); cl == 0 || cl == -2 { // -2: no length, no chunks
 		// No body to read: the header's deadline (--socket-timeout, from

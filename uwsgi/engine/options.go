@@ -66,6 +66,7 @@ type Options struct {
 	MaxConns      int            // --max-conns: open connections per worker (0 = no limit)
 	QueueTimeout  time.Duration  // --queue-timeout: longest wait for a core before a 503
 	ProxyProtocol bool           // --http-enable-proxy-protocol
+	ReuseRequests bool           // --reuse-requests: pooled *http.Request objects (see bridge.Server)
 }
 
 // forceLog lists the requests uWSGI logs even with --disable-logging.
@@ -106,6 +107,7 @@ func readOptions(cfg *config.Config) (Options, error) {
 		QueueTimeout:     time.Duration(cfg.Int("queue-timeout")) * time.Millisecond,
 		ThunderLock:      !cfg.IsSet("thunder-lock") || cfg.Bool("thunder-lock"),
 		ProxyProtocol:    cfg.Bool("http-enable-proxy-protocol"),
+		ReuseRequests:    cfg.Bool("reuse-requests"),
 		ForceLog: forceLog{c4xx: cfg.Bool("log-4xx"), c5xx: cfg.Bool("log-5xx"), zero: cfg.Bool("log-zero"),
 			sendfile: cfg.Bool("log-sendfile"), ioerror: cfg.Bool("log-ioerror"),
 			slow: time.Duration(cfg.Int("log-slow")) * time.Millisecond, big: int64(cfg.Int("log-big"))},

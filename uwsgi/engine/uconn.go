@@ -32,6 +32,9 @@ type uconn struct {
 	timeout       time.Duration
 	bw            *bufio.Writer
 	name          []byte
+	wmu           sync.Mutex
+	watch         uwatch
+	extra         []byte // bytes in buf behind the request body (see Read)
 }
 
 var uconnPool = sync.Pool{New: func() any { return new(uconn) }}
@@ -265,6 +268,24 @@ func (uc *uconn) close() {
 	_ = uc.Conn.Close()
 }
 
+// Read implements net.Conn for a handler that hijacked the connection:
+// first the bytes that came in the buffer behind the packet (the unread
+// body, then whatever the client sent after it), then the connection.
+func (uc *uconn) Read(p []byte) (int, error) {
+	if b := &uc.body; len(b.pre) > 0 {
+		n := copy(p, b.pre)
+		b.pre = b.pre[n:]
+		b.remain -= int64(n)
+		return n, nil
+	}
+	if len(uc.extra) > 0 {
+		n := copy(p, uc.extra)
+		uc.extra = uc.extra[n:]
+		return n, nil
+	}
+	return uc.Conn.Read(p)
+}
+
 // packetBody reads the request body: first the bytes that came with the
 // packet, then the connection, up to CONTENT_LENGTH.
 type packetBody struct {
@@ -279,7 +300,9 @@ func (b *packetBody) reset(uc *uconn) {
 	b.uc = uc
 	b.pre = uc.buf[end:uc.n]
 	b.remain = uc.contentLength
+	uc.extra = nil
 	if int64(len(b.pre)) > b.remain {
+		uc.extra = b.pre[b.remain:]
 		b.pre = b.pre[:b.remain]
 	}
 }

@@ -28,7 +28,7 @@ type uwsgiServer struct {
 
 func newUwsgiServer(w *Worker, sock *Socket) *uwsgiServer {
 	us := &uwsgiServer{w: w, sock: sock, conns: map[net.Conn]struct{}{}, acceptDone: make(chan struct{}), idle: make(chan net.Conn)}
-	us.bridge = bridge.Server{Handler: w.app.HTTP, Logf: w.log.Printf}
+	w.setupBridge(&us.bridge, nil, sock)
 	return us
 }
 
