@@ -41,6 +41,12 @@ func Run(cfg *config.Config, app App) int {
 	if isWorker {
 		return runWorker(cfg, opts, app, wi)
 	}
+	if os.Getenv(envMasterState) == "" {
+		if err := binaryPatch(cfg, opts); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && os.Getenv(envMasterState) == "" {
 		exited, err := daemonize(d)
 		if err != nil {
@@ -82,6 +88,8 @@ func Run(cfg *config.Config, app App) int {
 
 // runSingle serves in this one process: no master, no respawn.
 func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
+	notify := newNotifier(log)
+	notify.starting()
 	sockets, err := bindAll(cfg, opts, log)
 	if err != nil {
 		log.Printf("%v", err)
@@ -139,7 +147,18 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 			return 1
 		}
 	}
-	return w.loop(nil)
+	notify.readyNow("")
+	if tick, stop := notify.watchdogTick(); tick != nil {
+		defer stop()
+		go func() {
+			for range tick {
+				notify.ping()
+			}
+		}()
+	}
+	code := w.loop(nil)
+	notify.stopping()
+	return code
 }
 
 func logStartup(log *Logger, o Options) {

@@ -53,6 +53,8 @@ type master struct {
 	fs           *fsWatcher
 	fsActions    map[int]*fsAction
 	touchSignals []touchSignal
+	notify       *notifier // systemd and the uWSGI Emperor
+	emperorCmds  <-chan byte
 }
 
 // child is one worker process as the master sees it.
@@ -105,6 +107,8 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 	runtime.LockOSThread()
 	applyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
+	m.notify = newNotifier(log)
+	m.emperorCmds = m.notify.emperor.commands()
 	if code, ok := m.setup(); !ok {
 		return code
 	}
@@ -158,8 +162,10 @@ func (m *master) setup() (int, bool) {
 				_, _ = c.ctrl.Write([]byte("resend\n")) // their signal registrations
 			}
 		}
+		m.notify.readyNow("") // the binary upgrade's rollout proved the workers accept
 		return 0, true
 	}
+	m.notify.starting()
 	if m.sockets, err = bindAll(m.cfg, m.opts, m.log); err != nil {
 		m.log.Printf("%v", err)
 		return 1, false
@@ -256,8 +262,18 @@ func (m *master) loop() int {
 	fifo := m.openFIFOs()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	watchdog, stopWatchdog := m.notify.watchdogTick()
+	defer stopWatchdog()
+	heartbeat, stopHeartbeat := m.notify.emperor.heartbeatTick(m.cfg.Int("heartbeat"))
+	defer stopHeartbeat()
 	for {
 		select {
+		case <-watchdog:
+			m.notify.ping()
+		case <-heartbeat:
+			m.notify.emperor.heartbeat()
+		case b, ok := <-m.emperorCmds:
+			m.onEmperor(b, ok)
 		case sig := <-sigc:
 			m.onSignal(sig.(syscall.Signal))
 		case b := <-fifo:
@@ -311,6 +327,7 @@ func (m *master) shutdown(graceful bool) {
 	}
 	if m.stopping == nil {
 		m.announce(proto.Unsubscribe)
+		m.notify.stopping()
 	}
 	if graceful {
 		m.log.Printf("graceful shutdown triggered...")
@@ -417,5 +434,28 @@ func (m *master) writePidfiles() {
 		if err := os.WriteFile(p, fmt.Appendf(nil, "%d\n", os.Getpid()), 0o644); err != nil {
 			m.log.Printf("uwsgi: unable to write pidfile %s: %v", p, err)
 		}
+	}
+}
+
+// onEmperor obeys one command of the uWSGI Emperor (ok false: it is gone).
+func (m *master) onEmperor(b byte, ok bool) {
+	if !ok {
+		m.emperorCmds = nil
+		if m.stopping == nil || m.stopping.graceful {
+			m.log.Printf("lost connection with my emperor !!!")
+			m.shutdown(false)
+		}
+		return
+	}
+	m.log.Printf("received message %d from emperor", b)
+	switch b {
+	case emperorStop:
+		m.emperorCmds = nil
+		m.shutdown(false)
+	case emperorReload:
+		m.requestReload(false, "the Emperor")
+	case emperorGracefulStop:
+		m.emperorCmds = nil
+		m.shutdown(true)
 	}
 }

@@ -68,6 +68,9 @@ func (m *master) reexec(gen uint64) {
 			}
 		}
 	}
+	if fd := m.notify.emperor.execFD(); fd >= 0 {
+		keep = append(keep, fd)
+	}
 	b.WriteString(";workers=")
 	first := true
 	for _, c := range m.children {
@@ -86,6 +89,7 @@ func (m *master) reexec(gen uint64) {
 		}
 	}
 	env := append(cleanEnv(), envMasterState+"="+b.String())
+	env = append(env, m.notify.execEnv()...)
 	m.log.Flush()
 	err := syscall.Exec(m.exe, os.Args, env)
 	m.log.Printf("uwsgi: binary reload of the master failed (%v): the running master goes on", err)

@@ -193,6 +193,25 @@ func (m *master) onReady(c *child) {
 	}
 	if m.reload != nil && c.gen == m.reload.gen {
 		m.rolloutProgress(c)
+		return
+	}
+	m.notifyIfServing()
+}
+
+// notifyIfServing tells the service manager the instance is ready once
+// every worker of the serving generation accepts.
+func (m *master) notifyIfServing() {
+	if m.reload != nil || m.stopping != nil || m.notify == nil || m.notify.ready {
+		return
+	}
+	n := 0
+	for _, c := range m.children {
+		if c.gen == m.gen && c.ready && !c.retiring {
+			n++
+		}
+	}
+	if n >= len(m.activeIDs()) {
+		m.notify.readyNow("")
 	}
 }
 
