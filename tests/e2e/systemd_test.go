@@ -139,3 +139,83 @@ func TestSystemdNotify(t *testing.T) {
 		t.Fatalf("notify errors in the log:\n%s", p.log.String())
 	}
 }
+
+// TestSocketActivation runs the master under systemd-socket-activate with a
+// TCP socket an --http-socket names, a unix socket a --socket names, and a
+// TCP socket no option names (served as uwsgi, the protocol of --socket),
+// across a graceful reload and a binary upgrade (docs/deploy.md: the
+// .socket unit).
+func TestSocketActivation(t *testing.T) {
+	activate := requirePeer(t, "systemd-socket-activate")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "app")
+	copyFile(t, bins.testapp, bin)
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	extraAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	unixPath := filepath.Join(dir, "app.sock")
+	p := start(t, activate, nil, "-l", httpAddr, "-l", unixPath, "-l", extraAddr, "--",
+		bin, "--master", "--processes", "2", "--http-socket", httpAddr, "--socket", unixPath, "--vacuum", "--disable-logging")
+	waitDial(t, "tcp", httpAddr, p) // the first connection makes systemd-socket-activate exec the app
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	check := func(version string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			_, body := get(t, client, "http://"+httpAddr+"/version")
+			_, ubody, uerr := uwsgiGet("unix", unixPath, "/version")
+			_, ebody, eerr := uwsgiGet("tcp", extraAddr, "/version")
+			if strings.HasPrefix(body, version+" ") && uerr == nil && strings.HasPrefix(ubody, version+" ") && eerr == nil && strings.HasPrefix(ebody, version+" ") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("want %s everywhere: http %q, unix uwsgi %q %v, unnamed tcp uwsgi %q %v\n%s", version, body, ubody, uerr, ebody, eerr, p.log.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	check("v1")
+	log := p.log.String()
+	for _, want := range []string{
+		"attached to TCP address " + httpAddr + " fd 3 (http, socket-activated)",
+		"attached to UNIX address " + unixPath + " fd 4 (uwsgi, socket-activated)",
+		"attached to TCP address " + extraAddr + " fd 5 (uwsgi, socket-activated, named by no option)",
+	} {
+		if !strings.Contains(log, want) {
+			t.Fatalf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "bound to") {
+		t.Fatalf("the master bound a socket it inherited:\n%s", log)
+	}
+	for _, name := range []string{"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"} {
+		if _, body := get(t, client, "http://"+httpAddr+"/env?name="+name); !strings.HasSuffix(body, " ") {
+			t.Fatalf("a worker sees %s: %q", name, body)
+		}
+	}
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	p.signal(syscall.SIGHUP)
+	prev := kids
+	kids = waitChildren(t, mpid, 2, 60*time.Second, func(k []int) bool { return disjoint(k, prev) })
+	check("v1")
+
+	v2 := filepath.Join(t.TempDir(), "app-v2")
+	if err := goBuild(v2, "../../internal/testapp", "-ldflags", "-X main.version=v2"); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, v2, bin)
+	p.signal(syscall.SIGHUP)
+	p.waitLog("gracefully (RE)spawned uWSGI master process", 60*time.Second)
+	check("v2")
+
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(60 * time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	if fi, err := os.Lstat(unixPath); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("--vacuum removed the socket-activated unix socket %s: %v", unixPath, err)
+	}
+	if strings.Contains(p.log.String(), "VACUUM: unix socket") {
+		t.Fatalf("vacuum touched an activated socket:\n%s", p.log.String())
+	}
+}

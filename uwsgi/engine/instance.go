@@ -200,21 +200,51 @@ func socketNames(cfg *config.Config) (names []string, kinds []Kind) {
 }
 
 // bindAll binds every configured socket.
+// An activated socket (socket activation) stands for the option naming its
+// address; activated sockets no option names are added after the others.
 func bindAll(cfg *config.Config, o Options, log *Logger) ([]*Socket, error) {
 	names, kinds := socketNames(cfg)
-	if len(names) == 0 {
+	act, err := activatedSockets()
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 && len(act) == 0 {
 		return nil, errNoSockets
 	}
 	var socks []*Socket
+	fail := func(err error) ([]*Socket, error) {
+		for _, s := range socks {
+			s.Close()
+		}
+		return nil, fmt.Errorf("uwsgi: %w", err)
+	}
 	for i, name := range names {
+		if a := activatedSocketFor(act, name, o.Sockets.Abstract); a != nil {
+			s, err := adoptActivated(i, a, name, kinds[i], o.Sockets)
+			if err != nil {
+				return fail(err)
+			}
+			log.Printf("uwsgi socket %d attached to %s address %s fd %d (%s, socket-activated)", s.Index, networkName(s), s.Name, a.fd, s.Kind)
+			socks = append(socks, s)
+			continue
+		}
 		s, err := Bind(i, name, kinds[i], o.Sockets)
 		if err != nil {
-			for _, s := range socks {
-				s.Close()
-			}
-			return nil, fmt.Errorf("uwsgi: %w", err)
+			return fail(err)
 		}
 		log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, networkName(s), s.Name, fdOf(s.Listener), s.Kind)
+		socks = append(socks, s)
+	}
+	for _, a := range act {
+		if a.used {
+			continue
+		}
+		a.used = true
+		s, err := adoptActivated(len(socks), a, a.addrName(), kindOfUnnamed(a, kinds), o.Sockets)
+		if err != nil {
+			return fail(err)
+		}
+		log.Printf("uwsgi socket %d attached to %s address %s fd %d (%s, socket-activated, named by no option)", s.Index, networkName(s), s.Name, a.fd, s.Kind)
 		socks = append(socks, s)
 	}
 	return socks, nil
@@ -222,7 +252,14 @@ func bindAll(cfg *config.Config, o Options, log *Logger) ([]*Socket, error) {
 
 // inheritSockets rebuilds the sockets from descriptors 3.. as numbered by cfg.
 func inheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
-	names, kinds := socketNames(cfg)
+	specs, err := socketSpecs(cfg, os.Getenv(envSocketList))
+	if err != nil {
+		return nil, err
+	}
+	names, kinds := make([]string, len(specs)), make([]Kind, len(specs))
+	for i, sp := range specs {
+		names[i], kinds[i] = sp.name, sp.kind
+	}
 	if len(names) != count {
 		return nil, fmt.Errorf("uwsgi: inherited %d sockets but the configuration names %d", count, len(names))
 	}
@@ -233,9 +270,23 @@ func inheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
 			return nil, fmt.Errorf("uwsgi: inherited socket %d (%s): %w", i, names[i], err)
 		}
 		network, addr := splitAddr(names[i])
-		socks[i] = &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln}
+		socks[i] = &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln, Activated: specs[i].activated}
 	}
 	return socks, nil
+}
+
+// socketSpecs is the socket list passed in list, or (from an older master
+// that passed none) the one the configuration names.
+func socketSpecs(cfg *config.Config, list string) ([]socketSpec, error) {
+	if list != "" {
+		return decodeSockets(list)
+	}
+	names, kinds := socketNames(cfg)
+	specs := make([]socketSpec, len(names))
+	for i := range names {
+		specs[i] = socketSpec{name: names[i], kind: kinds[i]}
+	}
+	return specs, nil
 }
 
 func networkName(s *Socket) string {

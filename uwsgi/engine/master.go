@@ -412,7 +412,7 @@ func (m *master) cleanup() {
 		return
 	}
 	for _, s := range m.sockets {
-		if s.Network == "unix" && len(s.Addr) > 0 && s.Addr[0] != '@' {
+		if s.Network == "unix" && len(s.Addr) > 0 && s.Addr[0] != '@' && !s.Activated {
 			if err := os.Remove(s.Addr); err == nil {
 				m.log.Printf("VACUUM: unix socket %s removed.", s.Addr)
 			}

@@ -85,7 +85,8 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	env := append(cleanEnv(),
 		envRole+"=worker",
 		fmt.Sprintf("%s=%d:%d:%d", envWorker, id, slot, gen),
-		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)))
+		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)),
+		envSocketList+"="+encodeSockets(m.sockets))
 	if len(caches.list) > 0 {
 		env = append(env, envCaches+"="+cacheFDList(firstFD+len(m.files)+2, len(caches.list)))
 	}
