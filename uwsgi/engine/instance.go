@@ -88,6 +88,7 @@ func Run(cfg *config.Config, app App) int {
 
 // runSingle serves in this one process: no master, no respawn.
 func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
+	defer startReaper(log)()
 	notify := newNotifier(log)
 	notify.starting()
 	sockets, err := bindAll(cfg, opts, log)

@@ -107,6 +107,7 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 	runtime.LockOSThread()
 	applyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
+	defer startReaper(log)()
 	m.notify = newNotifier(log)
 	m.emperorCmds = m.notify.emperor.commands()
 	if code, ok := m.setup(); !ok {

@@ -169,6 +169,7 @@ func (m *master) adoptWorker(spec string) error {
 	if uint64(c.gen) > m.lastGen {
 		m.lastGen = c.gen
 	}
+	trackChild(c.pid)
 	m.children[c.pid] = c
 	m.slotUsed[c.slot] = true
 	m.sys.watch(m, c)

@@ -93,8 +93,11 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	if logMasterState != nil {
 		env = append(env, envReqLog+"="+reqFD)
 	}
-	pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
-		Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	pid, err := startTracked(func() (int, error) {
+		pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
+			Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+		})
+		return pid, err
 	})
 	if err != nil {
 		ctrl.Close()
@@ -125,6 +128,7 @@ func (m *master) watch(c *child) {
 	}()
 	go func() {
 		st, _ := c.proc.Wait()
+		untrackChild(c.pid)
 		m.events <- event{kind: evExit, c: c, state: st}
 	}()
 }
