@@ -18,7 +18,7 @@ import (
 //	5   the first worker accepts ("vassal X is ready to accept requests")
 //	17  loyal ("vassal X is now loyal"); uWSGI sends it after the first request,
 //	    uwsgo once the workers accept: a loyal vassal is one that started
-//	26  heartbeat, every --heartbeat seconds (the Emperor's --emperor-heartbeat)
+//	26  heartbeat, every --heartbeat seconds (the Emperor's --emperor-required-heartbeat)
 //
 // Emperor to vassal: 0 stop at once, 1 graceful reload, 2 graceful stop.
 // End of file means the Emperor is gone: the vassal stops its workers and
