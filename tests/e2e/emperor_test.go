@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -134,5 +135,172 @@ func TestUWSGIEmperorGovernsUwsgo(t *testing.T) {
 			t.Fatalf("vassal master %d still runs after the file was removed", master)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// emperorStats reads uwsgo's Emperor stats JSON.
+func emperorStats(t *testing.T, addr string) map[string]any {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	var doc map[string]any
+	if err := json.NewDecoder(c).Decode(&doc); err != nil {
+		t.Fatalf("emperor stats: %v", err)
+	}
+	return doc
+}
+
+// statsVassal finds vassal id in a stats document.
+func statsVassal(t *testing.T, doc map[string]any, id string) map[string]any {
+	t.Helper()
+	list, _ := doc["vassals"].([]any)
+	for _, v := range list {
+		if m, ok := v.(map[string]any); ok && m["id"] == id {
+			return m
+		}
+	}
+	t.Fatalf("no vassal %s in the stats: %v", id, doc)
+	return nil
+}
+
+// TestUwsgoEmperor runs uwsgo's own --emperor over two different uwsgo
+// apps (named by binary-path, in ini and yaml) and one real uWSGI vassal
+// (binary-path = /usr/bin/uwsgi): create, touch, kill -9, remove, the stats
+// JSON, --vassal-set and --vassals-include, then the Emperor's SIGTERM.
+func TestUwsgoEmperor(t *testing.T) {
+	uw := requirePeer(t, "uwsgi")
+	requirePython3Plugin(t, uw)
+	dir := t.TempDir()
+	vassals := filepath.Join(dir, "vassals")
+	if err := os.Mkdir(vassals, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	app1, app2 := filepath.Join(dir, "app1"), filepath.Join(dir, "app2")
+	copyFile(t, bins.testapp, app1)
+	copyFile(t, bins.hello, app2)
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pyApp := filepath.Join(dir, "app.py")
+	write(pyApp, "def application(env, start_response):\n    start_response('200 OK', [('Content-Type', 'text/plain')])\n    return [b'py']\n")
+	include := filepath.Join(dir, "common.ini")
+	write(include, "[uwsgi]\nenv = INCLUDED=yes\n")
+	addrA := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addrB := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addrC := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	iniA, ymlB, iniC := filepath.Join(vassals, "a.ini"), filepath.Join(vassals, "b.yml"), filepath.Join(vassals, "c.ini")
+	write(iniA, fmt.Sprintf("[uwsgi]\nbinary-path = %s\nmaster = true\nprocesses = 2\ngoroutines = 4\nhttp-socket = %s\ndisable-logging = true\n", app1, addrA))
+	write(ymlB, fmt.Sprintf("uwsgi:\n  binary-path: %s\n  master: true\n  http-socket: %s\n", app2, addrB))
+	write(iniC, fmt.Sprintf("[uwsgi]\nbinary-path = %s\nplugin = python3\nwsgi-file = %s\nmaster = true\nhttp-socket = %s\ndisable-logging = true\n", uw, pyApp, addrC))
+	statsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := start(t, bins.testapp, nil, "--emperor", vassals, "--emperor-freq", "1", "--emperor-stats", statsAddr,
+		"--vassal-set", "env=FROM_EMPEROR=set", "--vassals-include", include)
+	for _, a := range []string{addrA, addrB, addrC} {
+		waitDial(t, "tcp", a, p)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if _, body := get(t, client, "http://"+addrA+"/version"); !strings.HasPrefix(body, "v1 ") {
+		t.Fatalf("a.ini (testapp) answers %q", body)
+	}
+	if _, body := get(t, client, "http://"+addrB+"/view/"); body != "<h1>Hello World</h1>" {
+		t.Fatalf("b.yml (hello) answers %q", body)
+	}
+	if _, body := get(t, client, "http://"+addrC+"/"); body != "py" {
+		t.Fatalf("c.ini (uWSGI python) answers %q", body)
+	}
+	for name, want := range map[string]string{"FROM_EMPEROR": "set", "INCLUDED": "yes"} {
+		if _, body := get(t, client, "http://"+addrA+"/env?name="+name); !strings.HasSuffix(body, " "+want) {
+			t.Fatalf("vassal a sees %s=%q, want %q", name, body, want)
+		}
+	}
+	for _, id := range []string{"a.ini", "b.yml", "c.ini"} {
+		p.waitLog("[emperor] vassal "+id+" is now loyal", 30*time.Second) // uWSGI: after its first request
+	}
+	doc := emperorStats(t, statsAddr)
+	if em, _ := doc["emperor"].([]any); len(em) != 1 || em[0] != vassals {
+		t.Fatalf("stats emperor = %v", doc["emperor"])
+	}
+	for _, id := range []string{"a.ini", "b.yml", "c.ini"} {
+		v := statsVassal(t, doc, id)
+		if v["loyal"] != 1.0 || v["pid"].(float64) <= 0 || v["monitor"] != vassals {
+			t.Fatalf("stats of %s: %v", id, v)
+		}
+	}
+	pidA := int(statsVassal(t, doc, "a.ini")["pid"].(float64))
+	pidC := int(statsVassal(t, doc, "c.ini")["pid"].(float64))
+
+	// touch: a reloads its workers under load (0 failed), the uWSGI vassal reloads too.
+	workersA := waitChildren(t, pidA, 2, 15*time.Second, nil)
+	l := startLoad("http://"+addrA, "", "/version", 2, 2*time.Minute)
+	time.Sleep(300 * time.Millisecond)
+	touchFile(t, iniA, 2*time.Second)
+	touchFile(t, iniC, 2*time.Second)
+	p.waitLog("[emperor] reload the uwsgi instance a.ini", 30*time.Second)
+	p.waitLog("[emperor] reload the uwsgi instance c.ini", 30*time.Second)
+	waitChildren(t, pidA, 2, 60*time.Second, func(k []int) bool { return disjoint(k, workersA) })
+	time.Sleep(300 * time.Millisecond)
+	summary := l.finish()
+	t.Logf("load on a.ini across the Emperor's reload: %s", summary)
+	if l.failed.Load() != 0 || l.ok.Load() == 0 {
+		t.Fatalf("requests failed across the reload: %s", summary)
+	}
+	p.waitLog("gracefully (RE)spawned uWSGI master", 30*time.Second) // the uWSGI vassal's reload
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, body := get(t, client, "http://"+addrC+"/"); body == "py" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the uWSGI vassal does not answer after its reload")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !alive(pidA) || !alive(pidC) {
+		t.Fatal("a reload replaced a vassal's master")
+	}
+
+	// kill -9 of a vassal's master: the Emperor starts it again.
+	if err := syscall.Kill(pidA, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.waitCount("[emperor] starting vassal a.ini", 2, 30*time.Second)
+	p.waitCount("[emperor] vassal a.ini is now loyal", 2, 30*time.Second)
+	if _, body := get(t, client, "http://"+addrA+"/version"); !strings.HasPrefix(body, "v1 ") {
+		t.Fatalf("a.ini after kill -9 answers %q", body)
+	}
+	if v := statsVassal(t, emperorStats(t, statsAddr), "a.ini"); v["respawns"] != 1.0 || int(v["pid"].(float64)) == pidA {
+		t.Fatalf("stats of a.ini after kill -9: %v", v)
+	}
+
+	// remove: the vassal stops and is forgotten.
+	if err := os.Remove(ymlB); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog("[emperor] removed uwsgi instance b.yml", 30*time.Second)
+	waitClosed(t, addrB, p)
+	if list, _ := emperorStats(t, statsAddr)["vassals"].([]any); len(list) != 2 {
+		t.Fatalf("stats after removing b.yml: %v", list)
+	}
+	if _, body := get(t, client, "http://"+addrC+"/"); body != "py" {
+		t.Fatalf("c.ini answers %q after b was removed", body)
+	}
+
+	// The Emperor's end stops every vassal.
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(60 * time.Second); code != 0 {
+		t.Fatalf("the Emperor exited %d", code)
+	}
+	if !strings.Contains(p.log.String(), "The Emperor is buried.") {
+		t.Fatalf("no burial:\n%s", p.log.String())
+	}
+	for _, a := range []string{addrA, addrC} {
+		waitClosed(t, a, p)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/emperor"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"github.com/uwsgo/uwsgo/uwsgi/stats"
 )
@@ -79,6 +80,9 @@ func Run(cfg *config.Config, app App) int {
 		if !runFatalHooks(cfg, log, "asap") {
 			return 1
 		}
+	}
+	if len(cfg.Strings("emperor")) > 0 {
+		return runEmperor(cfg, log)
 	}
 	if opts.Master {
 		return runMaster(cfg, opts, log)
@@ -339,4 +343,15 @@ func dropPrivilegesWithHooks(cfg *config.Config, opts Options, log *Logger) bool
 		return false
 	}
 	return runFatalHooks(cfg, log, "as-user")
+}
+
+// runEmperor runs this process as the Emperor (package uwsgi/emperor).
+func runEmperor(cfg *config.Config, log *Logger) int {
+	o, err := emperor.OptionsFrom(cfg)
+	if err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
+	o.Output = log.Output()
+	return emperor.Run(o, log.Printf)
 }
