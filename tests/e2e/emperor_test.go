@@ -304,3 +304,90 @@ func TestUwsgoEmperor(t *testing.T) {
 		waitClosed(t, a, p)
 	}
 }
+
+// procUID is the real uid of pid.
+func procUID(t *testing.T, pid int) string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" {
+			return f[1]
+		}
+	}
+	t.Fatalf("no Uid in /proc/%d/status", pid)
+	return ""
+}
+
+// TestUwsgoEmperorTyrantThrottleHeartbeat: --emperor-tyrant runs a vassal
+// as its file's owner and refuses a root-owned file; a vassal that dies
+// before it is loyal is throttled ever longer (and listed in the stats'
+// blacklist); a vassal whose heartbeats stop is killed and started again.
+func TestUwsgoEmperorTyrantThrottleHeartbeat(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("--emperor-tyrant needs root")
+	}
+	const nobody = 65534
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vassals := filepath.Join(dir, "vassals")
+	if err := os.Mkdir(vassals, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	app := filepath.Join(dir, "app")
+	copyFile(t, bins.testapp, app)
+	addr, rootAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	write := func(name, text string, uid int) {
+		t.Helper()
+		path := filepath.Join(vassals, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(path, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("t.ini", fmt.Sprintf("[uwsgi]\nbinary-path = %s\nmaster = true\nhttp-socket = %s\nheartbeat = 1\ndisable-logging = true\n", app, addr), nobody)
+	write("root.ini", fmt.Sprintf("[uwsgi]\nbinary-path = %s\nmaster = true\nhttp-socket = %s\n", app, rootAddr), 0)
+	write("bad.ini", "[uwsgi]\nbinary-path = /bin/false\n", nobody)
+	statsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := start(t, bins.testapp, nil, "--emperor", vassals, "--emperor-tyrant", "--emperor-freq", "1",
+		"--emperor-throttle", "200", "--emperor-required-heartbeat", "3", "--emperor-stats", statsAddr)
+	waitDial(t, "tcp", addr, p)
+	p.waitLog("[emperor] vassal t.ini is now loyal", 30*time.Second)
+	master := int(statsVassal(t, emperorStats(t, statsAddr), "t.ini")["pid"].(float64))
+	workers := waitChildren(t, master, 1, 15*time.Second, nil)
+	if u, w := procUID(t, master), procUID(t, workers[0]); u != "65534" || w != "65534" {
+		t.Fatalf("tyrant vassal runs as uid %s (worker %s), want 65534", u, w)
+	}
+	p.waitLog("[emperor-tyrant] invalid permissions for vassal root.ini", 10*time.Second)
+	if c, err := net.DialTimeout("tcp", rootAddr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("the root-owned vassal file was run")
+	}
+
+	p.waitLog("throttling vassal bad.ini for 200ms", 15*time.Second)
+	p.waitLog("throttling vassal bad.ini for 400ms", 15*time.Second)
+	p.waitLog("throttling vassal bad.ini for 600ms", 15*time.Second)
+	doc := emperorStats(t, statsAddr)
+	list, _ := doc["blacklist"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["id"] != "bad.ini" || list[0].(map[string]any)["attempt"].(float64) < 3 {
+		t.Fatalf("stats blacklist: %v", doc["blacklist"])
+	}
+
+	if err := syscall.Kill(master, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog("[emperor] vassal t.ini sent no heartbeat in last 3 seconds, brutally respawning it...", 30*time.Second)
+	p.waitCount("[emperor] vassal t.ini is now loyal", 2, 30*time.Second)
+	waitDial(t, "tcp", addr, p)
+	if v := statsVassal(t, emperorStats(t, statsAddr), "t.ini"); int(v["pid"].(float64)) == master || v["respawns"] != 1.0 {
+		t.Fatalf("stats of t.ini after the hung master: %v", v)
+	}
+}
