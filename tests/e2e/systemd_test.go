@@ -219,3 +219,54 @@ func TestSocketActivation(t *testing.T) {
 		t.Fatalf("vacuum touched an activated socket:\n%s", p.log.String())
 	}
 }
+
+// TestSystemdNotifySingleAndDaemonized: a process serving alone sends
+// READY=1 once it accepts and STOPPING=1 at SIGTERM; the copy --daemonize
+// starts names itself with MAINPID=.
+func TestSystemdNotifySingleAndDaemonized(t *testing.T) {
+	addr := fmt.Sprintf("@uwsgo-e2e-notify-single-%d", os.Getpid())
+	ns := listenNotify(t, addr)
+	p, base := httpServer(t, bins.testapp, []string{"NOTIFY_SOCKET=" + addr})
+	ns.expect(t, p, "STATUS=initializing uWSGI")
+	ns.expect(t, p, "READY=1", "STATUS=uWSGI is ready")
+	if _, body := get(t, &http.Client{}, base+"/env?name=NOTIFY_SOCKET"); !strings.HasSuffix(body, " ") {
+		t.Fatalf("the app sees NOTIFY_SOCKET: %q", body)
+	}
+	p.signal(syscall.SIGTERM)
+	ns.expect(t, p, "STOPPING=1")
+	if code := p.wait(30 * time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+
+	daddr := fmt.Sprintf("@uwsgo-e2e-notify-daemon-%d", os.Getpid())
+	dns := listenNotify(t, daddr)
+	logFile := filepath.Join(t.TempDir(), "daemon.log")
+	haddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	d := start(t, bins.testapp, []string{"NOTIFY_SOCKET=" + daddr}, "--master", "--http-socket", haddr, "--daemonize", logFile)
+	if code := d.wait(30 * time.Second); code != 0 {
+		t.Fatalf("the first process exited %d", code)
+	}
+	msg := dns.expect(t, d, "STATUS=initializing uWSGI", "MAINPID=")
+	var mainPID int
+	for _, l := range strings.Split(msg, "\n") {
+		if v, ok := strings.CutPrefix(l, "MAINPID="); ok {
+			fmt.Sscan(v, &mainPID)
+		}
+	}
+	if mainPID <= 0 || mainPID == d.cmd.Process.Pid || !alive(mainPID) {
+		t.Fatalf("MAINPID=%d (first process %d)", mainPID, d.cmd.Process.Pid)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(mainPID, syscall.SIGKILL) })
+	dns.expect(t, d, "READY=1")
+	if err := syscall.Kill(mainPID, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	dns.expect(t, d, "STOPPING=1")
+	deadline := time.Now().Add(30 * time.Second)
+	for alive(mainPID) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon %d still runs after SIGTERM", mainPID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

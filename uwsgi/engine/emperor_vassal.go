@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -138,4 +139,27 @@ func (e *emperorLink) heartbeatTick(secs int) (<-chan time.Time, func()) {
 	}
 	t := time.NewTicker(time.Duration(secs) * time.Second)
 	return t.C, t.Stop
+}
+
+// obeyEmperorAlone serves the Emperor's commands in a process serving
+// alone: stops become this process's own SIGINT / SIGTERM; a reload needs
+// a master.
+func obeyEmperorAlone(cmds <-chan byte, log *Logger) {
+	if cmds == nil {
+		return
+	}
+	for b := range cmds {
+		switch b {
+		case emperorStop:
+			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+			return
+		case emperorGracefulStop:
+			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			return
+		case emperorReload:
+			log.Printf("received message %d from emperor: a reload needs --master; ignored", b)
+		}
+	}
+	log.Printf("lost connection with my emperor !!!")
+	_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
 }

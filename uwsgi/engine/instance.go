@@ -71,6 +71,13 @@ func Run(cfg *config.Config, app App) int {
 			return 1
 		}
 	}
+	// The service managers' variables leave the environment before any hook
+	// or child could see them (notify.go, activation.go).
+	notify := newNotifier(log)
+	if _, err := activatedSockets(); err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
 	if os.Getenv(envMasterState) == "" {
 		for _, warning := range cfg.Warnings() {
 			log.Printf("%s", warning)
@@ -85,16 +92,16 @@ func Run(cfg *config.Config, app App) int {
 		return runEmperor(cfg, log)
 	}
 	if opts.Master {
-		return runMaster(cfg, opts, log)
+		return runMaster(cfg, opts, log, notify)
 	}
-	return runSingle(cfg, opts, app, log)
+	return runSingle(cfg, opts, app, log, notify)
 }
 
 // runSingle serves in this one process: no master, no respawn.
-func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
+func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *notifier) int {
 	defer startReaper(log)()
-	notify := newNotifier(log)
 	notify.starting()
+	go obeyEmperorAlone(notify.vassal().commands(), log)
 	sockets, err := bindAll(cfg, opts, log)
 	if err != nil {
 		log.Printf("%v", err)

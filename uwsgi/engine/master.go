@@ -100,7 +100,7 @@ type stop struct {
 }
 
 // runMaster is the master process's life.
-func runMaster(cfg *config.Config, opts Options, log *Logger) int {
+func runMaster(cfg *config.Config, opts Options, log *Logger, notify *notifier) int {
 	// Workers die with the thread that started them (Pdeathsig), and a
 	// binary re-exec ends every thread but the calling one: start them all,
 	// and exec, from this one locked thread.
@@ -108,8 +108,8 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 	applyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
 	defer startReaper(log)()
-	m.notify = newNotifier(log)
-	m.emperorCmds = m.notify.emperor.commands()
+	m.notify = notify
+	m.emperorCmds = m.notify.vassal().commands()
 	if code, ok := m.setup(); !ok {
 		return code
 	}
@@ -265,14 +265,14 @@ func (m *master) loop() int {
 	defer tick.Stop()
 	watchdog, stopWatchdog := m.notify.watchdogTick()
 	defer stopWatchdog()
-	heartbeat, stopHeartbeat := m.notify.emperor.heartbeatTick(m.cfg.Int("heartbeat"))
+	heartbeat, stopHeartbeat := m.notify.vassal().heartbeatTick(m.cfg.Int("heartbeat"))
 	defer stopHeartbeat()
 	for {
 		select {
 		case <-watchdog:
 			m.notify.ping()
 		case <-heartbeat:
-			m.notify.emperor.heartbeat()
+			m.notify.vassal().heartbeat()
 		case b, ok := <-m.emperorCmds:
 			m.onEmperor(b, ok)
 		case sig := <-sigc:

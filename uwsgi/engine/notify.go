@@ -155,6 +155,14 @@ func (n *notifier) watchdogTick() (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
+// vassal is the link to the uWSGI Emperor, or nil.
+func (n *notifier) vassal() *emperorLink {
+	if n == nil {
+		return nil
+	}
+	return n.emperor
+}
+
 // execEnv is what the master's next image needs to find its managers again.
 func (n *notifier) execEnv() []string {
 	if n == nil {

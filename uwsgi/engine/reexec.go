@@ -68,7 +68,7 @@ func (m *master) reexec(gen uint64) {
 			}
 		}
 	}
-	if fd := m.notify.emperor.execFD(); fd >= 0 {
+	if fd := m.notify.vassal().execFD(); fd >= 0 {
 		keep = append(keep, fd)
 	}
 	b.WriteString(";socklist=" + encodeSockets(m.sockets))
