@@ -270,3 +270,39 @@ func TestSystemdNotifySingleAndDaemonized(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestSocketActivationUWSGIDiffers runs real uWSGI and uwsgo the same way
+// under systemd-socket-activate with --http-socket on the activated address:
+// uWSGI 2.0.21 attaches the socket as a uwsgi-protocol one and cannot
+// answer HTTP on it; uwsgo serves it as the HTTP socket it was named.
+func TestSocketActivationUWSGIDiffers(t *testing.T) {
+	activate := requirePeer(t, "systemd-socket-activate")
+	uw := requirePeer(t, "uwsgi")
+	serve := func(bin string) (*proc, error) {
+		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		p := start(t, activate, nil, "-l", addr, "--", bin, "--http-socket", addr)
+		waitDial(t, "tcp", addr, p) // makes systemd-socket-activate exec the server
+		c := &http.Client{Timeout: 10 * time.Second}
+		var err error
+		for range 20 { // the first connections may meet a server still starting
+			var resp *http.Response
+			if resp, err = c.Get("http://" + addr + "/view/"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return p, nil
+				}
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return p, err
+	}
+	if _, err := serve(bins.hello); err != nil {
+		t.Fatalf("uwsgo does not answer HTTP on its activated --http-socket: %v", err)
+	}
+	p, err := serve(uw)
+	if err == nil {
+		t.Fatalf("uWSGI answered HTTP on an activated --http-socket: the difference documented in deploy.md is gone")
+	}
+	p.waitLog("invalid request block size", 10*time.Second)
+}
