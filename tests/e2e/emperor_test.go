@@ -200,8 +200,11 @@ func TestUwsgoEmperor(t *testing.T) {
 	write(ymlB, fmt.Sprintf("uwsgi:\n  binary-path: %s\n  master: true\n  http-socket: %s\n", app2, addrB))
 	write(iniC, fmt.Sprintf("[uwsgi]\nbinary-path = %s\nplugin = python3\nwsgi-file = %s\nmaster = true\nhttp-socket = %s\ndisable-logging = true\n", uw, pyApp, addrC))
 	statsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	p := start(t, bins.testapp, nil, "--emperor", vassals, "--emperor-freq", "1", "--emperor-stats", statsAddr,
+	notifyAddr := fmt.Sprintf("@uwsgo-e2e-emperor-%d", os.Getpid())
+	ns := listenNotify(t, notifyAddr)
+	p := start(t, bins.testapp, []string{"NOTIFY_SOCKET=" + notifyAddr}, "--emperor", vassals, "--emperor-freq", "1", "--emperor-stats", statsAddr,
 		"--vassal-set", "env=FROM_EMPEROR=set", "--vassals-include", include)
+	ns.expect(t, p, "STATUS=The Emperor is governing 3 vassals", "READY=1")
 	for _, a := range []string{addrA, addrB, addrC} {
 		waitDial(t, "tcp", a, p)
 	}
@@ -215,7 +218,7 @@ func TestUwsgoEmperor(t *testing.T) {
 	if _, body := get(t, client, "http://"+addrC+"/"); body != "py" {
 		t.Fatalf("c.ini (uWSGI python) answers %q", body)
 	}
-	for name, want := range map[string]string{"FROM_EMPEROR": "set", "INCLUDED": "yes"} {
+	for name, want := range map[string]string{"FROM_EMPEROR": "set", "INCLUDED": "yes", "NOTIFY_SOCKET": ""} {
 		if _, body := get(t, client, "http://"+addrA+"/env?name="+name); !strings.HasSuffix(body, " "+want) {
 			t.Fatalf("vassal a sees %s=%q, want %q", name, body, want)
 		}
@@ -299,6 +302,20 @@ func TestUwsgoEmperor(t *testing.T) {
 	}
 	if !strings.Contains(p.log.String(), "The Emperor is buried.") {
 		t.Fatalf("no burial:\n%s", p.log.String())
+	}
+	var last string
+	stopping := false
+	for done := false; !done; {
+		select {
+		case msg := <-ns.msgs:
+			last = msg
+			stopping = stopping || strings.Contains(msg, "STOPPING=1\n")
+		default:
+			done = true
+		}
+	}
+	if !stopping || last != "STATUS=The Emperor is governing 0 vassals\n" {
+		t.Fatalf("the Emperor's last notification %q (STOPPING=1 seen: %v)", last, stopping)
 	}
 	for _, a := range []string{addrA, addrC} {
 		waitClosed(t, a, p)

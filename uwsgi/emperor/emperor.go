@@ -40,6 +40,9 @@ type Options struct {
 	Includes          []string
 	Sets              []string
 	Output            *os.File // the vassals' stdout and stderr
+	// Notify, when set, gets sd_notify(3) assignments for systemd: READY=1
+	// after the first scan, STATUS= with the number of vassals, STOPPING=1.
+	Notify func(lines ...string)
 }
 
 // OptionsFrom reads the Emperor's options.
@@ -81,6 +84,7 @@ type emperor struct {
 	events  chan event
 	started time.Time
 	ending  time.Time // the Emperor is stopping since then
+	status  string    // the last STATUS= sent
 }
 
 type eventKind uint8
@@ -121,6 +125,7 @@ func Run(o Options, logf Logf) int {
 	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigc)
 	e.scan()
+	e.notify("READY=1")
 	scan := time.NewTicker(o.Freq)
 	defer scan.Stop()
 	second := time.NewTicker(time.Second)
@@ -140,6 +145,7 @@ func Run(o Options, logf Logf) int {
 		case req := <-statsRequests(stats):
 			req <- e.statsJSON()
 		}
+		e.notify()
 		if !e.ending.IsZero() && e.running() == 0 {
 			logf("The Emperor is buried.")
 			return 0
@@ -160,6 +166,7 @@ func (e *emperor) onSignal(sig syscall.Signal) {
 	}
 	e.logf("[emperor] stopping every vassal (signal %d)...", sig)
 	e.ending = time.Now()
+	e.notify("STOPPING=1")
 	for _, v := range e.sorted() {
 		v.removed = true
 		v.stop(e)
@@ -222,4 +229,18 @@ func (e *emperor) onEvent(ev event) {
 	case evExit:
 		v.onExit(ev.st, e)
 	}
+}
+
+// notify sends extra (if any) and the vassal count, when it changed, to
+// systemd (uWSGI's Emperor words it the same way).
+func (e *emperor) notify(extra ...string) {
+	if e.o.Notify == nil {
+		return
+	}
+	status := fmt.Sprintf("STATUS=The Emperor is governing %d vassals", e.running())
+	if status == e.status && len(extra) == 0 {
+		return
+	}
+	e.status = status
+	e.o.Notify(append([]string{status}, extra...)...)
 }

@@ -89,7 +89,7 @@ func Run(cfg *config.Config, app App) int {
 		}
 	}
 	if len(cfg.Strings("emperor")) > 0 {
-		return runEmperor(cfg, log)
+		return runEmperor(cfg, log, notify)
 	}
 	if opts.Master {
 		return runMaster(cfg, opts, log, notify)
@@ -353,12 +353,15 @@ func dropPrivilegesWithHooks(cfg *config.Config, opts Options, log *Logger) bool
 }
 
 // runEmperor runs this process as the Emperor (package uwsgi/emperor).
-func runEmperor(cfg *config.Config, log *Logger) int {
+func runEmperor(cfg *config.Config, log *Logger, notify *notifier) int {
 	o, err := emperor.OptionsFrom(cfg)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
 	o.Output = log.Output()
+	if notify.sd != nil {
+		o.Notify = notify.send
+	}
 	return emperor.Run(o, log.Printf)
 }
