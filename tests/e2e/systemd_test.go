@@ -306,3 +306,19 @@ func TestSocketActivationUWSGIDiffers(t *testing.T) {
 	}
 	p.waitLog("invalid request block size", 10*time.Second)
 }
+
+// TestStopWhileStarting: SIGTERM while the master is still setting up (a
+// unit stopped as it starts) is a graceful stop once setup ends, not a
+// death by the signal's default action.
+func TestStopWhileStarting(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := start(t, bins.testapp, nil, "--master", "--processes", "2", "--http-socket", addr, "--hook-master-start", "exec:sleep 1")
+	p.waitLog(`running "exec:sleep 1" (master-start)`, 15*time.Second)
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(30 * time.Second); code != 0 {
+		t.Fatalf("exit status %d (-1: killed by the signal)", code)
+	}
+	if !strings.Contains(p.log.String(), "graceful shutdown triggered") {
+		t.Fatalf("not a graceful stop:\n%s", p.log.String())
+	}
+}

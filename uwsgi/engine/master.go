@@ -55,6 +55,7 @@ type master struct {
 	touchSignals []touchSignal
 	notify       *notifier // systemd and the uWSGI Emperor
 	emperorCmds  <-chan byte
+	sigc         chan os.Signal
 }
 
 // child is one worker process as the master sees it.
@@ -107,6 +108,11 @@ func runMaster(cfg *config.Config, opts Options, log *Logger, notify *notifier) 
 	runtime.LockOSThread()
 	applyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
+	// Catch the signals before setup: one arriving while the workers start
+	// (a unit stopped while it starts) then waits for the loop instead of
+	// killing the master by its default action.
+	signal.Notify(m.sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
+	defer signal.Stop(m.sigc)
 	defer startReaper(log)()
 	m.notify = notify
 	m.emperorCmds = m.notify.vassal().commands()
@@ -118,7 +124,7 @@ func runMaster(cfg *config.Config, opts Options, log *Logger, notify *notifier) 
 }
 
 func newMaster(cfg *config.Config, opts Options, log *Logger, sys sysEnv) *master {
-	return &master{cfg: cfg, opts: opts, log: log, sys: sys, children: map[int]*child{},
+	return &master{cfg: cfg, opts: opts, log: log, sys: sys, children: map[int]*child{}, sigc: make(chan os.Signal, 16),
 		events: make(chan event, 64), replacing: map[int]*child{}, cheap: cheaperState{cheaped: map[int]bool{}}}
 }
 
@@ -256,10 +262,8 @@ func (m *master) startStats() error {
 
 // loop runs until the instance stops.
 func (m *master) loop() int {
-	sigc := make(chan os.Signal, 16)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
+	sigc := m.sigc
 	signalRemaps.Range(func(k, _ any) bool { signal.Notify(sigc, k.(syscall.Signal)); return true })
-	defer signal.Stop(sigc)
 	fifo := m.openFIFOs()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
