@@ -165,6 +165,18 @@ func TestFailedGenerationKeepsOldWorkers(t *testing.T) {
 	p, base, _, _ := masterServer(t, []string{"TESTAPP_FAIL_FILE=" + fail}, "--processes", "2")
 	mpid := p.cmd.Process.Pid
 	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	// Both workers must be past main()'s check of the fail file before it
+	// appears (a worker still starting would read it and fail too).
+	served := map[string]bool{}
+	oneShot := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := 0; len(served) < 2; i++ {
+		if i == 2000 {
+			t.Fatalf("only workers %v answered in %d requests", served, i)
+		}
+		if _, body := get(t, oneShot, base+"/version"); len(strings.Fields(body)) == 3 {
+			served[strings.Fields(body)[1]] = true
+		}
+	}
 	if err := os.WriteFile(fail, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
