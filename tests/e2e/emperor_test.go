@@ -408,3 +408,32 @@ func TestUwsgoEmperorTyrantThrottleHeartbeat(t *testing.T) {
 		t.Fatalf("stats of t.ini after the hung master: %v", v)
 	}
 }
+
+// TestBinaryPatch: --privileged-binary-patch naming another binary execs it
+// with the same arguments (as uWSGI does); naming the running binary is
+// done, not a loop.
+func TestBinaryPatch(t *testing.T) {
+	ini := filepath.Join(t.TempDir(), "app.ini")
+	if err := os.WriteFile(ini, []byte("[uwsgi]\nprivileged-binary-patch = "+bins.hello+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, base := httpServer(t, bins.testapp, nil, "--ini", ini)
+	if _, body := get(t, &http.Client{}, base+"/view/"); body != "<h1>Hello World</h1>" {
+		t.Fatalf("/view/ = %q", body)
+	}
+	if code, _ := get(t, &http.Client{}, base+"/version"); code != 404 {
+		t.Fatalf("/version answered %d: testapp still serves, the patch was not exec'd", code)
+	}
+	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", p.cmd.Process.Pid)); err != nil || exe != bins.hello {
+		t.Fatalf("the process runs %q (%v), want %s", exe, err, bins.hello)
+	}
+
+	self := filepath.Join(t.TempDir(), "self.ini")
+	if err := os.WriteFile(self, []byte("[uwsgi]\nprivileged-binary-patch = "+bins.testapp+"\nunprivileged-binary-patch = "+bins.testapp+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, base2 := httpServer(t, bins.testapp, nil, "--ini", self)
+	if _, body := get(t, &http.Client{}, base2+"/version"); !strings.HasPrefix(body, "v1 ") {
+		t.Fatalf("a patch naming itself: /version = %q", body)
+	}
+}
