@@ -73,7 +73,7 @@ func takeActivated() ([]*activatedSocket, error) {
 		ln, err := net.FileListener(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("uwsgi: socket-activated descriptor %d: %w", fd, err)
+			return nil, fmt.Errorf("uwsgi: socket-activated descriptor %d is not a listening stream socket: %w", fd, err)
 		}
 		s := &activatedSocket{fd: fd, listener: ln}
 		if i < len(nameList) && nameList[i] != "unknown" {
