@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -338,7 +339,8 @@ func procUID(t *testing.T, pid int) string {
 	return ""
 }
 
-// TestUwsgoEmperorTyrantThrottleHeartbeat: --emperor-tyrant runs a vassal
+// TestUwsgoEmperorTyrantThrottleHeartbeat (vassals named by a glob):
+// --emperor-tyrant runs a vassal
 // as its file's owner and refuses a root-owned file; a vassal that dies
 // before it is loyal is throttled ever longer (and listed in the stats'
 // blacklist); a vassal whose heartbeats stop is killed and started again.
@@ -374,7 +376,7 @@ func TestUwsgoEmperorTyrantThrottleHeartbeat(t *testing.T) {
 	write("root.ini", fmt.Sprintf("[uwsgi]\nbinary-path = %s\nmaster = true\nhttp-socket = %s\n", app, rootAddr), 0)
 	write("bad.ini", "[uwsgi]\nbinary-path = /bin/false\n", nobody)
 	statsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	p := start(t, bins.testapp, nil, "--emperor", vassals, "--emperor-tyrant", "--emperor-freq", "1",
+	p := start(t, bins.testapp, nil, "--emperor", filepath.Join(vassals, "*.ini"), "--emperor-tyrant", "--emperor-freq", "1",
 		"--emperor-throttle", "200", "--emperor-required-heartbeat", "3", "--emperor-stats", statsAddr)
 	waitDial(t, "tcp", addr, p)
 	p.waitLog("[emperor] vassal t.ini is now loyal", 30*time.Second)
@@ -435,5 +437,47 @@ func TestBinaryPatch(t *testing.T) {
 	_, base2 := httpServer(t, bins.testapp, nil, "--ini", self)
 	if _, body := get(t, &http.Client{}, base2+"/version"); !strings.HasPrefix(body, "v1 ") {
 		t.Fatalf("a patch naming itself: /version = %q", body)
+	}
+}
+
+// TestEmperorStatsKeysMatchUWSGI governs the same vassal with uWSGI's
+// Emperor and with uwsgo's, each with --emperor-stats, and compares the
+// documents' keys, at the top and per vassal.
+func TestEmperorStatsKeysMatchUWSGI(t *testing.T) {
+	uw := requirePeer(t, "uwsgi")
+	keys := func(m map[string]any) string {
+		var k []string
+		for name := range m {
+			k = append(k, name)
+		}
+		sort.Strings(k)
+		return strings.Join(k, ",")
+	}
+	docs := map[string]map[string]any{}
+	for name, bin := range map[string]string{"uwsgi": uw, "uwsgo": bins.testapp} {
+		vassals := t.TempDir()
+		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		conf := fmt.Sprintf("[uwsgi]\nprivileged-binary-patch = %s\nmaster = true\nhttp-socket = %s\n", bins.testapp, addr)
+		if err := os.WriteFile(filepath.Join(vassals, "app.ini"), []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		statsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		p := start(t, bin, nil, "--emperor", vassals, "--emperor-stats", statsAddr)
+		p.waitLog("vassal app.ini is now loyal", 30*time.Second)
+		waitDial(t, "tcp", statsAddr, p)
+		docs[name] = emperorStats(t, statsAddr)
+		p.signal(syscall.SIGINT)
+		p.wait(60 * time.Second)
+	}
+	if a, b := keys(docs["uwsgi"]), keys(docs["uwsgo"]); a != b {
+		t.Fatalf("top-level keys differ:\nuWSGI %s\nuwsgo %s", a, b)
+	}
+	if a, b := keys(statsVassal(t, docs["uwsgi"], "app.ini")), keys(statsVassal(t, docs["uwsgo"], "app.ini")); a != b {
+		t.Fatalf("vassal keys differ:\nuWSGI %s\nuwsgo %s", a, b)
+	}
+	for _, k := range []string{"loyal", "ready", "accepting"} {
+		if a, b := statsVassal(t, docs["uwsgi"], "app.ini")[k], statsVassal(t, docs["uwsgo"], "app.ini")[k]; a != b {
+			t.Errorf("vassal %s: uWSGI %v, uwsgo %v", k, a, b)
+		}
 	}
 }

@@ -53,7 +53,8 @@ func statsRequests(s *statsServer) chan chan []byte {
 	return s.reqs
 }
 
-// The document, with uWSGI's keys in uWSGI's order; times are Unix seconds.
+// The document, with uWSGI 2.0's keys in its order (2.1 adds suspended,
+// adopted and attrs to each vassal); times are Unix seconds.
 type statsDoc struct {
 	Version       string           `json:"version"`
 	PID           int              `json:"pid"`
@@ -68,29 +69,26 @@ type statsDoc struct {
 }
 
 type statsVassal struct {
-	ID            string   `json:"id"`
-	PID           int      `json:"pid"`
-	Born          int64    `json:"born"`
-	LastMod       int64    `json:"last_mod"`
-	LastHeartbeat int64    `json:"last_heartbeat"`
-	Loyal         int      `json:"loyal"`
-	Ready         int      `json:"ready"`
-	Accepting     int      `json:"accepting"`
-	LastLoyal     int64    `json:"last_loyal"`
-	LastReady     int64    `json:"last_ready"`
-	LastAccepting int64    `json:"last_accepting"`
-	FirstRun      int64    `json:"first_run"`
-	LastRun       int64    `json:"last_run"`
-	Cursed        int64    `json:"cursed"`
-	Zerg          int      `json:"zerg"`
-	OnDemand      string   `json:"on_demand"`
-	Suspended     int      `json:"suspended"`
-	Adopted       int      `json:"adopted"`
-	UID           int      `json:"uid"`
-	GID           int      `json:"gid"`
-	Monitor       string   `json:"monitor"`
-	Attrs         []string `json:"attrs"`
-	Respawns      int      `json:"respawns"`
+	ID            string `json:"id"`
+	PID           int    `json:"pid"`
+	Born          int64  `json:"born"`
+	LastMod       int64  `json:"last_mod"`
+	LastHeartbeat int64  `json:"last_heartbeat"`
+	Loyal         int    `json:"loyal"`
+	Ready         int    `json:"ready"`
+	Accepting     int    `json:"accepting"`
+	LastLoyal     int64  `json:"last_loyal"`
+	LastReady     int64  `json:"last_ready"`
+	LastAccepting int64  `json:"last_accepting"`
+	FirstRun      int64  `json:"first_run"`
+	LastRun       int64  `json:"last_run"`
+	Cursed        int64  `json:"cursed"`
+	Zerg          int    `json:"zerg"`
+	OnDemand      string `json:"on_demand"`
+	UID           int    `json:"uid"`
+	GID           int    `json:"gid"`
+	Monitor       string `json:"monitor"`
+	Respawns      int    `json:"respawns"`
 }
 
 type statsBlacklist struct {
@@ -122,7 +120,7 @@ func (e *emperor) statsJSON() []byte {
 		Vassals: []statsVassal{}, Blacklist: []statsBlacklist{}}
 	for _, v := range e.sorted() {
 		sv := statsVassal{ID: v.name, PID: -1, LastMod: unix0(v.mtime), FirstRun: unix0(v.firstRun), LastRun: unix0(v.lastRun),
-			UID: v.uid, GID: v.gid, Monitor: v.monitor, Attrs: []string{}, Respawns: v.respawns}
+			UID: v.uid, GID: v.gid, Monitor: v.monitor, Respawns: v.respawns}
 		if r := v.run; r != nil {
 			sv.PID, sv.Born, sv.LastHeartbeat = r.pid, unix0(r.born), unix0(r.lastHeartbeat)
 			sv.Loyal, sv.Ready, sv.Accepting = b2i(r.loyal), b2i(r.ready), b2i(r.accepting)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
-	"golang.org/x/sys/unix"
 )
 
 // Protocol bytes (uWSGI's core/emperor.c).
@@ -112,13 +111,12 @@ func (v *vassal) start(e *emperor) {
 		return
 	}
 	bin := v.binary(e.o.Binary)
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	ours, theirs, err := socketpair()
 	if err != nil {
 		e.logf("[emperor] socketpair(): %v", err)
 		v.retryLater(e)
 		return
 	}
-	ours, theirs := os.NewFile(uintptr(pair[0]), "emperor"), os.NewFile(uintptr(pair[1]), "vassal")
 	defer theirs.Close()
 	argv := v.argv(e.o, bin)
 	path, err := exec.LookPath(bin)
@@ -130,9 +128,9 @@ func (v *vassal) start(e *emperor) {
 	}
 	cmd := &exec.Cmd{Path: path, Args: argv, Env: vassalEnv(3), Dir: filepath.Dir(v.path),
 		Stdout: e.o.Output, Stderr: e.o.Output, ExtraFiles: []*os.File{theirs},
-		SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}}
+		SysProcAttr: vassalAttrs()}
 	if e.o.Tyrant {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(v.uid), Gid: uint32(v.gid), NoSetGroups: false}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(v.uid), Gid: uint32(v.gid)}
 		e.logf("[emperor-tyrant] dropping privileges to %d %d for instance %s", v.uid, v.gid, v.name)
 	}
 	if err := cmd.Start(); err != nil {

@@ -33,6 +33,3 @@ func reapChild(pid int) bool {
 	got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 	return err == nil && got == pid
 }
-
-// subreaper makes this process the reaper of its orphaned descendants.
-func subreaper() error { return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
