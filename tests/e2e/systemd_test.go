@@ -322,3 +322,24 @@ func TestStopWhileStarting(t *testing.T) {
 		t.Fatalf("not a graceful stop:\n%s", p.log.String())
 	}
 }
+
+// TestSystemdNotifyMatchesUWSGI: the first two datagrams, byte for byte,
+// are the ones real uWSGI sends (uWSGI sends nothing more).
+func TestSystemdNotifyMatchesUWSGI(t *testing.T) {
+	uw := requirePeer(t, "uwsgi")
+	got := map[string][]string{}
+	for name, bin := range map[string]string{"uwsgi": uw, "uwsgo": bins.testapp} {
+		addr := fmt.Sprintf("@uwsgo-e2e-notify-%s-%d", name, os.Getpid())
+		ns := listenNotify(t, addr)
+		haddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		p := start(t, bin, []string{"NOTIFY_SOCKET=" + addr}, "--master", "--http-socket", haddr)
+		got[name] = append(got[name], ns.expect(t, p, "STATUS=initializing uWSGI"), ns.expect(t, p, "READY=1"))
+		p.signal(syscall.SIGINT)
+		p.wait(30 * time.Second)
+	}
+	for i := range 2 {
+		if got["uwsgi"][i] != got["uwsgo"][i] {
+			t.Errorf("datagram %d: uWSGI %q, uwsgo %q", i+1, got["uwsgi"][i], got["uwsgo"][i])
+		}
+	}
+}
