@@ -481,3 +481,34 @@ func TestEmperorStatsKeysMatchUWSGI(t *testing.T) {
 		}
 	}
 }
+
+// TestUWSGIEmperorSingleProcessVassal: a vassal without --master also
+// sends heartbeats (a frozen one is replaced) and stops when its file goes.
+func TestUWSGIEmperorSingleProcessVassal(t *testing.T) {
+	uwsgiBin := requirePeer(t, "uwsgi")
+	vassals := t.TempDir()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ini := filepath.Join(vassals, "one.ini")
+	conf := fmt.Sprintf("[uwsgi]\nprivileged-binary-patch = %s\nhttp-socket = %s\nheartbeat = 1\n", bins.testapp, addr)
+	if err := os.WriteFile(ini, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, uwsgiBin, nil, "--emperor", vassals, "--emperor-required-heartbeat", "3")
+	p.waitLog("[emperor] vassal one.ini is now loyal", 30*time.Second)
+	waitDial(t, "tcp", addr, p)
+	kids := children(p.cmd.Process.Pid)
+	if len(kids) != 1 {
+		t.Fatalf("the Emperor's children: %v", kids)
+	}
+	if err := syscall.Kill(kids[0], syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog("vassal one.ini sent no heartbeat in last 3 seconds, brutally respawning it", 30*time.Second)
+	p.waitCount("[emperor] vassal one.ini is now loyal", 2, 30*time.Second)
+	waitDial(t, "tcp", addr, p)
+	if err := os.Remove(ini); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog("[emperor] removed uwsgi instance one.ini", 30*time.Second)
+	waitClosed(t, addr, p)
+}

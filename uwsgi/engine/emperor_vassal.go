@@ -19,7 +19,8 @@ import (
 //	5   the first worker accepts ("vassal X is ready to accept requests")
 //	17  loyal ("vassal X is now loyal"); uWSGI sends it after the first request,
 //	    uwsgo once the workers accept: a loyal vassal is one that started
-//	26  heartbeat, every --heartbeat seconds (the Emperor's --emperor-required-heartbeat)
+//	26  heartbeat: one before loyal, then every --heartbeat seconds (the Emperor's
+//	    --emperor-required-heartbeat watches a vassal from its first heartbeat on)
 //
 // Emperor to vassal: 0 stop at once, 1 graceful reload, 2 graceful stop.
 // End of file means the Emperor is gone: the vassal stops its workers and
@@ -132,11 +133,14 @@ func (e *emperorLink) execFD() int {
 	return e.fd
 }
 
-// heartbeatTick is the channel of the heartbeats (--heartbeat seconds).
+// heartbeatTick sends a first heartbeat (the Emperor watches a vassal's
+// heartbeats from its first one on) and returns the channel of the next
+// ones, every --heartbeat seconds.
 func (e *emperorLink) heartbeatTick(secs int) (<-chan time.Time, func()) {
 	if e == nil || secs <= 0 {
 		return nil, func() {}
 	}
+	e.heartbeat()
 	t := time.NewTicker(time.Duration(secs) * time.Second)
 	return t.C, t.Stop
 }

@@ -159,6 +159,16 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *n
 			return 1
 		}
 	}
+	// The first heartbeat goes before the loyalty message: the Emperor
+	// watches the heartbeats of a loyal vassal from then on.
+	if tick, stop := notify.vassal().heartbeatTick(cfg.Int("heartbeat")); tick != nil {
+		defer stop()
+		go func() {
+			for range tick {
+				notify.vassal().heartbeat()
+			}
+		}()
+	}
 	notify.readyNow("")
 	if tick, stop := notify.watchdogTick(); tick != nil {
 		defer stop()
