@@ -173,6 +173,20 @@ func TestUwsgoEmperor(t *testing.T) {
 		t.Fatalf("c.ini answers %q after b was removed", body)
 	}
 
+	// SIGHUP to the Emperor reloads every vassal.
+	pidA = int(statsVassal(t, emperorStats(t, statsAddr), "a.ini")["pid"].(float64))
+	workersA = waitChildren(t, pidA, 2, 15*time.Second, nil)
+	p.signal(syscall.SIGHUP)
+	p.waitCount("[emperor] reload the uwsgi instance a.ini", 2, 30*time.Second)
+	p.waitCount("[emperor] reload the uwsgi instance c.ini", 2, 30*time.Second)
+	waitChildren(t, pidA, 2, 60*time.Second, func(k []int) bool { return disjoint(k, workersA) })
+	// uWSGI says "accepting" again after each reload (start, touch, SIGHUP);
+	// a stop command that arrives while it re-executes itself is lost.
+	p.waitCount("[emperor] vassal c.ini is ready to accept requests", 3, 30*time.Second)
+	if _, body := get(t, client, "http://"+addrC+"/"); body != "py" {
+		t.Fatalf("c.ini answers %q after the Emperor's SIGHUP", body)
+	}
+
 	// The Emperor's end stops every vassal.
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(60 * time.Second); code != 0 {
