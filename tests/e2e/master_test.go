@@ -162,15 +162,21 @@ func TestKilledMasterLeavesNoWorkers(t *testing.T) {
 
 func TestFailedGenerationKeepsOldWorkers(t *testing.T) {
 	fail := filepath.Join(t.TempDir(), "fail")
-	p, base, _, _ := masterServer(t, []string{"TESTAPP_FAIL_FILE=" + fail}, "--processes", "2")
+	notifyAddr := fmt.Sprintf("@uwsgo-e2e-failgen-%d", os.Getpid())
+	ns := listenNotify(t, notifyAddr)
+	p, base, _, _ := masterServer(t, []string{"TESTAPP_FAIL_FILE=" + fail, "NOTIFY_SOCKET=" + notifyAddr}, "--processes", "2")
 	mpid := p.cmd.Process.Pid
 	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
 	waitWorkersAnswer(t, base, 2) // both are past the fail file's check
 	if err := os.WriteFile(fail, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	ns.expect(t, p, "STATUS=initializing uWSGI")
+	ns.expect(t, p, "READY=1", "STATUS=uWSGI is ready")
 	p.signal(syscall.SIGHUP)
 	p.waitLog("failed to start", 30*time.Second)
+	ns.expect(t, p, "RELOADING=1")
+	ns.expect(t, p, "READY=1", "STATUS=uWSGI is ready (the new generation failed to start; the previous one serves)")
 	if code, _ := get(t, &http.Client{}, base+"/view/"); code != 200 {
 		t.Fatalf("old generation stopped serving: %d", code)
 	}

@@ -79,7 +79,6 @@ func TestBadInput(t *testing.T) {
 		{[]string{strict}, "uwsgi: [strict-mode] unknown config directive 'vaccum' at " + strict + ":4 (did you mean 'vacuum'?)"},
 		{[]string{"--json", nojson}, "you must define a object named uwsgi in your JSON data"},
 		{[]string{"--spooler", "/tmp/spool"}, "uwsgi: option '--spooler' (from command line) is not yet supported by uwsgo"},
-		{[]string{"--emperor", "/etc/uwsgi/vassals"}, "uwsgi: option '--emperor' (from command line) is not yet supported by uwsgo"},
 		{[]string{"--mules", "2"}, "uwsgi: option '--mules' (from command line) is not yet supported by uwsgo"},
 	} {
 		_, err := Load(tc.args, nil)

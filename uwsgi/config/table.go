@@ -23,7 +23,7 @@ func (o Option) status(s Status) Option   { o.Status = s; return o }
 const pythonOnly = "an option of uWSGI's Python plugin; a Go app is linked into the binary"
 
 // table is the option table. Keep it grouped by topic; Options() sorts.
-var table = concat(coreOptions, processOptions, loggingOptions, compatOptions, laterOptions)
+var table = concat(coreOptions, processOptions, loggingOptions, deployOptions, emperorOptions, compatOptions, laterOptions)
 
 func concat(groups ...[]Option) []Option {
 	var all []Option
@@ -304,7 +304,6 @@ var laterOptions = []Option{
 	notYet("mules", Int, "0", "add N mules").min(0),
 	notYet("spooler", List, "", "run a spooler").short('Q'),
 	opt("http-enable-proxy-protocol", Flag, "", "accept a PROXY protocol v1 line (HAProxy, ELB) at the start of HTTP connections: its client address becomes REMOTE_ADDR").note("enable it only behind such a proxy"),
-	notYet("emperor", List, "", "run the Emperor: supervise vassal instances"),
 	notYet("sharedarea", Int, "0", "shared memory area").short('A'),
 	notYet("xml", List, "", "load config from an xml file").short('x'),
 	notYet("cgi-mode", Flag, "", "CGI-style status lines").short('c'),

@@ -11,12 +11,17 @@ import (
 
 const envDaemonized = "UWSGO_DAEMONIZED"
 
+// daemonized is true in the detached copy --daemonize started: its PID is
+// not the one the service manager started (sd_notify's MAINPID=).
+var daemonized bool
+
 // daemonize detaches the instance (--daemonize FILE): Go cannot fork, so the
 // binary starts itself again in a new session with its output appended to
 // FILE, and this process exits 0 once the copy started.
 func daemonize(logfile string) (exited bool, err error) {
 	if os.Getenv(envDaemonized) == "1" {
 		os.Unsetenv(envDaemonized)
+		daemonized = true
 		return false, nil
 	}
 	out, err := os.OpenFile(logfile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)

@@ -196,7 +196,7 @@ func (s *daemonSupervisor) runDumb(d *attachedDaemon) {
 		}
 		c := s.command(d)
 		d.mu.Lock()
-		err := c.Start()
+		err := startCmd(c)
 		if err == nil {
 			d.pid, d.last = c.Process.Pid, time.Now()
 			d.respawns++
@@ -212,7 +212,7 @@ func (s *daemonSupervisor) runDumb(d *attachedDaemon) {
 		s.log.Printf("[uwsgi-daemons] spawning %q (uid: %d gid: %d) pid: %d", d.cmd, os.Getuid(), os.Getgid(), c.Process.Pid)
 		done := make(chan struct{})
 		go s.watchTouch(d, c, done)
-		_ = c.Wait()
+		_ = waitCmd(c)
 		close(done)
 		d.mu.Lock()
 		d.pid = 0
@@ -287,7 +287,7 @@ func (s *daemonSupervisor) spawnSmart(d *attachedDaemon) {
 		}
 	}
 	c := s.command(d)
-	if err := c.Start(); err != nil {
+	if err := startCmd(c); err != nil {
 		s.log.Printf("[uwsgi-daemons] cannot start %q: %v", d.cmd, err)
 		return
 	}
@@ -295,13 +295,13 @@ func (s *daemonSupervisor) spawnSmart(d *attachedDaemon) {
 	d.respawns++
 	s.log.Printf("[uwsgi-daemons] spawning %q (uid: %d gid: %d) pid: %d", d.cmd, os.Getuid(), os.Getgid(), c.Process.Pid)
 	if d.daemonizes {
-		_ = c.Wait() // it forks and writes its pidfile, then this process exits
+		_ = waitCmd(c) // it forks and writes its pidfile, then this process exits
 		return
 	}
 	if err := os.WriteFile(d.pidfile, []byte(strconv.Itoa(c.Process.Pid)+"\n"), 0o644); err != nil {
 		s.log.Printf("[uwsgi-daemons] writing %s: %v", d.pidfile, err)
 	}
-	go func() { _ = c.Wait() }()
+	go func() { _ = waitCmd(c) }()
 }
 
 func readPidfile(path string) int {

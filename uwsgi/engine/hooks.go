@@ -145,7 +145,11 @@ func waitForPath(path string, ok func(os.FileInfo) bool) error {
 func runCommand(cmd string) error {
 	c := exec.Command("/bin/sh", "-c", cmd)
 	c.Stdout, c.Stderr, c.Stdin = os.Stderr, os.Stderr, nil
-	if err := c.Run(); err != nil {
+	err := startCmd(c)
+	if err == nil {
+		err = waitCmd(c)
+	}
+	if err != nil {
 		if c.ProcessState != nil {
 			return fmt.Errorf("command %q exited with non-zero code: %d", cmd, c.ProcessState.ExitCode())
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/emperor"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"github.com/uwsgo/uwsgo/uwsgi/stats"
 )
@@ -41,6 +42,12 @@ func Run(cfg *config.Config, app App) int {
 	if isWorker {
 		return runWorker(cfg, opts, app, wi)
 	}
+	if os.Getenv(envMasterState) == "" {
+		if err := binaryPatch(cfg, opts); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && os.Getenv(envMasterState) == "" {
 		exited, err := daemonize(d)
 		if err != nil {
@@ -64,6 +71,13 @@ func Run(cfg *config.Config, app App) int {
 			return 1
 		}
 	}
+	// The service managers' variables leave the environment before any hook
+	// or child could see them (notify.go, activation.go).
+	notify := newNotifier(log)
+	if _, err := activatedSockets(); err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
 	if os.Getenv(envMasterState) == "" {
 		for _, warning := range cfg.Warnings() {
 			log.Printf("%s", warning)
@@ -74,14 +88,20 @@ func Run(cfg *config.Config, app App) int {
 			return 1
 		}
 	}
-	if opts.Master {
-		return runMaster(cfg, opts, log)
+	if len(cfg.Strings("emperor")) > 0 {
+		return runEmperor(cfg, log, notify)
 	}
-	return runSingle(cfg, opts, app, log)
+	if opts.Master {
+		return runMaster(cfg, opts, log, notify)
+	}
+	return runSingle(cfg, opts, app, log, notify)
 }
 
 // runSingle serves in this one process: no master, no respawn.
-func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
+func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *notifier) int {
+	defer startReaper(log)()
+	notify.starting()
+	go obeyEmperorAlone(notify.vassal().commands(), log)
 	sockets, err := bindAll(cfg, opts, log)
 	if err != nil {
 		log.Printf("%v", err)
@@ -140,7 +160,28 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 			return 1
 		}
 	}
-	return w.loop(nil)
+	// The first heartbeat goes before the loyalty message: the Emperor
+	// watches the heartbeats of a loyal vassal from then on.
+	if tick, stop := notify.vassal().heartbeatTick(cfg.Int("heartbeat")); tick != nil {
+		defer stop()
+		go func() {
+			for range tick {
+				notify.vassal().heartbeat()
+			}
+		}()
+	}
+	notify.readyNow("")
+	if tick, stop := notify.watchdogTick(); tick != nil {
+		defer stop()
+		go func() {
+			for range tick {
+				notify.ping()
+			}
+		}()
+	}
+	code := w.loop(nil)
+	notify.stopping()
+	return code
 }
 
 func logStartup(log *Logger, o Options) {
@@ -182,21 +223,51 @@ func socketNames(cfg *config.Config) (names []string, kinds []Kind) {
 }
 
 // bindAll binds every configured socket.
+// An activated socket (socket activation) stands for the option naming its
+// address; activated sockets no option names are added after the others.
 func bindAll(cfg *config.Config, o Options, log *Logger) ([]*Socket, error) {
 	names, kinds := socketNames(cfg)
-	if len(names) == 0 {
+	act, err := activatedSockets()
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 && len(act) == 0 {
 		return nil, errNoSockets
 	}
 	var socks []*Socket
+	fail := func(err error) ([]*Socket, error) {
+		for _, s := range socks {
+			s.Close()
+		}
+		return nil, fmt.Errorf("uwsgi: %w", err)
+	}
 	for i, name := range names {
+		if a := activatedSocketFor(act, name, o.Sockets.Abstract); a != nil {
+			s, err := adoptActivated(i, a, name, kinds[i], o.Sockets)
+			if err != nil {
+				return fail(err)
+			}
+			log.Printf("uwsgi socket %d attached to %s address %s fd %d (%s, socket-activated)", s.Index, networkName(s), s.Name, a.fd, s.Kind)
+			socks = append(socks, s)
+			continue
+		}
 		s, err := Bind(i, name, kinds[i], o.Sockets)
 		if err != nil {
-			for _, s := range socks {
-				s.Close()
-			}
-			return nil, fmt.Errorf("uwsgi: %w", err)
+			return fail(err)
 		}
 		log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, networkName(s), s.Name, fdOf(s.Listener), s.Kind)
+		socks = append(socks, s)
+	}
+	for _, a := range act {
+		if a.used {
+			continue
+		}
+		a.used = true
+		s, err := adoptActivated(len(socks), a, a.addrName(), kindOfUnnamed(a, kinds), o.Sockets)
+		if err != nil {
+			return fail(err)
+		}
+		log.Printf("uwsgi socket %d attached to %s address %s fd %d (%s, socket-activated, named by no option)", s.Index, networkName(s), s.Name, a.fd, s.Kind)
 		socks = append(socks, s)
 	}
 	return socks, nil
@@ -204,7 +275,14 @@ func bindAll(cfg *config.Config, o Options, log *Logger) ([]*Socket, error) {
 
 // inheritSockets rebuilds the sockets from descriptors 3.. as numbered by cfg.
 func inheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
-	names, kinds := socketNames(cfg)
+	specs, err := socketSpecs(cfg, os.Getenv(envSocketList))
+	if err != nil {
+		return nil, err
+	}
+	names, kinds := make([]string, len(specs)), make([]Kind, len(specs))
+	for i, sp := range specs {
+		names[i], kinds[i] = sp.name, sp.kind
+	}
 	if len(names) != count {
 		return nil, fmt.Errorf("uwsgi: inherited %d sockets but the configuration names %d", count, len(names))
 	}
@@ -215,9 +293,23 @@ func inheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
 			return nil, fmt.Errorf("uwsgi: inherited socket %d (%s): %w", i, names[i], err)
 		}
 		network, addr := splitAddr(names[i])
-		socks[i] = &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln}
+		socks[i] = &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln, Activated: specs[i].activated}
 	}
 	return socks, nil
+}
+
+// socketSpecs is the socket list passed in list, or (from an older master
+// that passed none) the one the configuration names.
+func socketSpecs(cfg *config.Config, list string) ([]socketSpec, error) {
+	if list != "" {
+		return decodeSockets(list)
+	}
+	names, kinds := socketNames(cfg)
+	specs := make([]socketSpec, len(names))
+	for i := range names {
+		specs[i] = socketSpec{name: names[i], kind: kinds[i]}
+	}
+	return specs, nil
 }
 
 func networkName(s *Socket) string {
@@ -269,4 +361,18 @@ func dropPrivilegesWithHooks(cfg *config.Config, opts Options, log *Logger) bool
 		return false
 	}
 	return runFatalHooks(cfg, log, "as-user")
+}
+
+// runEmperor runs this process as the Emperor (package uwsgi/emperor).
+func runEmperor(cfg *config.Config, log *Logger, notify *notifier) int {
+	o, err := emperor.OptionsFrom(cfg)
+	if err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
+	o.Output = log.Output()
+	if notify.sd != nil {
+		o.Notify = notify.send
+	}
+	return emperor.Run(o, log.Printf)
 }

@@ -19,7 +19,6 @@ import (
 // Everything it owns is touched by its loop goroutine only; other
 // goroutines talk to it through events.
 type master struct {
-	sigc    chan os.Signal // see notify
 	cfg     *config.Config
 	opts    Options
 	log     *Logger
@@ -54,6 +53,9 @@ type master struct {
 	fs           *fsWatcher
 	fsActions    map[int]*fsAction
 	touchSignals []touchSignal
+	notify       *notifier // systemd and the uWSGI Emperor
+	emperorCmds  <-chan byte
+	sigc         chan os.Signal
 }
 
 // child is one worker process as the master sees it.
@@ -99,14 +101,21 @@ type stop struct {
 }
 
 // runMaster is the master process's life.
-func runMaster(cfg *config.Config, opts Options, log *Logger) int {
+func runMaster(cfg *config.Config, opts Options, log *Logger, notify *notifier) int {
 	// Workers die with the thread that started them (Pdeathsig), and a
 	// binary re-exec ends every thread but the calling one: start them all,
 	// and exec, from this one locked thread.
 	runtime.LockOSThread()
 	applyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
-	m.notify(false)
+	// Catch the signals before setup: one arriving while the workers start
+	// (a unit stopped while it starts) then waits for the loop instead of
+	// killing the master by its default action.
+	signal.Notify(m.sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
+	defer signal.Stop(m.sigc)
+	defer startReaper(log)()
+	m.notify = notify
+	m.emperorCmds = m.notify.vassal().commands()
 	if code, ok := m.setup(); !ok {
 		return code
 	}
@@ -115,7 +124,7 @@ func runMaster(cfg *config.Config, opts Options, log *Logger) int {
 }
 
 func newMaster(cfg *config.Config, opts Options, log *Logger, sys sysEnv) *master {
-	return &master{cfg: cfg, opts: opts, log: log, sys: sys, children: map[int]*child{},
+	return &master{cfg: cfg, opts: opts, log: log, sys: sys, children: map[int]*child{}, sigc: make(chan os.Signal, 16),
 		events: make(chan event, 64), replacing: map[int]*child{}, cheap: cheaperState{cheaped: map[int]bool{}}}
 }
 
@@ -160,8 +169,10 @@ func (m *master) setup() (int, bool) {
 				_, _ = c.ctrl.Write([]byte("resend\n")) // their signal registrations
 			}
 		}
+		m.notify.readyNow("") // the binary upgrade's rollout proved the workers accept
 		return 0, true
 	}
+	m.notify.starting()
 	if m.sockets, err = bindAll(m.cfg, m.opts, m.log); err != nil {
 		m.log.Printf("%v", err)
 		return 1, false
@@ -249,32 +260,25 @@ func (m *master) startStats() error {
 	return err
 }
 
-// notify catches the master's signals. Called before the workers exist
-// it catches those Go would drop or die of (SIGHUP, SIGUSR1...), so that
-// one sent once the workers exist is handled; SIGINT, SIGQUIT and SIGTERM
-// still end a master that is starting, until the loop catches them too.
-func (m *master) notify(all bool) chan os.Signal {
-	if m.sigc == nil {
-		m.sigc = make(chan os.Signal, 16)
-	}
-	signal.Notify(m.sigc, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
-	if all {
-		signal.Notify(m.sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM)
-		// unix_signal hooks (master-start) add their signals.
-		signalRemaps.Range(func(k, _ any) bool { signal.Notify(m.sigc, k.(syscall.Signal)); return true })
-	}
-	return m.sigc
-}
-
 // loop runs until the instance stops.
 func (m *master) loop() int {
-	sigc := m.notify(true)
-	defer signal.Stop(sigc)
+	sigc := m.sigc
+	signalRemaps.Range(func(k, _ any) bool { signal.Notify(sigc, k.(syscall.Signal)); return true })
 	fifo := m.openFIFOs()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	watchdog, stopWatchdog := m.notify.watchdogTick()
+	defer stopWatchdog()
+	heartbeat, stopHeartbeat := m.notify.vassal().heartbeatTick(m.cfg.Int("heartbeat"))
+	defer stopHeartbeat()
 	for {
 		select {
+		case <-watchdog:
+			m.notify.ping()
+		case <-heartbeat:
+			m.notify.vassal().heartbeat()
+		case b, ok := <-m.emperorCmds:
+			m.onEmperor(b, ok)
 		case sig := <-sigc:
 			m.onSignal(sig.(syscall.Signal))
 		case b := <-fifo:
@@ -328,6 +332,7 @@ func (m *master) shutdown(graceful bool) {
 	}
 	if m.stopping == nil {
 		m.announce(proto.Unsubscribe)
+		m.notify.stopping()
 	}
 	if graceful {
 		m.log.Printf("graceful shutdown triggered...")
@@ -413,7 +418,7 @@ func (m *master) cleanup() {
 		return
 	}
 	for _, s := range m.sockets {
-		if s.Network == "unix" && len(s.Addr) > 0 && s.Addr[0] != '@' {
+		if s.Network == "unix" && len(s.Addr) > 0 && s.Addr[0] != '@' && !s.Activated {
 			if err := os.Remove(s.Addr); err == nil {
 				m.log.Printf("VACUUM: unix socket %s removed.", s.Addr)
 			}
@@ -435,5 +440,28 @@ func (m *master) writePidfiles() {
 		if err := os.WriteFile(p, fmt.Appendf(nil, "%d\n", os.Getpid()), 0o644); err != nil {
 			m.log.Printf("uwsgi: unable to write pidfile %s: %v", p, err)
 		}
+	}
+}
+
+// onEmperor obeys one command of the uWSGI Emperor (ok false: it is gone).
+func (m *master) onEmperor(b byte, ok bool) {
+	if !ok {
+		m.emperorCmds = nil
+		if m.stopping == nil || m.stopping.graceful {
+			m.log.Printf("lost connection with my emperor !!!")
+			m.shutdown(false)
+		}
+		return
+	}
+	m.log.Printf("received message %d from emperor", b)
+	switch b {
+	case emperorStop:
+		m.emperorCmds = nil
+		m.shutdown(false)
+	case emperorReload:
+		m.requestReload(false, "the Emperor")
+	case emperorGracefulStop:
+		m.emperorCmds = nil
+		m.shutdown(true)
 	}
 }

@@ -163,14 +163,14 @@ func (m *master) signalTick(now time.Time) {
 		}
 		cmd := exec.Command("/bin/sh", "-c", c.command)
 		cmd.Stdout, cmd.Stderr = m.log.Output(), m.log.Output()
-		if err := cmd.Start(); err != nil {
+		if err := startCmd(cmd); err != nil {
 			m.log.Printf("[uwsgi-cron] %q: %v", c.command, err)
 			continue
 		}
 		m.log.Printf("[uwsgi-cron] running %q (pid %d)", c.command, cmd.Process.Pid)
 		done := make(chan struct{})
 		c.running, c.done = cmd, done
-		go func() { _ = cmd.Wait(); close(done) }()
+		go func() { _ = waitCmd(cmd); close(done) }()
 	}
 }
 

@@ -68,6 +68,10 @@ func (m *master) reexec(gen uint64) {
 			}
 		}
 	}
+	if fd := m.notify.vassal().execFD(); fd >= 0 {
+		keep = append(keep, fd)
+	}
+	b.WriteString(";socklist=" + encodeSockets(m.sockets))
 	b.WriteString(";workers=")
 	first := true
 	for _, c := range m.children {
@@ -86,6 +90,7 @@ func (m *master) reexec(gen uint64) {
 		}
 	}
 	env := append(cleanEnv(), envMasterState+"="+b.String())
+	env = append(env, m.notify.execEnv()...)
 	m.log.Flush()
 	err := syscall.Exec(m.exe, os.Args, env)
 	m.log.Printf("uwsgi: binary reload of the master failed (%v): the running master goes on", err)
@@ -105,22 +110,26 @@ func (m *master) adopt() error {
 		return fmt.Errorf("bad state %q", state)
 	}
 	m.lastGen = m.gen
-	names, kinds := socketNames(m.cfg)
+	specs, err := socketSpecs(m.cfg, fields["socklist"])
+	if err != nil {
+		return err
+	}
 	fds := splitInts(fields["sockets"])
-	if len(fds) != len(names) {
-		return fmt.Errorf("inherited %d sockets, the configuration names %d", len(fds), len(names))
+	if len(fds) != len(specs) {
+		return fmt.Errorf("inherited %d sockets, the previous master had %d", len(fds), len(specs))
 	}
 	for i, fd := range fds {
+		sp := specs[i]
 		unix.CloseOnExec(fd)
-		f := os.NewFile(uintptr(fd), names[i])
+		f := os.NewFile(uintptr(fd), sp.name)
 		m.files = append(m.files, f)
 		ln, err := listenerFromFile(f)
 		if err != nil {
-			return fmt.Errorf("socket %s: %w", names[i], err)
+			return fmt.Errorf("socket %s: %w", sp.name, err)
 		}
-		network, addr := splitAddr(names[i])
-		m.sockets = append(m.sockets, &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln})
-		m.log.Printf("uwsgi socket %d inherited %s address %s fd %d", i, networkName(m.sockets[i]), names[i], fd)
+		network, addr := splitAddr(sp.name)
+		m.sockets = append(m.sockets, &Socket{Index: i, Name: sp.name, Kind: sp.kind, Network: network, Addr: addr, Listener: ln, Activated: sp.activated})
+		m.log.Printf("uwsgi socket %d inherited %s address %s fd %d", i, networkName(m.sockets[i]), sp.name, fd)
 	}
 	bfd := splitInts(fields["board"])
 	if len(bfd) != 1 {
@@ -160,6 +169,7 @@ func (m *master) adoptWorker(spec string) error {
 	if uint64(c.gen) > m.lastGen {
 		m.lastGen = c.gen
 	}
+	trackChild(c.pid)
 	m.children[c.pid] = c
 	m.slotUsed[c.slot] = true
 	m.sys.watch(m, c)

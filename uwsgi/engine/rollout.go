@@ -36,6 +36,7 @@ func (m *master) requestReload(chain bool, why string) {
 		m.queued = &rollout{chain: chain}
 		return
 	}
+	m.notify.reloading(why)
 	if m.cfg.Bool("unsubscribe-on-graceful-reload") {
 		m.announce(proto.Unsubscribe)
 	}
@@ -118,6 +119,7 @@ func (m *master) retire(match func(*child) bool) {
 func (m *master) finishRollout() {
 	m.gen = m.reload.gen
 	m.reload = nil
+	m.notify.readyNow("")
 	if q := m.queued; q != nil {
 		m.queued = nil
 		m.requestReload(q.chain, "queued reload")
@@ -140,4 +142,5 @@ func (m *master) failRollout(why string) {
 	}
 	m.reload = nil
 	m.queued = nil
+	m.notify.readyNow("uWSGI is ready (the new generation failed to start; the previous one serves)")
 }

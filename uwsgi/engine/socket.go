@@ -37,6 +37,9 @@ type Socket struct {
 	Addr     string // address given to the kernel
 	Listener net.Listener
 	Backlog  int
+	// Activated sockets came from the service manager (activation.go):
+	// their unix socket files are never removed.
+	Activated bool
 
 	accOnce   sync.Once
 	acc       net.Listener   // accepts for a worker: a fastAccept, or Listener

@@ -15,7 +15,7 @@ func (m *master) checkUnixSockets() {
 		return
 	}
 	for i, s := range m.sockets {
-		if s.Network != "unix" || strings.HasPrefix(s.Addr, "@") {
+		if s.Network != "unix" || strings.HasPrefix(s.Addr, "@") || s.Activated {
 			continue
 		}
 		if fi, err := os.Lstat(s.Addr); err == nil && fi.Mode()&os.ModeSocket != 0 {

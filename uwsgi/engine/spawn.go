@@ -85,15 +85,19 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	env := append(cleanEnv(),
 		envRole+"=worker",
 		fmt.Sprintf("%s=%d:%d:%d", envWorker, id, slot, gen),
-		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)))
+		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)),
+		envSocketList+"="+encodeSockets(m.sockets))
 	if len(caches.list) > 0 {
 		env = append(env, envCaches+"="+cacheFDList(firstFD+len(m.files)+2, len(caches.list)))
 	}
 	if logMasterState != nil {
 		env = append(env, envReqLog+"="+reqFD)
 	}
-	pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
-		Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	pid, err := startTracked(func() (int, error) {
+		pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
+			Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+		})
+		return pid, err
 	})
 	if err != nil {
 		ctrl.Close()
@@ -124,6 +128,7 @@ func (m *master) watch(c *child) {
 	}()
 	go func() {
 		st, _ := c.proc.Wait()
+		untrackChild(c.pid)
 		m.events <- event{kind: evExit, c: c, state: st}
 	}()
 }
@@ -193,6 +198,25 @@ func (m *master) onReady(c *child) {
 	}
 	if m.reload != nil && c.gen == m.reload.gen {
 		m.rolloutProgress(c)
+		return
+	}
+	m.notifyIfServing()
+}
+
+// notifyIfServing tells the service manager the instance is ready once
+// every worker of the serving generation accepts.
+func (m *master) notifyIfServing() {
+	if m.reload != nil || m.stopping != nil || m.notify == nil || m.notify.ready {
+		return
+	}
+	n := 0
+	for _, c := range m.children {
+		if c.gen == m.gen && c.ready && !c.retiring {
+			n++
+		}
+	}
+	if n >= len(m.activeIDs()) {
+		m.notify.readyNow("")
 	}
 }
 
