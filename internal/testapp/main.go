@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -98,6 +99,10 @@ func main() {
 		n, _ := io.Copy(h, r.Body)
 		fmt.Fprintf(w, "%d %s", n, hex.EncodeToString(h.Sum(nil)))
 	})
+	http.HandleFunc("/tls", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(tlsReport(r.TLS, r.Proto))
+	})
 	http.HandleFunc("/vars/", varsHandler)
 	http.HandleFunc("/vars", varsHandler)
 	http.HandleFunc("/status/", func(w http.ResponseWriter, r *http.Request) {
@@ -153,11 +158,30 @@ func main() {
 	})
 	if os.Getenv("TESTAPP_FAST") == "1" {
 		uwsgi.RunFast(func(ctx *fasthttp.RequestCtx) {
+			if string(ctx.Path()) == "/tls" {
+				ctx.SetContentType("application/json")
+				_ = json.NewEncoder(ctx).Encode(tlsReport(ctx.TLSConnectionState(), string(ctx.Request.Header.Protocol())))
+				return
+			}
 			ctx.SetContentType("text/html")
 			fmt.Fprintf(ctx, "<h1>Hello World</h1>")
 		})
 	}
 	uwsgi.Run()
+}
+
+// tlsReport is what a handler sees of the TLS connection (nil: none).
+func tlsReport(st *tls.ConnectionState, proto string) map[string]any {
+	m := map[string]any{"tls": st != nil, "proto": proto}
+	if st != nil {
+		m["version"] = tls.VersionName(st.Version)
+		m["alpn"] = st.NegotiatedProtocol
+		m["sni"] = st.ServerName
+		if len(st.PeerCertificates) > 0 {
+			m["client"] = st.PeerCertificates[0].Subject.CommonName
+		}
+	}
+	return m
 }
 
 // varsHandler reports what the app sees of a request, as JSON.

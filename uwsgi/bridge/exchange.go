@@ -128,7 +128,8 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (re
 func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource, ctl *Control) (res Result) {
 	ex := exchangePool.Get().(*exchange)
 	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
-	ex.conn, _ = ctx.Conn().(*Conn)
+	var tc *TLSConn
+	ex.conn, tc = bridgeConn(ctx.Conn())
 	var watch func()
 	if ex.conn != nil {
 		watch = ex.startWatch
@@ -142,7 +143,9 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 		ctx.SetConnectionClose()
 		return Result{Status: fasthttp.StatusBadRequest}
 	}
-	if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
+	if tc != nil {
+		ex.req.TLS = tc.connState()
+	} else if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
 		ex.req.TLS = &tlsUnknown
 	}
 	if ctl != nil {

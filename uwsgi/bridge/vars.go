@@ -31,6 +31,9 @@ type HTTPVars struct {
 	ServerName string // SERVER_NAME: the machine's host name
 	ServerPort string // SERVER_PORT: the socket's port, "80" for unix sockets
 	HTTPS      bool
+	// ExportCert adds HTTPS_CC, the client certificate in PEM
+	// (--https-export-cert).
+	ExportCert bool
 }
 
 // AppendVars implements VarsSource.
@@ -59,6 +62,9 @@ func (hv *HTTPVars) AppendVars(ctx *fasthttp.RequestCtx, m map[string]string) {
 	if hv.HTTPS {
 		m["HTTPS"] = "on"
 		m["UWSGI_SCHEME"] = "https"
+		if st := ctx.TLSConnectionState(); st != nil && len(st.PeerCertificates) > 0 {
+			clientCertVars(m, st.PeerCertificates[0], hv.ExportCert)
+		}
 	} else {
 		m["UWSGI_SCHEME"] = "http"
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -27,6 +28,7 @@ type httpServer struct {
 	srv      *fasthttp.Server
 	bridge   bridge.Server
 	vars     bridge.HTTPVars
+	tls      *tls.Config // an HTTPS socket's; nil for HTTP
 	stopping atomic.Bool
 	// overLimit marks the request headers whose body is over --limit-post.
 	overLimit sync.Map
@@ -35,7 +37,11 @@ type httpServer struct {
 func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 	hs := &httpServer{w: w, sock: sock}
 	host, _ := os.Hostname()
-	hs.vars = bridge.HTTPVars{ServerName: host, ServerPort: sock.Port()}
+	hs.vars = bridge.HTTPVars{ServerName: host, ServerPort: sock.Port(), HTTPS: sock.TLS >= 0}
+	if w.tls != nil && sock.TLS >= 0 {
+		hs.tls = w.tls.sockets[sock.TLS]
+		hs.vars.ExportCert = w.tls.conf.exportCert
+	}
 	o := &w.opts
 	hs.srv = &fasthttp.Server{
 		Handler:                       hs.serve,
@@ -123,10 +129,13 @@ func (hs *httpServer) run() error {
 	// requestPhase); fasthttp's ReadTimeout and IdleTimeout stay 0.
 	hs.ln.headerTimeout, hs.ln.idleTimeout = hs.w.opts.SocketTimeout, hs.w.opts.HTTPTimeout
 	var ln net.Listener = hs.ln
+	if hs.tls != nil {
+		ln = tlsListener{Listener: ln, cfg: hs.tls, log: hs.w.log}
+	}
 	if hs.w.app.Fast == nil {
 		// net/http handlers learn of a client that went away through the
 		// bridge's connections; fasthttp handlers do not need them.
-		ln = bridge.Listener{Listener: hs.ln}
+		ln = bridge.Listener{Listener: ln}
 	}
 	err := hs.srv.Serve(ln)
 	if hs.stopping.Load() {

@@ -32,7 +32,7 @@ func Run(cfg *config.Config, app App) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for _, check := range []func(*config.Config) error{applyUmask, checkHooks, checkRoutes} {
+	for _, check := range []func(*config.Config) error{applyUmask, checkHooks, checkRoutes, checkTLS} {
 		if err := check(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -92,6 +92,11 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
+	tlsCtx, err := processTLS(cfg, app, log) // before privileges are dropped
+	if err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
 	list, err := Caches(cfg)
 	if err != nil {
 		log.Printf("%v", err)
@@ -117,6 +122,7 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
+	w.tls = tlsCtx
 	board.Worker(0).ID.Store(1)
 	board.Worker(0).PID.Store(int64(os.Getpid()))
 	board.Worker(0).LastSpawn.Store(time.Now().Unix())
@@ -177,7 +183,21 @@ func socketNames(cfg *config.Config) (names []string, kinds []Kind) {
 			names, kinds = append(names, n), append(kinds, KindHTTP)
 		}
 	}
+	for _, v := range cfg.Strings("https-socket") {
+		names, kinds = append(names, httpsSocketName(v)), append(kinds, KindHTTP)
+	}
 	return names, kinds
+}
+
+// markTLS numbers the HTTPS sockets, which socketNames lists last.
+func markTLS(cfg *config.Config, socks []*Socket) {
+	n := len(cfg.Strings("https-socket"))
+	for i, s := range socks {
+		s.TLS = -1
+		if j := i - (len(socks) - n); j >= 0 {
+			s.TLS = j
+		}
+	}
 }
 
 // bindAll binds every configured socket.
@@ -195,8 +215,11 @@ func bindAll(cfg *config.Config, o Options, log *Logger) ([]*Socket, error) {
 			}
 			return nil, fmt.Errorf("uwsgi: %w", err)
 		}
-		log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, networkName(s), s.Name, fdOf(s.Listener), s.Kind)
 		socks = append(socks, s)
+	}
+	markTLS(cfg, socks)
+	for _, s := range socks {
+		log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, networkName(s), s.Name, fdOf(s.Listener), s.proto())
 	}
 	return socks, nil
 }
@@ -216,6 +239,7 @@ func inheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
 		network, addr := splitAddr(names[i])
 		socks[i] = &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln}
 	}
+	markTLS(cfg, socks)
 	return socks, nil
 }
 

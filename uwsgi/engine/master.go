@@ -53,6 +53,7 @@ type master struct {
 	fs           *fsWatcher
 	fsActions    map[int]*fsAction
 	touchSignals []touchSignal
+	tls          *tlsMaster // nil without HTTPS sockets
 }
 
 // child is one worker process as the master sees it.
@@ -171,6 +172,10 @@ func (m *master) setup() (int, bool) {
 			return 1, false
 		}
 		m.files = append(m.files, f)
+	}
+	if m.tls, err = loadTLSMaster(m.cfg, m.log); err != nil {
+		m.log.Printf("%v", err)
+		return 1, false
 	}
 	// Slots for the workers, their replacements during a reload or a
 	// recycle, and retiring ones still draining.

@@ -68,6 +68,11 @@ func (m *master) reexec(gen uint64) {
 			}
 		}
 	}
+	if m.tls != nil {
+		fd := int(rawFD(m.tls.file))
+		keep = append(keep, fd)
+		fmt.Fprintf(&b, ";tls=%d", fd)
+	}
 	b.WriteString(";workers=")
 	first := true
 	for _, c := range m.children {
@@ -122,6 +127,7 @@ func (m *master) adopt() error {
 		m.sockets = append(m.sockets, &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln})
 		m.log.Printf("uwsgi socket %d inherited %s address %s fd %d", i, networkName(m.sockets[i]), names[i], fd)
 	}
+	markTLS(m.cfg, m.sockets)
 	bfd := splitInts(fields["board"])
 	if len(bfd) != 1 {
 		return fmt.Errorf("no scoreboard in state %q", state)
@@ -131,6 +137,9 @@ func (m *master) adopt() error {
 		return err
 	}
 	m.slotUsed = make([]bool, m.board.Slots())
+	if err := m.adoptTLS(fields["tls"]); err != nil {
+		return err
+	}
 	for _, w := range strings.Split(fields["workers"], ",") {
 		if w == "" {
 			continue

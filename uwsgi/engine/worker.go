@@ -42,6 +42,7 @@ type Worker struct {
 	chains       routeChains    // the routing chains (nil tables without rules)
 	conns        *connLimit     // --max-conns
 	overloaded   atomic.Bool    // answering 503 for --queue-timeout (logged once)
+	tls          *tlsContexts   // the HTTPS sockets' contexts; nil without
 }
 
 func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Board, slot int) (*Worker, error) {
