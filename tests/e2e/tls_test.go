@@ -49,9 +49,9 @@ func curl(t *testing.T, allowFail bool, args ...string) (string, error) {
 }
 
 // TestHTTPSSocketWithCurl: curl --cacert against --https-socket (a single
-// process, and a master with 2 workers): a GET of the vars (HTTPS=on,
-// r.TLS set, TLS 1.3 by default), a 1 MiB POST echoed byte for byte, and
-// two requests on one keep-alive connection.
+// process, and a master with 2 workers), over HTTP/1.1 and over HTTP/2: a
+// GET of the vars (HTTPS=on, r.TLS set, TLS 1.3 by default), a 1 MiB POST
+// echoed byte for byte, and two requests on one kept-alive connection.
 func TestHTTPSSocketWithCurl(t *testing.T) {
 	requirePeer(t, "curl")
 	ca := newTestCA(t, "curl")
@@ -60,48 +60,61 @@ func TestHTTPSSocketWithCurl(t *testing.T) {
 			p, addr := httpsServer(t, ca, "", nil, mode...)
 			port := addr[strings.LastIndexByte(addr, ':')+1:]
 			base := "https://localhost:" + port
-			out, _ := curl(t, false, "--cacert", ca.File, base+"/vars?x=1")
-			var v struct {
-				Vars  map[string]string
-				TLS   bool
-				Proto string
-			}
-			if err := json.Unmarshal([]byte(out), &v); err != nil {
-				t.Fatalf("vars: %v: %s", err, out)
-			}
-			if !v.TLS || v.Vars["HTTPS"] != "on" || v.Vars["UWSGI_SCHEME"] != "https" || v.Vars["SERVER_PORT"] != port || v.Proto != "HTTP/1.1" {
-				t.Fatalf("vars over HTTPS: tls=%v proto=%s HTTPS=%q UWSGI_SCHEME=%q SERVER_PORT=%q", v.TLS, v.Proto, v.Vars["HTTPS"], v.Vars["UWSGI_SCHEME"], v.Vars["SERVER_PORT"])
-			}
-			if _, ok := v.Vars["HTTPS_DN"]; ok {
-				t.Fatalf("HTTPS_DN without a client certificate: %q", v.Vars["HTTPS_DN"])
-			}
-			out, _ = curl(t, false, "--cacert", ca.File, base+"/tls")
-			if !strings.Contains(out, `"version":"TLS 1.3"`) || !strings.Contains(out, `"sni":"localhost"`) {
-				t.Fatalf("/tls: %s", out)
-			}
-
-			body := make([]byte, 1<<20)
-			_, _ = rand.Read(body)
-			f := filepath.Join(t.TempDir(), "body")
-			if err := os.WriteFile(f, body, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			out, _ = curl(t, false, "--cacert", ca.File, "--data-binary", "@"+f, "-H", "Content-Type: application/octet-stream", base+"/echo")
-			if !bytes.Equal([]byte(out), body) {
-				t.Fatalf("1 MiB POST echoed %d bytes, equal=%v", len(out), bytes.Equal([]byte(out), body))
-			}
-
-			// Two URLs in one curl run share the connection: the second
-			// makes no new connection.
-			out, _ = curl(t, false, "--cacert", ca.File, "-o", "/dev/null", "-o", "/dev/null",
-				"-w", "%{http_code}:%{num_connects}\n", base+"/view/", base+"/view/")
-			if out != "200:1\n200:0\n" {
-				t.Fatalf("keep-alive: curl reported %q, want 200:1 then 200:0", out)
+			for _, c := range []struct{ flag, proto string }{{"--http1.1", "HTTP/1.1"}, {"--http2", "HTTP/2.0"}} {
+				httpsRoundTrips(t, ca, base, port, c.flag, c.proto)
 			}
 			if strings.Contains(p.log.String(), "TLS handshake") {
 				t.Fatalf("a handshake failed:\n%s", p.log.String())
 			}
 		})
+	}
+}
+
+// httpsRoundTrips is TestHTTPSSocketWithCurl's checks with one curl
+// protocol flag.
+func httpsRoundTrips(t *testing.T, ca *testCA, base, port, flag, proto string) {
+	t.Helper()
+	curl := func(t *testing.T, allowFail bool, args ...string) (string, error) {
+		t.Helper()
+		return curl(t, allowFail, append([]string{flag}, args...)...)
+	}
+	out, _ := curl(t, false, "--cacert", ca.File, base+"/vars?x=1")
+	var v struct {
+		Vars  map[string]string
+		TLS   bool
+		Proto string
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("vars: %v: %s", err, out)
+	}
+	if !v.TLS || v.Vars["HTTPS"] != "on" || v.Vars["UWSGI_SCHEME"] != "https" || v.Vars["SERVER_PORT"] != port || v.Proto != proto {
+		t.Fatalf("vars over HTTPS: tls=%v proto=%s HTTPS=%q UWSGI_SCHEME=%q SERVER_PORT=%q", v.TLS, v.Proto, v.Vars["HTTPS"], v.Vars["UWSGI_SCHEME"], v.Vars["SERVER_PORT"])
+	}
+	if _, ok := v.Vars["HTTPS_DN"]; ok {
+		t.Fatalf("HTTPS_DN without a client certificate: %q", v.Vars["HTTPS_DN"])
+	}
+	out, _ = curl(t, false, "--cacert", ca.File, base+"/tls")
+	if !strings.Contains(out, `"version":"TLS 1.3"`) || !strings.Contains(out, `"sni":"localhost"`) {
+		t.Fatalf("/tls: %s", out)
+	}
+
+	body := make([]byte, 1<<20)
+	_, _ = rand.Read(body)
+	f := filepath.Join(t.TempDir(), "body")
+	if err := os.WriteFile(f, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = curl(t, false, "--cacert", ca.File, "--data-binary", "@"+f, "-H", "Content-Type: application/octet-stream", base+"/echo")
+	if !bytes.Equal([]byte(out), body) {
+		t.Fatalf("1 MiB POST echoed %d bytes, equal=%v", len(out), bytes.Equal([]byte(out), body))
+	}
+
+	// Two URLs in one curl run share the connection: the second
+	// makes no new connection.
+	out, _ = curl(t, false, "--cacert", ca.File, "-o", "/dev/null", "-o", "/dev/null",
+		"-w", "%{http_code}:%{num_connects}\n", base+"/view/", base+"/view/")
+	if out != "200:1\n200:0\n" {
+		t.Fatalf("keep-alive: curl reported %q, want 200:1 then 200:0", out)
 	}
 }
 

@@ -28,9 +28,10 @@ func servedSerial(t *testing.T, ca *testCA, addr string) *big.Int {
 	return c.ConnectionState().PeerCertificates[0].SerialNumber
 }
 
-// tlsLoad runs clients against url until stop: half keep their
-// connection, half make a new one (a new handshake) per request. Each
-// client makes at most limit requests.
+// tlsLoad runs clients against url until stop: a third keep their
+// HTTP/1.1 connection, a third make a new one (a new handshake) per
+// request, a third keep an HTTP/2 connection. Each client makes at most
+// limit requests.
 type tlsLoad struct {
 	ok, failed atomic.Int64
 	firstErr   atomic.Value
@@ -41,7 +42,7 @@ type tlsLoad struct {
 func startTLSLoad(ca *testCA, url string, clients, limit int) *tlsLoad {
 	l := &tlsLoad{stop: make(chan struct{})}
 	for i := range clients {
-		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.pool()}, DisableKeepAlives: i%2 == 1}
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.pool()}, DisableKeepAlives: i%3 == 1, ForceAttemptHTTP2: i%3 == 2}
 		c := &http.Client{Transport: tr, Timeout: 20 * time.Second}
 		l.wg.Go(func() {
 			defer tr.CloseIdleConnections()
@@ -92,7 +93,7 @@ func TestHTTPSCertificateRotation(t *testing.T) {
 	os.WriteFile(touch, nil, 0o600)
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	p := start(t, bins.testapp, nil, "--https-socket", addr+","+crt+","+key, "--master", "--processes", "2",
-		"--goroutines", "8", "--disable-logging", "--touch-reload", touch, "--master-fifo", fifo)
+		"--goroutines", "8", "--touch-reload", touch, "--master-fifo", fifo)
 	waitDial(t, "tcp", addr, p)
 	mpid := p.cmd.Process.Pid
 	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
@@ -100,7 +101,7 @@ func TestHTTPSCertificateRotation(t *testing.T) {
 	if s := servedSerial(t, ca, addr); s.Int64() != 2 {
 		t.Fatalf("serial %v at start", s)
 	}
-	load := startTLSLoad(ca, base+"/view/", 4, 5000)
+	load := startTLSLoad(ca, base+"/view/", 6, 5000)
 
 	// A slow request on a connection made with serial 2 spans the reload.
 	slow := make(chan string, 1)
@@ -167,7 +168,7 @@ func TestHTTPSCertificateRotation(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	summary := load.finish()
 	t.Logf("load across 3 reloads: %s", summary)
-	if load.failed.Load() != 0 || load.ok.Load() < 100 {
+	if load.failed.Load() != 0 || load.ok.Load() < 100 || !strings.Contains(p.log.String(), "(HTTP/2.0 200)") {
 		t.Fatalf("load across the reloads: %s", summary)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,7 @@ type httpServer struct {
 	bridge   bridge.Server
 	vars     bridge.HTTPVars
 	tls      *tls.Config // an HTTPS socket's; nil for HTTP
+	h2       *h2Server   // HTTP/2 through ALPN (net/http apps on HTTPS)
 	stopping atomic.Bool
 	// overLimit marks the request headers whose body is over --limit-post.
 	overLimit sync.Map
@@ -59,6 +61,11 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 		Logger:                        fasthttpLogger{w.log},
 	}
 	hs.bridge = bridge.Server{Handler: w.app.HTTP, HTTP: hs.srv, Logf: w.log.Printf}
+	if hs.tls != nil && slices.Contains(hs.tls.NextProtos, "h2") {
+		if hs.h2 = newH2Server(hs); hs.h2 != nil {
+			hs.srv.NextProto("h2", hs.h2.serveConn)
+		}
+	}
 	return hs
 }
 
@@ -155,6 +162,9 @@ func (hs *httpServer) shutdown(ctx context.Context) {
 		wait = min(wait, time.Until(d))
 	}
 	hs.ln.waitFresh(wait)
+	if hs.h2 != nil {
+		hs.h2.shutdown()
+	}
 	if err := hs.srv.ShutdownWithContext(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 		hs.w.log.Printf("graceful shutdown of %s: %v", hs.sock.Name, err)
 	}

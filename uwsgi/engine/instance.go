@@ -92,7 +92,7 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger) int {
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
-	tlsCtx, err := processTLS(cfg, app, log) // before privileges are dropped
+	tlsCtx, err := processTLS(cfg, opts, app, log) // before privileges are dropped
 	if err != nil {
 		log.Printf("%v", err)
 		return 1

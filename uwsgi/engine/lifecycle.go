@@ -53,7 +53,7 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 		return 1
 	}
 	w.ctrl = ctrl
-	if w.tls, err = processTLS(cfg, app, log); err != nil {
+	if w.tls, err = processTLS(cfg, opts, app, log); err != nil {
 		log.Printf("%v", err)
 		return 1
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/static"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,7 +66,7 @@ func (t *tlsMaster) reload(log *Logger) {
 
 // processTLS makes this process's TLS contexts: from the master's bundle
 // in a worker, from the files in a single process. nil without HTTPS sockets.
-func processTLS(cfg *config.Config, app App, log *Logger) (*tlsContexts, error) {
+func processTLS(cfg *config.Config, opts Options, app App, log *Logger) (*tlsContexts, error) {
 	conf, err := readTLSConf(cfg)
 	if err != nil || !conf.enabled() {
 		return nil, err
@@ -87,12 +88,26 @@ func processTLS(cfg *config.Config, app App, log *Logger) (*tlsContexts, error) 
 	} else if b, err = readTLSBundle(conf); err != nil {
 		return nil, err
 	}
-	return buildTLSContexts(conf, b, alpnProtocols(app), log, warn)
+	return buildTLSContexts(conf, b, alpnProtocols(cfg, opts, app), log, warn)
 }
 
-// alpnProtocols are the protocols HTTPS sockets offer through ALPN.
-func alpnProtocols(app App) []string {
-	return []string{"http/1.1"}
+// alpnProtocols are the protocols HTTPS sockets offer through ALPN: h2
+// first for a net/http app, unless internal routing or static files are
+// configured (they run on fasthttp's request only, and a rule must not be
+// skipped because a client chose HTTP/2: those instances stay on
+// HTTP/1.1, see docs/tls.md).
+func alpnProtocols(cfg *config.Config, opts Options, app App) []string {
+	if app.Fast != nil || app.HTTP == nil {
+		return []string{"http/1.1"}
+	}
+	chains, err := compileChains(cfg)
+	if err != nil || chains.request != nil || chains.response != nil || chains.errors != nil || chains.final != nil {
+		return []string{"http/1.1"}
+	}
+	if st, err := static.New(opts.Static); err != nil || st != nil {
+		return []string{"http/1.1"}
+	}
+	return []string{"h2", "http/1.1"}
 }
 
 // adoptTLS takes over the bundle of the previous master image (a binary
