@@ -20,5 +20,9 @@ var tlsOptions = []Option{
 	ignored("ssl-sessions-use-cache", OptString, "Go resumes sessions with tickets, not a server-side cache").alias("ssl-session-use-cache"),
 	ignored("ssl-tmp-dir", String, "a CERT, KEY or CLIENT_CA given as PEM text (starting with -----BEGIN) is read from memory; no file is written"),
 	ignored("https-session-context", String, "session ids are Go's"),
+	opt("acme-domain", List, "", "a domain the ACME mode (--https-socket ADDR,acme) gets certificates for").note("uwsgo's addition"),
+	opt("acme-email", String, "", "contact address of the ACME account").note("uwsgo's addition"),
+	opt("acme-cache", String, "", "directory keeping the ACME account key and certificates, shared by the workers").note("uwsgo's addition; writable by the workers' user"),
+	opt("acme-directory", String, "https://acme-v02.api.letsencrypt.org/directory", "ACME directory URL of the CA").note("uwsgo's addition; the CA's HTTPS is verified with the system roots (SSL_CERT_FILE)"),
 	opt("https-export-cert", Flag, "", "set HTTPS_CC (the client certificate in PEM) in the request variables"),
 }

@@ -61,6 +61,9 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 		Logger:                        fasthttpLogger{w.log},
 	}
 	hs.bridge = bridge.Server{Handler: w.app.HTTP, HTTP: hs.srv, Logf: w.log.Printf}
+	if sock.TLS < 0 && w.tls != nil && w.tls.acme != nil {
+		hs.srv.Handler = hs.acmeHTTP01(w.tls.acme, hs.srv.Handler)
+	}
 	if hs.tls != nil && slices.Contains(hs.tls.NextProtos, "h2") {
 		if hs.h2 = newH2Server(hs); hs.h2 != nil {
 			hs.srv.NextProto("h2", hs.h2.serveConn)

@@ -23,6 +23,8 @@ type tlsSpec struct {
 	// SSL_VERIFY_FAIL_IF_NO_PEER_CERT); otherwise a client certificate is
 	// optional and verified when given.
 	RequireClient bool
+	// ACME: the socket's certificates come from the ACME CA (ADDR,acme).
+	ACME bool
 }
 
 // sniSpec is one --sni (a name) or --sni-regexp.
@@ -42,6 +44,7 @@ type tlsConf struct {
 	minVersion    uint16
 	verifyDepth   int
 	exportCert    bool
+	acme          *acmeConf // nil unless a socket is ADDR,acme
 }
 
 // splitTLSFields parses "CERT,KEY[,CIPHERS[,CLIENT_CA]]" as uWSGI does:
@@ -77,13 +80,22 @@ func readTLSConf(cfg *config.Config) (*tlsConf, error) {
 	if cfg.Bool("ssl-enable-tlsv1") {
 		c.minVersion = tls.VersionTLS10
 	}
+	usesACME := false
 	for _, v := range cfg.Strings("https-socket") {
 		_, rest, _ := strings.Cut(v, ",")
+		if rest == acmeSpecField {
+			c.sockets, usesACME = append(c.sockets, tlsSpec{ACME: true}), true
+			continue
+		}
 		s, ok := splitTLSFields(rest)
 		if !ok || httpsSocketName(v) == "" {
 			return nil, fmt.Errorf("uwsgi: invalid https-socket syntax %q: must be socket,crt,key[,ciphers[,client_ca]]", v)
 		}
 		c.sockets = append(c.sockets, s)
+	}
+	var err error
+	if c.acme, err = readACMEConf(cfg.Strings("acme-domain"), cfg.String("acme-email"), cfg.String("acme-cache"), cfg.String("acme-directory"), usesACME); err != nil {
+		return nil, err
 	}
 	for _, opt := range []string{"sni", "sni-regexp"} {
 		for _, v := range cfg.Strings(opt) {
@@ -129,7 +141,9 @@ func (c *tlsConf) paths() []string {
 		}
 	}
 	for _, s := range c.sockets {
-		add(s)
+		if !s.ACME {
+			add(s)
+		}
 	}
 	for _, s := range c.sni {
 		add(s.spec)

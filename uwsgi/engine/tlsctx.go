@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"golang.org/x/crypto/acme/autocert"
 )
 
 // tlsContexts are the TLS configurations of one process: one per
@@ -26,6 +28,8 @@ type tlsContexts struct {
 	// broken, logged once). Only names with files on disk get an entry.
 	dirMu sync.Mutex
 	dir   map[string]*tls.Config
+	// acme is the process's ACME certificate manager (nil without ACME).
+	acme *autocert.Manager
 }
 
 // buildTLSContexts makes every context from the bundle. warn logs the
@@ -34,6 +38,13 @@ type tlsContexts struct {
 func buildTLSContexts(c *tlsConf, b tlsBundle, protos []string, log *Logger, warn bool) (*tlsContexts, error) {
 	t := &tlsContexts{conf: c, protos: protos, byName: map[string]*tls.Config{}, log: log, dir: map[string]*tls.Config{}}
 	for i, s := range c.sockets {
+		if s.ACME {
+			if t.acme == nil {
+				t.acme = newACMEManager(c.acme)
+			}
+			t.sockets = append(t.sockets, acmeTLSConfig(t.acme, c.minVersion, protos))
+			continue
+		}
 		cfg, err := t.newConfig(fmt.Sprintf("https-socket %d", i), s, b, warn)
 		if err != nil {
 			return nil, err
