@@ -258,3 +258,50 @@ func TestHTTPSFastHandlerSeesTLS(t *testing.T) {
 		t.Fatalf("fasthttp handler over HTTPS: %s", out)
 	}
 }
+
+// TestSoakTestssl (make soak; about 4 minutes): testssl.sh against an
+// --https-socket with default settings finds no protocol, cipher or
+// vulnerability rated HIGH or CRITICAL. Findings about the test's own
+// certificate (a private CA, a one-day lifetime, no OCSP) are not the
+// server's and are left out.
+func TestSoakTestssl(t *testing.T) {
+	if os.Getenv("UWSGO_SOAK") != "1" {
+		t.Skip("a slow tier: make soak")
+	}
+	requirePeer(t, "testssl")
+	ca := newTestCA(t, "testssl")
+	_, addr := httpsServer(t, ca, "", nil, "--goroutines", "8", "--disable-logging")
+	out := filepath.Join(t.TempDir(), "testssl.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "testssl", "--quiet", "--color", "0", "--warnings", "off", "--add-ca", ca.File,
+		"--jsonfile", out, "localhost:"+addr[strings.LastIndexByte(addr, ':')+1:])
+	cmd.Env = append(os.Environ(), "TERM=dumb")
+	log, _ := cmd.CombinedOutput()
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("testssl wrote no report: %v\n%s", err, log)
+	}
+	var findings []struct{ ID, Severity, Finding string }
+	if err := json.Unmarshal(raw, &findings); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	var minor []string
+	for _, f := range findings {
+		counts[f.Severity]++
+		if strings.HasPrefix(f.ID, "cert") || f.ID == "DNS_CAArecord" {
+			continue
+		}
+		if f.Severity == "LOW" || f.Severity == "MEDIUM" {
+			minor = append(minor, f.Severity+" "+f.ID+": "+f.Finding)
+		}
+		if f.Severity == "HIGH" || f.Severity == "CRITICAL" {
+			t.Errorf("testssl: %s %s: %s", f.Severity, f.ID, f.Finding)
+		}
+	}
+	t.Logf("testssl findings by severity: %v; low and medium ones about the server:\n%s", counts, strings.Join(minor, "\n"))
+	if len(findings) < 50 {
+		t.Fatalf("testssl reported only %d findings: did it run?\n%s", len(findings), log)
+	}
+}
