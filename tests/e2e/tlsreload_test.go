@@ -172,3 +172,56 @@ func TestHTTPSCertificateRotation(t *testing.T) {
 		t.Fatalf("load across the reloads: %s", summary)
 	}
 }
+
+// TestHTTPSAcrossBinaryUpgrade: a reload that upgrades the binary
+// re-executes the master in place; the new master image adopts the
+// certificates the workers run with (a file broken at that moment does
+// not matter) and re-reads the files at the next reload.
+func TestHTTPSAcrossBinaryUpgrade(t *testing.T) {
+	ca := newTestCA(t, "upgrade")
+	dir := t.TempDir()
+	crt, key := ca.issue(dir, "server", "localhost", 2, false, "localhost", "127.0.0.1")
+	bin := filepath.Join(t.TempDir(), "app")
+	copyFile(t, bins.testapp, bin)
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := start(t, bin, nil, "--https-socket", addr+","+crt+","+key, "--master", "--processes", "1", "--disable-logging")
+	waitDial(t, "tcp", addr, p)
+	mpid := p.cmd.Process.Pid
+	kids := waitChildren(t, mpid, 1, 15*time.Second, nil)
+
+	v2 := filepath.Join(t.TempDir(), "app-v2")
+	if err := goBuild(v2, "../../internal/testapp", "-ldflags", "-X main.version=v2"); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, v2, bin)
+	os.WriteFile(crt+".tmp", []byte("broken"), 0o600)
+	os.Rename(crt+".tmp", crt)
+	p.signal(syscall.SIGHUP)
+	kids = waitChildren(t, mpid, 1, 60*time.Second, func(k []int) bool { return disjoint(k, kids) })
+	p.waitLog("gracefully (RE)spawned uWSGI master process", 30*time.Second)
+	c := ca.client()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := get(t, c, "https://localhost:"+addr[strings.LastIndexByte(addr, ':')+1:]+"/version")
+		if strings.HasPrefix(body, "v2 ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still %q after the upgrade", body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if s := servedSerial(t, ca, addr); s.Int64() != 2 {
+		t.Fatalf("serial %v after the upgrade, want 2", s)
+	}
+	ca.issue(dir, "server", "localhost", 3, false, "localhost", "127.0.0.1")
+	prev := kids
+	p.signal(syscall.SIGHUP)
+	waitChildren(t, mpid, 1, 60*time.Second, func(k []int) bool { return disjoint(k, prev) })
+	if s := servedSerial(t, ca, addr); s.Int64() != 3 {
+		t.Fatalf("serial %v after the reload following the upgrade, want 3", s)
+	}
+	if p.cmd.Process.Pid != mpid || !alive(mpid) {
+		t.Fatal("the master changed")
+	}
+}
