@@ -118,8 +118,9 @@ func (m *master) adoptTLS(field string) error {
 		return err
 	}
 	fds := splitInts(field)
-	if len(fds) != 1 {
-		return fmt.Errorf("no TLS bundle in the master state")
+	if len(fds) != 1 { // HTTPS sockets new in this image's configuration
+		m.tls, err = loadTLSMaster(m.cfg, m.log)
+		return err
 	}
 	unix.CloseOnExec(fds[0])
 	m.tls = &tlsMaster{conf: conf, file: os.NewFile(uintptr(fds[0]), "tls")}
