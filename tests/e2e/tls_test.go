@@ -305,3 +305,20 @@ func TestSoakTestssl(t *testing.T) {
 		t.Fatalf("testssl reported only %d findings: did it run?\n%s", len(findings), log)
 	}
 }
+
+// TestHTTPSRouterOption: uWSGI's --https ADDR,CERT,KEY (its HTTPS router)
+// is one more HTTPS socket of the workers, beside an --https-socket.
+func TestHTTPSRouterOption(t *testing.T) {
+	ca := newTestCA(t, "router")
+	dir := t.TempDir()
+	crt, key := ca.issue(dir, "server", "localhost", 2, false, "localhost", "127.0.0.1")
+	a, b := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := start(t, bins.testapp, nil, "--https", a+","+crt+","+key, "--https-socket", b+","+crt+","+key, "--master")
+	waitDial(t, "tcp", a, p)
+	waitDial(t, "tcp", b, p)
+	for _, addr := range []string{a, b} {
+		if out, _ := curl(t, false, "--cacert", ca.File, "https://localhost:"+addr[strings.LastIndexByte(addr, ':')+1:]+"/view/"); out != "<h1>Hello World</h1>" {
+			t.Fatalf("%s: %q", addr, out)
+		}
+	}
+}

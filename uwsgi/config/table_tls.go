@@ -4,6 +4,7 @@ package config
 var tlsOptions = []Option{
 	opt("https-socket", List, "", "bind to a socket speaking HTTPS: ADDR,CERT,KEY[,CIPHERS[,CLIENT_CA]] (a CLIENT_CA starting with ! makes client certificates required)").
 		note("served by the workers like --http-socket; TLS 1.2 minimum; CIPHERS names OpenSSL TLS 1.2 suites Go implements securely; HTTP/2 through ALPN for net/http handlers (docs/tls.md)"),
+	opt("https", List, "", "serve HTTPS on this address: ADDR,CERT,KEY[,CIPHERS[,CLIENT_CA]]").note("uWSGI starts an HTTPS router process; uwsgo's workers serve the address themselves, as one more --https-socket"),
 	ignored("https-socket-modifier1", Int, "HTTPS sockets use --http-socket-modifier1"),
 	ignored("https-socket-modifier2", Int, "HTTPS sockets use --http-socket-modifier2"),
 	opt("sni", List, "", "add an SNI context: \"NAME CERT,KEY[,CIPHERS,CLIENT_CA]\""),

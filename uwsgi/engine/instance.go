@@ -183,7 +183,7 @@ func socketNames(cfg *config.Config) (names []string, kinds []Kind) {
 			names, kinds = append(names, n), append(kinds, KindHTTP)
 		}
 	}
-	for _, v := range cfg.Strings("https-socket") {
+	for _, v := range httpsValues(cfg) {
 		names, kinds = append(names, httpsSocketName(v)), append(kinds, KindHTTP)
 	}
 	return names, kinds
@@ -191,7 +191,7 @@ func socketNames(cfg *config.Config) (names []string, kinds []Kind) {
 
 // markTLS numbers the HTTPS sockets, which socketNames lists last.
 func markTLS(cfg *config.Config, socks []*Socket) {
-	n := len(cfg.Strings("https-socket"))
+	n := len(httpsValues(cfg))
 	for i, s := range socks {
 		s.TLS = -1
 		if j := i - (len(socks) - n); j >= 0 {

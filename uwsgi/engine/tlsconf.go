@@ -67,6 +67,12 @@ func splitTLSFields(v string) (tlsSpec, bool) {
 	return s, true
 }
 
+// httpsValues are the --https-socket values, then the --https ones (uWSGI's
+// HTTPS router; uwsgo's workers serve its address themselves, as for --http).
+func httpsValues(cfg *config.Config) []string {
+	return append(cfg.Strings("https-socket"), cfg.Strings("https")...)
+}
+
 // httpsSocketName is the address of an --https-socket value.
 func httpsSocketName(v string) string {
 	name, _, _ := strings.Cut(v, ",")
@@ -81,7 +87,7 @@ func readTLSConf(cfg *config.Config) (*tlsConf, error) {
 		c.minVersion = tls.VersionTLS10
 	}
 	usesACME := false
-	for _, v := range cfg.Strings("https-socket") {
+	for _, v := range httpsValues(cfg) {
 		_, rest, _ := strings.Cut(v, ",")
 		if rest == acmeSpecField {
 			c.sockets, usesACME = append(c.sockets, tlsSpec{ACME: true}), true
