@@ -43,11 +43,12 @@ func curlHeaders(t *testing.T, args ...string) (string, []string, string) {
 // HTTP/1.1 (a GET, a 1 MiB POST echoed, a streamed response); the request
 // variables say HTTP/2.0 and HTTPS=on; the request log has its line;
 // harakiri's first stage cancels an HTTP/2 request's context through its
-// core; a fasthttp app stays on HTTP/1.1.
+// core and uwsgi.SetHarakiri finds it; --limit-post answers 413;
+// a fasthttp app stays on HTTP/1.1.
 func TestHTTP2ThroughALPN(t *testing.T) {
 	ca := newTestCA(t, "h2")
 	p, addr := httpsServer(t, ca, "", nil, "--master", "--processes", "1", "--goroutines", "4", "--harakiri", "1",
-		"--add-header", "X-Test: yes")
+		"--add-header", "X-Test: yes", "--limit-post", "2000000")
 	base := "https://localhost:" + addr[strings.LastIndexByte(addr, ':')+1:]
 	body := make([]byte, 1<<20)
 	_, _ = rand.Read(body)
@@ -98,6 +99,14 @@ func TestHTTP2ThroughALPN(t *testing.T) {
 	}
 	if out, _ := curl(t, false, "--cacert", ca.File, "--http2", base+"/polite"); out != "cancelled: context canceled" {
 		t.Fatalf("harakiri over HTTP/2: %q", out)
+	}
+	if out, _ := curl(t, false, "--cacert", ca.File, "--http2", base+"/extend"); out != "extended true" {
+		t.Fatalf("uwsgi.SetHarakiri over HTTP/2: %q", out)
+	}
+	big := filepath.Join(t.TempDir(), "big")
+	os.WriteFile(big, make([]byte, 3000000), 0o600)
+	if out, _ := curl(t, false, "--cacert", ca.File, "--http2", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@"+big, base+"/echo"); out != "413" {
+		t.Fatalf("a POST over --limit-post over HTTP/2 got %s, want 413", out)
 	}
 	p.waitLog("GET /vars?a=b => generated", 5*time.Second)
 	if !regexp.MustCompile(`GET /vars\?a=b => generated \d+ bytes in \d+ msecs \(HTTP/2.0 200\)`).MatchString(p.log.String()) {
