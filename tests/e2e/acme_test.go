@@ -26,7 +26,7 @@ type pebble struct {
 // startPebble runs pebble-challtestsrv and pebble; pebble validates
 // HTTP-01 on httpPort and TLS-ALPN-01 on tlsPort of 127.0.0.1, and issues
 // certificates valid for validity.
-func startPebble(t *testing.T, ca *testCA, httpPort, tlsPort int, validity time.Duration) *pebble {
+func startPebble(t *testing.T, ca *testCA, httpPort, tlsPort int, validity time.Duration, env ...string) *pebble {
 	t.Helper()
 	pb := requirePeer(t, "pebble")
 	cts := requirePeer(t, "pebble-challtestsrv")
@@ -46,7 +46,10 @@ func startPebble(t *testing.T, ca *testCA, httpPort, tlsPort int, validity time.
 	b, _ := json.Marshal(cfg)
 	cfgFile := filepath.Join(dir, "pebble.json")
 	os.WriteFile(cfgFile, b, 0o600)
-	p := start(t, pb, []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"},
+	if len(env) == 0 {
+		env = []string{"PEBBLE_VA_NOSLEEP=1"}
+	}
+	p := start(t, pb, append(env, "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"),
 		"-config", cfgFile, "-dnsserver", dns)
 	waitDial(t, "tcp", api, p)
 	return &pebble{dir: "https://" + api + "/dir", mgmt: mgmt, log: p,
@@ -106,8 +109,11 @@ func acmeHandshake(addr string, roots *x509.CertPool) (string, error) {
 func TestACMEWithPebble(t *testing.T) {
 	ca := newTestCA(t, "pebble-api")
 	httpPort, tlsPort := freePort(t), freePort(t)
-	pb := startPebble(t, ca, httpPort, tlsPort, 45*time.Second)
-	p := acmeServer(t, ca, pb, httpPort, tlsPort, "--master", "--processes", "2")
+	// pebble waits up to 3 s before it validates, and --socket-timeout is
+	// 1 s: the first handshakes often wait longer than that for the order,
+	// and must not be cut (acmeCertificate restarts their deadline).
+	pb := startPebble(t, ca, httpPort, tlsPort, 45*time.Second, "PEBBLE_VA_SLEEPTIME=3")
+	p := acmeServer(t, ca, pb, httpPort, tlsPort, "--master", "--processes", "2", "--socket-timeout", "1")
 	tlsAddr := fmt.Sprintf("127.0.0.1:%d", tlsPort)
 	kids := waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
 	roots := pb.roots(t)

@@ -51,9 +51,23 @@ func newACMEManager(c *acmeConf) *autocert.Manager {
 // manager, and the acme-tls/1 protocol for the TLS-ALPN-01 challenge.
 func acmeTLSConfig(m *autocert.Manager, minVersion uint16, protos []string) *tls.Config {
 	return &tls.Config{
-		GetCertificate: m.GetCertificate,
+		GetCertificate: acmeCertificate(m),
 		MinVersion:     minVersion,
 		NextProtos:     append(append([]string(nil), protos...), acme.ALPNProto),
+	}
+}
+
+// acmeCertificate is the manager's GetCertificate. The first handshake
+// naming a domain waits for the order (seconds, with a real CA): the
+// connection's read deadline (--socket-timeout from the accept) starts
+// again once the certificate is there, so that handshake is not cut.
+func acmeCertificate(m *autocert.Manager) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		cert, err := m.GetCertificate(hello)
+		if dc, ok := hello.Conn.(*drainConn); ok && dc.l.headerTimeout > 0 {
+			_ = dc.SetReadDeadline(time.Now().Add(dc.l.headerTimeout))
+		}
+		return cert, err
 	}
 }
 
