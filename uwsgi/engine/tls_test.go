@@ -2,6 +2,7 @@ package engine
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"reflect"
 	"testing"
 )
@@ -44,6 +45,32 @@ func TestValidSNIName(t *testing.T) {
 	} {
 		if got := validSNIName(name); got != want {
 			t.Errorf("validSNIName(%q) = %v", name, got)
+		}
+	}
+}
+
+func TestCheckDepth(t *testing.T) {
+	tc := &tlsContexts{conf: &tlsConf{verifyDepth: 1}}
+	c := &x509.Certificate{}
+	chain := func(n int) [][]*x509.Certificate { return [][]*x509.Certificate{make([]*x509.Certificate, n)} }
+	for _, k := range []struct {
+		peers  int
+		chains [][]*x509.Certificate
+		ok     bool
+	}{
+		{0, nil, true},       // no client certificate
+		{1, nil, true},       // a resumption: verified when it was made
+		{1, chain(2), true},  // leaf, CA
+		{1, chain(3), true},  // leaf, one intermediate, CA
+		{1, chain(4), false}, // two intermediates: over depth 1
+		{1, append(chain(4), make([]*x509.Certificate, 3)), true}, // one chain short enough
+	} {
+		cs := tls.ConnectionState{VerifiedChains: k.chains}
+		for range k.peers {
+			cs.PeerCertificates = append(cs.PeerCertificates, c)
+		}
+		if err := tc.checkDepth(cs); (err == nil) != k.ok {
+			t.Errorf("peers %d, chains %d: %v, want ok=%v", k.peers, len(k.chains), err, k.ok)
 		}
 	}
 }

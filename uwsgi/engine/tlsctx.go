@@ -126,8 +126,8 @@ var errTooDeep = errors.New("client certificate chain longer than --ssl-verify-d
 // allows d intermediate certificates between the peer's and the trust
 // anchor, that is chains of up to d+2 certificates.
 func (t *tlsContexts) checkDepth(cs tls.ConnectionState) error {
-	if len(cs.PeerCertificates) == 0 {
-		return nil
+	if len(cs.PeerCertificates) == 0 || len(cs.VerifiedChains) == 0 {
+		return nil // no certificate, or a resumption without its chains: verified when it was made
 	}
 	for _, chain := range cs.VerifiedChains {
 		if len(chain) <= t.conf.verifyDepth+2 {
