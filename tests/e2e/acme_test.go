@@ -163,7 +163,7 @@ func TestACMEWithPebble(t *testing.T) {
 	if now := waitChildren(t, p.cmd.Process.Pid, 2, time.Second, nil); fmt.Sprint(now) != fmt.Sprint(kids) {
 		t.Fatalf("workers changed during the renewal: %v then %v", kids, now)
 	}
-	t.Logf("pebble issued %d certificates (1 order, then the renewal)", pb.issued())
+	t.Logf("pebble issued %d certificates: one for the first handshakes, then the renewal (two when two workers renewed at once, see docs/tls.md)", pb.issued())
 }
 
 // TestACMEHTTP01: when the CA cannot reach the HTTPS socket for
