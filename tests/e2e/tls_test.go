@@ -322,3 +322,26 @@ func TestHTTPSRouterOption(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPSCipherList: the CIPHERS field restricts the TLS 1.2 suites to
+// the OpenSSL names Go implements (openssl s_client -cipher: the listed
+// suite is served, another one refused); the entries Go cannot honour
+// are named in one warning, from the master, not once per worker.
+func TestHTTPSCipherList(t *testing.T) {
+	ca := newTestCA(t, "ciphers")
+	p, addr := httpsServer(t, ca, ",HIGH:!aNULL:ECDHE-ECDSA-AES128-GCM-SHA256", nil, "--master", "--processes", "2")
+	waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	if out, ok := sClient(t, addr, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"); !ok || !strings.Contains(out, "Cipher is ECDHE-ECDSA-AES128-GCM-SHA256") {
+		t.Fatalf("the listed suite was not served:\n%s", out)
+	}
+	if out, ok := sClient(t, addr, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"); ok || !strings.Contains(out, "Cipher is (NONE)") {
+		t.Fatalf("a suite not in the list was served:\n%s", out)
+	}
+	if out, ok := sClient(t, addr, "-tls1_3"); !ok || !strings.Contains(out, "TLSv1.3") {
+		t.Fatalf("TLS 1.3 (Go's suites, always on) failed:\n%s", out)
+	}
+	const warn = "cipher list entries Go cannot honour are ignored (the rest is used): !aNULL:HIGH"
+	if n := strings.Count(p.log.String(), warn); n != 1 {
+		t.Fatalf("the cipher warning appeared %d times, want once:\n%s", n, p.log.String())
+	}
+}
