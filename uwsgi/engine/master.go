@@ -53,7 +53,8 @@ type master struct {
 	fs           *fsWatcher
 	fsActions    map[int]*fsAction
 	touchSignals []touchSignal
-	tls          *tlsMaster // nil without HTTPS sockets
+	tls          *tlsMaster     // nil without HTTPS sockets
+	sigc         chan os.Signal // the master's signals, caught from the first spawn on
 }
 
 // child is one worker process as the master sees it.
@@ -195,6 +196,7 @@ func (m *master) setup() (int, bool) {
 			m.cheap.cheaped[id] = true
 		}
 	}
+	m.catchSignals()
 	for _, id := range m.activeIDs() {
 		if _, err := m.spawn(id, m.gen); err != nil {
 			m.log.Printf("uwsgi: spawning worker %d: %v", id, err)
@@ -252,10 +254,21 @@ func (m *master) startStats() error {
 	return err
 }
 
+// catchSignals starts catching the master's signals, once. setup calls it
+// before it spawns the first worker: a SIGHUP or SIGTERM sent once workers
+// run, before the loop starts, waits for the loop instead of killing the
+// master (their default action), which left the workers orphaned.
+func (m *master) catchSignals() {
+	if m.sigc == nil {
+		m.sigc = make(chan os.Signal, 16)
+		signal.Notify(m.sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
+	}
+}
+
 // loop runs until the instance stops.
 func (m *master) loop() int {
-	sigc := make(chan os.Signal, 16)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
+	m.catchSignals()
+	sigc := m.sigc
 	signalRemaps.Range(func(k, _ any) bool { signal.Notify(sigc, k.(syscall.Signal)); return true })
 	defer signal.Stop(sigc)
 	fifo := m.openFIFOs()
