@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -44,6 +45,14 @@ func configs(b *bench) []config {
 		{name: "nginx proxy_pass, upstream keep-alive → uwsgo --http-socket", baseline: "nginx proxy_pass, upstream keep-alive → net/http", server: uwsgo("hello", nil, "--disable-logging"), front: b.nginx(false, true), path: "/view/"},
 		{name: "nginx static file (16 KiB)", baseline: "nginx static file (16 KiB)", server: b.nginxStatic(assets), path: "/static/asset.css"},
 		{name: "uwsgo --static-map (16 KiB)", baseline: "nginx static file (16 KiB)", server: uwsgo("hello", nil, "--disable-logging", "--static-map", "/static="+assets), path: "/static/asset.css"},
+		{name: "nginx ssl, return 200 (HTTPS keep-alive)", baseline: "nginx ssl, return 200 (HTTPS keep-alive)", server: b.nginxReturn(), path: "/view/", https: true},
+		{name: "nginx ssl proxy_pass, upstream keep-alive → net/http (HTTPS keep-alive)", baseline: "nginx ssl proxy_pass, upstream keep-alive → net/http (HTTPS keep-alive)",
+			server: plain("nethttp"), front: b.nginxTLS(), path: "/view/", https: true},
+		{name: "uwsgo --https-socket (HTTPS keep-alive)", baseline: "nginx ssl proxy_pass, upstream keep-alive → net/http (HTTPS keep-alive)",
+			server: func(port int) *exec.Cmd {
+				crt, key := b.cert()
+				return pinned("0", b.bin("hello"), "--https-socket", fmt.Sprintf("%s,%s,%s", addr(port), crt, key), "--goroutines", "100", "--disable-logging")
+			}, path: "/view/", https: true},
 		{name: one, baseline: one, path: "/cpu", wrkCPUs: "0,1",
 			server: uwsgoOn("0", "testapp", nil, "--disable-logging", "--master", "--processes", "1")},
 		{name: two, baseline: one, path: "/cpu", wrkCPUs: "0,1",
@@ -89,6 +98,20 @@ http {
 // to the backend with uwsgi_pass, or proxy_pass as nginx does by default (a
 // new upstream connection per request) or with upstream keep-alive.
 func (b *bench) nginx(uwsgiPass, keepAlive bool) func(port, backend int) (*exec.Cmd, func(), error) {
+	pass := `proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";`
+	switch {
+	case uwsgiPass:
+		pass = "include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:%[1]d;"
+	case !keepAlive:
+		pass = "proxy_pass http://127.0.0.1:%[1]d;"
+	}
+	return b.nginxFront("", "", pass)
+}
+
+// nginxFront runs nginx in front of the backend; pass is the location's
+// directives (%[1]d: the backend's port), listen and ssl the extra listen
+// parameters and server directives.
+func (b *bench) nginxFront(listen, ssl, pass string) func(port, backend int) (*exec.Cmd, func(), error) {
 	return func(port, backend int) (*exec.Cmd, func(), error) {
 		if _, err := exec.LookPath("nginx"); err != nil {
 			return nil, nil, fmt.Errorf("nginx not installed")
@@ -97,12 +120,8 @@ func (b *bench) nginx(uwsgiPass, keepAlive bool) func(port, backend int) (*exec.
 		if err != nil {
 			return nil, nil, err
 		}
-		pass := `proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";`
-		if !keepAlive {
-			pass = fmt.Sprintf("proxy_pass http://127.0.0.1:%d;", backend)
-		}
-		if uwsgiPass {
-			pass = fmt.Sprintf("include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:%d;", backend)
+		if strings.Contains(pass, "%[1]d") {
+			pass = fmt.Sprintf(pass, backend)
 		}
 		conf := fmt.Sprintf(`daemon off; master_process off; worker_processes 1;
 error_log %[1]s/error.log; pid %[1]s/nginx.pid;
@@ -112,9 +131,9 @@ http {
   client_body_temp_path %[1]s/body; proxy_temp_path %[1]s/proxy; uwsgi_temp_path %[1]s/uwsgi;
   fastcgi_temp_path %[1]s/fcgi; scgi_temp_path %[1]s/scgi;
   upstream backend { server 127.0.0.1:%[2]d; keepalive 64; }
-  server { listen 127.0.0.1:%[3]d; location / { %[4]s } }
+  server { listen 127.0.0.1:%[3]d%[5]s; %[6]s location / { %[4]s } }
 }
-`, dir, backend, port, pass)
+`, dir, backend, port, pass, listen, ssl)
 		path := filepath.Join(dir, "nginx.conf")
 		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 			return nil, nil, err

@@ -29,6 +29,7 @@ type config struct {
 	front    func(port, backend int) (*exec.Cmd, func(), error) // optional proxy in front (nginx)
 	path     string
 	close    bool   // Connection: close on every request
+	https    bool   // wrk speaks HTTPS (keep-alive) to the target
 	wrkCPUs  string // where wrk runs ("1" when empty)
 }
 
@@ -114,7 +115,11 @@ func (b *bench) run(c config) (result, error) {
 		target = fport
 		fronts = append([]int{front.Process.Pid}, childPIDs(front.Process.Pid)...)
 	}
-	url := fmt.Sprintf("http://127.0.0.1:%d%s", target, c.path)
+	scheme := "http"
+	if c.https {
+		scheme = "https"
+	}
+	url := fmt.Sprintf("%s://127.0.0.1:%d%s", scheme, target, c.path)
 	// Warm up, then measure.
 	if _, err := b.wrk(url, c, time.Second); err != nil {
 		return result{}, err

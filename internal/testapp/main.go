@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -102,6 +103,10 @@ func main() {
 		n, err := io.Copy(io.Discard, r.Body)
 		fmt.Fprintf(w, "read %d: %v", n, err)
 	})
+	http.HandleFunc("/tls", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(tlsReport(r.TLS, r.Proto))
+	})
 	http.HandleFunc("/vars/", varsHandler)
 	http.HandleFunc("/vars", varsHandler)
 	http.HandleFunc("/status/", func(w http.ResponseWriter, r *http.Request) {
@@ -169,11 +174,30 @@ func main() {
 				fmt.Fprintf(ctx, "read %d: %v", n, err)
 				return
 			}
+			if string(ctx.Path()) == "/tls" {
+				ctx.SetContentType("application/json")
+				_ = json.NewEncoder(ctx).Encode(tlsReport(ctx.TLSConnectionState(), string(ctx.Request.Header.Protocol())))
+				return
+			}
 			ctx.SetContentType("text/html")
 			fmt.Fprintf(ctx, "<h1>Hello World</h1>")
 		})
 	}
 	uwsgi.Run()
+}
+
+// tlsReport is what a handler sees of the TLS connection (nil: none).
+func tlsReport(st *tls.ConnectionState, proto string) map[string]any {
+	m := map[string]any{"tls": st != nil, "proto": proto}
+	if st != nil {
+		m["version"] = tls.VersionName(st.Version)
+		m["alpn"] = st.NegotiatedProtocol
+		m["sni"] = st.ServerName
+		if len(st.PeerCertificates) > 0 {
+			m["client"] = st.PeerCertificates[0].Subject.CommonName
+		}
+	}
+	return m
 }
 
 // varsHandler reports what the app sees of a request, as JSON.

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"crypto/tls"
 	"net"
 	"sync"
 	"time"
@@ -19,7 +20,56 @@ func (l Listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t, ok := c.(tlsStater); ok {
+		return &TLSConn{Conn: NewConn(c), tls: t}, nil
+	}
 	return NewConn(c), nil
+}
+
+// tlsStater is a connection over TLS, as fasthttp recognises one (a
+// *tls.Conn, or a wrapper of one).
+type tlsStater interface {
+	Handshake() error
+	ConnectionState() tls.ConnectionState
+}
+
+// TLSConn is a Conn over TLS: fasthttp's RequestCtx.IsTLS and
+// TLSConnectionState see the TLS state through it, and net/http handlers
+// get it as r.TLS.
+type TLSConn struct {
+	*Conn
+	tls   tlsStater
+	state *tls.ConnectionState // after the handshake; the same for every request, as in net/http
+}
+
+// Handshake runs the TLS handshake, if it has not run yet.
+func (c *TLSConn) Handshake() error { return c.tls.Handshake() }
+
+// ConnectionState is the state of the TLS connection.
+func (c *TLSConn) ConnectionState() tls.ConnectionState { return c.tls.ConnectionState() }
+
+// UnsafeConn is the Conn under the TLS view.
+func (c *TLSConn) UnsafeConn() net.Conn { return c.Conn }
+
+// connState is the state shared by the requests of the connection.
+func (c *TLSConn) connState() *tls.ConnectionState {
+	if c.state == nil {
+		st := c.tls.ConnectionState()
+		c.state = &st
+	}
+	return c.state
+}
+
+// bridgeConn finds the bridge's Conn (plain or under a TLSConn) that
+// fasthttp serves.
+func bridgeConn(c net.Conn) (*Conn, *TLSConn) {
+	switch t := c.(type) {
+	case *Conn:
+		return t, nil
+	case *TLSConn:
+		return t.Conn, t
+	}
+	return nil, nil
 }
 
 // Conn is a net.Conn that can read in the background while a handler runs,

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"net/http"
 	"sync"
 )
@@ -9,8 +10,9 @@ import (
 // context (harakiri's first stage) and find the core from the request
 // (uwsgi.SetHarakiri). One Control belongs to one core and is reused.
 type Control struct {
-	mu sync.Mutex
-	rc *reqContext // the request in flight, nil between requests
+	mu  sync.Mutex
+	rc  *reqContext             // the request in flight, nil between requests
+	ext context.CancelCauseFunc // a request served outside the bridge (see Attach)
 	// Data is the engine's per-core value.
 	Data any
 }
@@ -20,11 +22,33 @@ type Control struct {
 func (c *Control) Cancel(err error) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.rc == nil {
+	switch {
+	case c.rc != nil:
+		c.rc.cancel(err)
+	case c.ext != nil:
+		c.ext(err)
+	default:
 		return false
 	}
-	c.rc.cancel(err)
 	return true
+}
+
+type controlKey struct{}
+
+// Attach makes c the Control of a request the bridge does not serve (an
+// HTTP/2 stream, served by net/http): Cancel cancels the returned context
+// and ControlOf finds c through it, until detach is called.
+func (c *Control) Attach(ctx context.Context) (_ context.Context, detach func()) {
+	ctx, cancel := context.WithCancelCause(context.WithValue(ctx, controlKey{}, c))
+	c.mu.Lock()
+	c.ext = cancel
+	c.mu.Unlock()
+	return ctx, func() {
+		c.mu.Lock()
+		c.ext = nil
+		c.mu.Unlock()
+		cancel(errRequestDone)
+	}
 }
 
 func (c *Control) set(rc *reqContext) {
@@ -37,7 +61,8 @@ func (c *Control) set(rc *reqContext) {
 func ControlOf(r *http.Request) *Control {
 	ex, _ := r.Context().Value(varsKey{}).(*exchange)
 	if ex == nil {
-		return nil
+		c, _ := r.Context().Value(controlKey{}).(*Control)
+		return c
 	}
 	return ex.ctl
 }

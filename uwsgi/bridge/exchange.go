@@ -168,7 +168,7 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (re
 func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource, ctl *Control) (res Result) {
 	ex := exchangePool.Get().(*exchange)
 	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
-	ex.conn, _ = ctx.Conn().(watchConn)
+	ex.conn, _ = ctx.Conn().(watchConn) // a *TLSConn is one through its Conn
 	ex.newState()
 	ex.w.reset()
 	ctx.Response.Header.SetNoDefaultContentType(true) // as net/http: no Content-Type unless set or sniffed
@@ -182,7 +182,9 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 	if d, ok := takeDeferred(&ctx.Request.Header); ok {
 		ex.setDeferredBody(d)
 	}
-	if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
+	if tc, ok := ctx.Conn().(*TLSConn); ok {
+		ex.req.TLS = tc.connState()
+	} else if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
 		ex.req.TLS = &tlsUnknown
 	}
 	if ctl != nil {
@@ -229,7 +231,7 @@ func (ex *exchange) release() {
 	rs.body.end()
 	if ex.conn != nil {
 		ex.conn.StopWatch()
-		if bc, ok := ex.conn.(*Conn); ok && !ex.w.hijacked {
+		if bc, _ := bridgeConn(ex.conn); bc != nil && !ex.w.hijacked {
 			bc.NextRequest()
 		}
 	}

@@ -1,6 +1,8 @@
 package bridge
 
 import (
+	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,6 +18,11 @@ import (
 func VarsOf(r *http.Request) map[string]string {
 	ex, _ := r.Context().Value(varsKey{}).(*exchange)
 	if ex == nil || ex.fctx == nil {
+		if fill, ok := r.Context().Value(varsFuncKey{}).(func(map[string]string)); ok {
+			m := make(map[string]string, 24)
+			fill(m)
+			return m
+		}
 		return nil
 	}
 	m := make(map[string]string, 24)
@@ -25,12 +32,31 @@ func VarsOf(r *http.Request) map[string]string {
 	return m
 }
 
+type varsFuncKey struct{}
+
+// WithVars attaches the variables of a request the bridge does not serve
+// (an HTTP/2 stream): VarsOf calls fill with a new map.
+func WithVars(ctx context.Context, fill func(map[string]string)) context.Context {
+	return context.WithValue(ctx, varsFuncKey{}, fill)
+}
+
+// ClientCertVars sets the client certificate variables of a TLS
+// connection (see clientCertVars); nothing without a client certificate.
+func ClientCertVars(m map[string]string, st *tls.ConnectionState, export bool) {
+	if st != nil && len(st.PeerCertificates) > 0 {
+		clientCertVars(m, st.PeerCertificates[0], export)
+	}
+}
+
 // HTTPVars generates the variables uWSGI builds for a request that arrived
 // on an HTTP socket (see the spec, §2.8).
 type HTTPVars struct {
 	ServerName string // SERVER_NAME: the machine's host name
 	ServerPort string // SERVER_PORT: the socket's port, "80" for unix sockets
 	HTTPS      bool
+	// ExportCert adds HTTPS_CC, the client certificate in PEM
+	// (--https-export-cert).
+	ExportCert bool
 }
 
 // AppendVars implements VarsSource.
@@ -59,6 +85,9 @@ func (hv *HTTPVars) AppendVars(ctx *fasthttp.RequestCtx, m map[string]string) {
 	if hv.HTTPS {
 		m["HTTPS"] = "on"
 		m["UWSGI_SCHEME"] = "https"
+		if st := ctx.TLSConnectionState(); st != nil && len(st.PeerCertificates) > 0 {
+			clientCertVars(m, st.PeerCertificates[0], hv.ExportCert)
+		}
 	} else {
 		m["UWSGI_SCHEME"] = "http"
 	}

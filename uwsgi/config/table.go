@@ -23,7 +23,7 @@ func (o Option) status(s Status) Option   { o.Status = s; return o }
 const pythonOnly = "an option of uWSGI's Python plugin; a Go app is linked into the binary"
 
 // table is the option table. Keep it grouped by topic; Options() sorts.
-var table = concat(coreOptions, processOptions, loggingOptions, deployOptions, emperorOptions, compatOptions, laterOptions)
+var table = concat(coreOptions, processOptions, loggingOptions, deployOptions, emperorOptions, compatOptions, laterOptions, tlsOptions)
 
 func concat(groups ...[]Option) []Option {
 	var all []Option

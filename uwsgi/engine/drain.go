@@ -243,6 +243,8 @@ func wrapped(c net.Conn) net.Conn {
 		return t.Conn
 	case *uconn:
 		return t.Conn
+	case *tlsConn:
+		return t.NetConn()
 	case interface{ UnsafeConn() net.Conn }:
 		return t.UnsafeConn()
 	}

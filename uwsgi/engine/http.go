@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +29,8 @@ type httpServer struct {
 	srv      *fasthttp.Server
 	bridge   bridge.Server
 	vars     bridge.HTTPVars
+	tls      *tls.Config // an HTTPS socket's; nil for HTTP
+	h2       *h2Server   // HTTP/2 through ALPN (net/http apps on HTTPS)
 	stopping atomic.Bool
 	// overLimit marks the request headers whose body is over --limit-post
 	// (with their Content-Length).
@@ -39,7 +43,11 @@ type httpServer struct {
 func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 	hs := &httpServer{w: w, sock: sock}
 	host, _ := os.Hostname()
-	hs.vars = bridge.HTTPVars{ServerName: host, ServerPort: sock.Port()}
+	hs.vars = bridge.HTTPVars{ServerName: host, ServerPort: sock.Port(), HTTPS: sock.TLS >= 0}
+	if w.tls != nil && sock.TLS >= 0 {
+		hs.tls = w.tls.sockets[sock.TLS]
+		hs.vars.ExportCert = w.tls.conf.exportCert
+	}
 	o := &w.opts
 	hs.srv = &fasthttp.Server{
 		Handler:                       hs.serve,
@@ -57,6 +65,14 @@ func newHTTPServer(w *Worker, sock *Socket) *httpServer {
 		Logger:                        httpLogger{fasthttpLogger{w.log}, &hs.reported},
 	}
 	w.setupBridge(&hs.bridge, hs.srv, sock)
+	if sock.TLS < 0 && w.tls != nil && w.tls.acme != nil {
+		hs.srv.Handler = hs.acmeHTTP01(w.tls.acme, hs.srv.Handler)
+	}
+	if hs.tls != nil && slices.Contains(hs.tls.NextProtos, "h2") {
+		if hs.h2 = newH2Server(hs); hs.h2 != nil {
+			hs.srv.NextProto("h2", hs.h2.serveConn)
+		}
+	}
 	return hs
 }
 
@@ -139,10 +155,13 @@ func (hs *httpServer) run() error {
 	// requestPhase); fasthttp's ReadTimeout and IdleTimeout stay 0.
 	hs.ln.headerTimeout, hs.ln.idleTimeout = hs.w.opts.SocketTimeout, hs.w.opts.HTTPTimeout
 	var ln net.Listener = hs.ln
+	if hs.tls != nil {
+		ln = tlsListener{Listener: ln, cfg: hs.tls, log: hs.w.log}
+	}
 	if hs.w.app.Fast == nil {
 		// net/http handlers learn of a client that went away through the
 		// bridge's connections; fasthttp handlers do not need them.
-		ln = bridge.Listener{Listener: hs.ln}
+		ln = bridge.Listener{Listener: ln}
 	}
 	err := hs.srv.Serve(ln)
 	if hs.stopping.Load() {
@@ -162,6 +181,9 @@ func (hs *httpServer) shutdown(ctx context.Context) {
 		wait = min(wait, time.Until(d))
 	}
 	hs.ln.waitFresh(wait)
+	if hs.h2 != nil {
+		hs.h2.shutdown()
+	}
 	if err := hs.srv.ShutdownWithContext(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 		hs.w.log.Printf("graceful shutdown of %s: %v", hs.sock.Name, err)
 	}

@@ -33,7 +33,7 @@ func Run(cfg *config.Config, app App) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for _, check := range []func(*config.Config) error{applyUmask, checkHooks, checkRoutes} {
+	for _, check := range []func(*config.Config) error{applyUmask, checkHooks, checkRoutes, checkTLS} {
 		if err := check(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -112,6 +112,11 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *n
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
+	tlsCtx, err := processTLS(cfg, opts, app, log) // before privileges are dropped
+	if err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
 	list, err := Caches(cfg)
 	if err != nil {
 		log.Printf("%v", err)
@@ -137,6 +142,7 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *n
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
+	w.tls = tlsCtx
 	board.Worker(0).ID.Store(1)
 	board.Worker(0).PID.Store(int64(os.Getpid()))
 	board.Worker(0).LastSpawn.Store(time.Now().Unix())
@@ -219,7 +225,23 @@ func socketNames(cfg *config.Config) (names []string, kinds []Kind) {
 			names, kinds = append(names, n), append(kinds, KindHTTP)
 		}
 	}
+	for _, v := range httpsValues(cfg) {
+		names, kinds = append(names, httpsSocketName(v)), append(kinds, KindHTTP)
+	}
 	return names, kinds
+}
+
+// markTLS numbers the HTTPS sockets, which socketNames lists last among
+// the sockets options name (activated sockets no option names follow them).
+func markTLS(cfg *config.Config, socks []*Socket) {
+	names, _ := socketNames(cfg)
+	first := len(names) - len(httpsValues(cfg))
+	for i, s := range socks {
+		s.TLS = -1
+		if i >= first && i < len(names) {
+			s.TLS = i - first
+		}
+	}
 }
 
 // bindAll binds every configured socket.
@@ -255,7 +277,6 @@ func bindAll(cfg *config.Config, o Options, log *Logger) ([]*Socket, error) {
 		if err != nil {
 			return fail(err)
 		}
-		log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, networkName(s), s.Name, fdOf(s.Listener), s.Kind)
 		socks = append(socks, s)
 	}
 	for _, a := range act {
@@ -269,6 +290,12 @@ func bindAll(cfg *config.Config, o Options, log *Logger) ([]*Socket, error) {
 		}
 		log.Printf("uwsgi socket %d attached to %s address %s fd %d (%s, socket-activated, named by no option)", s.Index, networkName(s), s.Name, a.fd, s.Kind)
 		socks = append(socks, s)
+	}
+	markTLS(cfg, socks)
+	for _, s := range socks {
+		if !s.Activated {
+			log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, networkName(s), s.Name, fdOf(s.Listener), s.proto())
+		}
 	}
 	return socks, nil
 }
@@ -295,6 +322,7 @@ func inheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
 		network, addr := splitAddr(names[i])
 		socks[i] = &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln, Activated: specs[i].activated}
 	}
+	markTLS(cfg, socks)
 	return socks, nil
 }
 

@@ -54,6 +54,10 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 		return 1
 	}
 	w.ctrl = ctrl
+	if w.tls, err = processTLS(cfg, opts, app, log); err != nil {
+		log.Printf("%v", err)
+		return 1
+	}
 	applyProcTitle(cfg, "worker", wi.id)
 	if !runFatalHooks(cfg, log, "post-fork") {
 		return destroyInstance()

@@ -55,7 +55,8 @@ type master struct {
 	touchSignals []touchSignal
 	notify       *notifier // systemd and the uWSGI Emperor
 	emperorCmds  <-chan byte
-	sigc         chan os.Signal
+	tls          *tlsMaster     // nil without HTTPS sockets
+	sigc         chan os.Signal // the master's signals, caught before setup
 }
 
 // child is one worker process as the master sees it.
@@ -184,6 +185,10 @@ func (m *master) setup() (int, bool) {
 			return 1, false
 		}
 		m.files = append(m.files, f)
+	}
+	if m.tls, err = loadTLSMaster(m.cfg, m.log); err != nil {
+		m.log.Printf("%v", err)
+		return 1, false
 	}
 	// Slots for the workers, their replacements during a reload or a
 	// recycle, and retiring ones still draining.

@@ -72,6 +72,11 @@ func (m *master) reexec(gen uint64) {
 		keep = append(keep, fd)
 	}
 	b.WriteString(";socklist=" + encodeSockets(m.sockets))
+	if m.tls != nil {
+		fd := int(rawFD(m.tls.file))
+		keep = append(keep, fd)
+		fmt.Fprintf(&b, ";tls=%d", fd)
+	}
 	b.WriteString(";workers=")
 	first := true
 	for _, c := range m.children {
@@ -131,6 +136,7 @@ func (m *master) adopt() error {
 		m.sockets = append(m.sockets, &Socket{Index: i, Name: sp.name, Kind: sp.kind, Network: network, Addr: addr, Listener: ln, Activated: sp.activated})
 		m.log.Printf("uwsgi socket %d inherited %s address %s fd %d", i, networkName(m.sockets[i]), sp.name, fd)
 	}
+	markTLS(m.cfg, m.sockets)
 	bfd := splitInts(fields["board"])
 	if len(bfd) != 1 {
 		return fmt.Errorf("no scoreboard in state %q", state)
@@ -140,6 +146,9 @@ func (m *master) adopt() error {
 		return err
 	}
 	m.slotUsed = make([]bool, m.board.Slots())
+	if err := m.adoptTLS(fields["tls"]); err != nil {
+		return err
+	}
 	for _, w := range strings.Split(fields["workers"], ",") {
 		if w == "" {
 			continue

@@ -65,7 +65,8 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "UWSGO_") && (strings.HasPrefix(kv, envRole+"=") ||
 			strings.HasPrefix(kv, envWorker+"=") || strings.HasPrefix(kv, envSocketCount+"=") || strings.HasPrefix(kv, envSocketList+"=") ||
-			strings.HasPrefix(kv, envMasterState+"=") || strings.HasPrefix(kv, envCaches+"=") || strings.HasPrefix(kv, envReqLog+"=")) {
+			strings.HasPrefix(kv, envMasterState+"=") || strings.HasPrefix(kv, envCaches+"=") || strings.HasPrefix(kv, envReqLog+"=") ||
+			strings.HasPrefix(kv, envTLS+"=")) {
 			continue
 		}
 		env = append(env, kv)

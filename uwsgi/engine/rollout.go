@@ -45,6 +45,9 @@ func (m *master) requestReload(chain bool, why string) {
 	} else {
 		m.log.Printf("%s: ...gracefully reloading workers (replace, then retire)...", why)
 	}
+	if m.tls != nil {
+		m.tls.reload(m.log)
+	}
 	m.startRollout(chain)
 }
 

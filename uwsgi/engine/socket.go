@@ -21,6 +21,14 @@ const (
 	KindHTTP
 )
 
+// proto names the socket's protocol in logs and stats: uwsgi, http or https.
+func (s *Socket) proto() string {
+	if s.TLS >= 0 {
+		return "https"
+	}
+	return s.Kind.String()
+}
+
 func (k Kind) String() string {
 	if k == KindHTTP {
 		return "http"
@@ -40,6 +48,8 @@ type Socket struct {
 	// Activated sockets came from the service manager (activation.go):
 	// their unix socket files are never removed.
 	Activated bool
+	// TLS is the --https-socket number of an HTTPS socket, -1 otherwise.
+	TLS int
 
 	accOnce   sync.Once
 	acc       net.Listener   // accepts for a worker: a fastAccept, or Listener
@@ -101,7 +111,7 @@ func Bind(index int, name string, kind Kind, o SocketOptions) (*Socket, error) {
 		ln.Close()
 		return nil, fmt.Errorf("%s socket %q: %w", kind, name, err)
 	}
-	s := &Socket{Index: index, Name: name, Kind: kind, Network: network, Addr: addr, Listener: ln, Backlog: o.Backlog}
+	s := &Socket{Index: index, Name: name, Kind: kind, Network: network, Addr: addr, Listener: ln, Backlog: o.Backlog, TLS: -1}
 	if network == "unix" && !strings.HasPrefix(addr, "@") {
 		if err := s.applyPermissions(o); err != nil {
 			ln.Close()

@@ -33,6 +33,7 @@ func (m *master) checkUnixSockets() {
 			continue
 		}
 		delete(m.sockLost, s.Addr)
+		ns.TLS = s.TLS
 		f, err := listenerFile(ns.Listener)
 		if err != nil {
 			ns.Close()

@@ -82,6 +82,11 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 		reqFD = strconv.Itoa(len(files))
 		files = append(files, rawFD(f))
 	}
+	tlsFD := -1
+	if m.tls != nil {
+		tlsFD = len(files)
+		files = append(files, rawFD(m.tls.file))
+	}
 	env := append(cleanEnv(),
 		envRole+"=worker",
 		fmt.Sprintf("%s=%d:%d:%d", envWorker, id, slot, gen),
@@ -92,6 +97,9 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	}
 	if logMasterState != nil {
 		env = append(env, envReqLog+"="+reqFD)
+	}
+	if tlsFD >= 0 {
+		env = append(env, envTLS+"="+strconv.Itoa(tlsFD))
 	}
 	pid, err := startTracked(func() (int, error) {
 		pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{

@@ -119,7 +119,7 @@ func snapshot(board *scoreboard.Board, sockets []*Socket, files []*os.File, work
 			Full: st.Full, LastModifiedAt: st.LastModified, LockHolder: st.LockHolder})
 	}
 	for i, so := range sockets {
-		ss := stats.Socket{Name: so.Name, Proto: so.Kind.String(), MaxQueue: uint64(so.Backlog)}
+		ss := stats.Socket{Name: so.Name, Proto: so.proto(), MaxQueue: uint64(so.Backlog)}
 		if i < len(files) {
 			ss.Queue, ss.MaxQueue = listenQueue(files[i], ss.MaxQueue)
 		} else {

@@ -43,6 +43,7 @@ type Worker struct {
 	chains       routeChains    // the routing chains (nil tables without rules)
 	conns        *connLimit     // --max-conns
 	overloaded   atomic.Bool    // answering 503 for --queue-timeout (logged once)
+	tls          *tlsContexts   // the HTTPS sockets' contexts; nil without
 }
 
 func newWorker(id int, opts Options, app App, log *Logger, board *scoreboard.Board, slot int) (*Worker, error) {
@@ -79,22 +80,8 @@ type reqSize struct {
 
 // finishRequest accounts a request in the scoreboard and writes its log line.
 func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Time, res *bridge.Result, size func() reqSize) {
-	elapsed := time.Since(start)
-	slot := w.board.Worker(w.slot)
-	n := slot.DeltaRequests.Add(1)
-	slot.Requests.Add(1)
-	total := w.board.Total().Add(1)
-	us := uint64(elapsed.Microseconds())
-	slot.RunningTime.Add(us)
-	slot.AvgRT.Store((slot.AvgRT.Load() + us) / 2)
 	hcount, hbytes := responseHeaderSize(&ctx.Response.Header)
-	slot.TX.Add(uint64(res.BodySize) + uint64(hbytes))
-	if res.Panicked {
-		slot.Exceptions.Add(1)
-	}
-	if why := w.shouldRecycle(res.Panicked); why != "" {
-		w.askRecycle(why)
-	}
+	elapsed, n, total := w.account(start, res, hbytes)
 	if w.opts.DisableLogging && !w.opts.ForceLog.match(res, elapsed) {
 		return
 	}
@@ -126,6 +113,7 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 		PacketSize:           sz.bytes,
 	}
 	if w.opts.MemoryReport {
+		slot := w.board.Worker(w.slot)
 		rec.RSS, rec.VSZ = slot.RSS.Load(), slot.VSZ.Load()
 	}
 	rec.RemoteAddr = appendRemoteIP(addrBuf[:0], ctx.RemoteAddr())
@@ -135,6 +123,28 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 		}
 	}
 	w.log.Request(w.format, &rec)
+}
+
+// account counts a finished request in the scoreboard (and asks for a
+// recycle when one is due); it returns the request's duration and the
+// worker's and instance's request numbers.
+func (w *Worker) account(start time.Time, res *bridge.Result, hbytes int) (elapsed time.Duration, n, total uint64) {
+	elapsed = time.Since(start)
+	slot := w.board.Worker(w.slot)
+	n = slot.DeltaRequests.Add(1)
+	slot.Requests.Add(1)
+	total = w.board.Total().Add(1)
+	us := uint64(elapsed.Microseconds())
+	slot.RunningTime.Add(us)
+	slot.AvgRT.Store((slot.AvgRT.Load() + us) / 2)
+	slot.TX.Add(uint64(res.BodySize) + uint64(hbytes))
+	if res.Panicked {
+		slot.Exceptions.Add(1)
+	}
+	if why := w.shouldRecycle(res.Panicked); why != "" {
+		w.askRecycle(why)
+	}
+	return elapsed, n, total
 }
 
 func appendRemoteIP(dst []byte, a net.Addr) []byte {
