@@ -50,6 +50,8 @@ func fileKind(name string) (string, bool) {
 		return "yaml", true
 	case ".json", ".js":
 		return "json", true
+	case ".xml":
+		return "xml", true
 	}
 	return "", false
 }

@@ -73,6 +73,8 @@ func (p *parser) loadFile(kind, spec string, from Source) error {
 		entries, err = parseYAML(text, path, orDefault(section, "uwsgi"))
 	case "json":
 		entries, err = parseJSON(text, path, orDefault(section, "uwsgi"))
+	case "xml":
+		entries, err = parseXML(text, path, section)
 	default:
 		err = fmt.Errorf("uwsgi: unknown config kind %q", kind)
 	}

@@ -40,6 +40,7 @@ type Config struct {
 	warnings     []string
 	strict       bool
 	seq          int
+	shown        []string // every key = value read, in order, as uWSGI's --show-config lists them
 }
 
 // LoadOptions tune Load for special callers.
@@ -97,6 +98,7 @@ type parser struct {
 	help    bool
 	version bool
 	blocks  []*block
+	shown   []entry // every entry added, file options included, for Config.shown
 }
 
 // excludedEnv are UWSGI_* variables that are not options.
@@ -127,6 +129,7 @@ func (p *parser) readEnv(environ []string) error {
 
 // add records an entry; config-file options are expanded at once.
 func (p *parser) add(e entry) error {
+	p.shown = append(p.shown, e)
 	o, known := Lookup(e.key)
 	if known && isFileOption(o.Name) {
 		return p.loadFile(o.Name, e.val, e.src)
@@ -166,6 +169,9 @@ func (p *parser) apply() error {
 		}
 	}
 	c.strict = c.Bool("strict")
+	for _, e := range p.shown {
+		c.shown = append(c.shown, e.key+" = "+p.expand(e.val))
+	}
 	return p.checkUnknown()
 }
 

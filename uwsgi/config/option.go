@@ -125,7 +125,7 @@ func (s Source) String() string {
 // isFileOption reports the options that load more configuration.
 func isFileOption(name string) bool {
 	switch name {
-	case "ini", "yaml", "json", "include":
+	case "ini", "yaml", "json", "xml", "include":
 		return true
 	}
 	return false

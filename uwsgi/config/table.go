@@ -65,6 +65,7 @@ var coreOptions = []Option{
 	opt("ini", List, "", "load config from an ini file (file[:section])"),
 	opt("yaml", List, "", "load config from a yaml file (file[:section])").short('y').alias("yml"),
 	opt("json", List, "", "load config from a json file (file[:object])").short('j').alias("js"),
+	opt("xml", List, "", "load config from an xml file (file[:id]): the <uwsgi> element, or the one with this id").short('x').alias("xmlconfig"),
 	opt("include", List, "", "load another config file, of any supported kind"),
 	opt("help", Flag, "", "show this help and exit").short('h').alias("usage"),
 	opt("version", Flag, "", "print the version and exit"),
@@ -305,6 +306,5 @@ var laterOptions = []Option{
 	opt("http-enable-proxy-protocol", Flag, "", "accept a PROXY protocol v1 line (HAProxy, ELB) at the start of HTTP connections: its client address becomes REMOTE_ADDR").note("enable it only behind such a proxy"),
 	notYet("emperor", List, "", "run the Emperor: supervise vassal instances"),
 	notYet("sharedarea", Int, "0", "shared memory area").short('A'),
-	notYet("xml", List, "", "load config from an xml file").short('x'),
 	notYet("cgi-mode", Flag, "", "CGI-style status lines").short('c'),
 }
