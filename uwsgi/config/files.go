@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -14,9 +13,13 @@ import (
 
 const maxIncludeDepth = 16
 
-// splitSection splits "file.ini:section" (a section name has no slash).
+// splitSection splits "file.ini:section" (a section name has no slash;
+// in scheme://... the section follows the last slash).
 func splitSection(spec string) (path, section string) {
 	i := strings.LastIndexByte(spec, ':')
+	if _, rest, ok := strings.Cut(spec, "://"); ok && i < len(spec)-len(rest) {
+		return spec, ""
+	}
 	if i < 0 || strings.ContainsRune(spec[i+1:], '/') {
 		return spec, ""
 	}
@@ -50,7 +53,7 @@ func (p *parser) loadFile(kind, spec string, from Source) error {
 	if len(p.files) >= maxIncludeDepth {
 		return fmt.Errorf("uwsgi: %s: config files nested more than %d deep", from, maxIncludeDepth)
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := readSource(path)
 	if err != nil {
 		return fmt.Errorf("uwsgi: unable to load configuration from %s (%s): %v", path, from, err)
 	}

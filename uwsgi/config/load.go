@@ -87,18 +87,21 @@ func envMap(environ []string) map[string]string {
 
 // parser collects entries, then applies them.
 type parser struct {
-	cfg     *Config
-	env     map[string]string
-	lo      LoadOptions
-	entries []entry
-	depth   int
-	files   []string // stack of files being read, for cycle errors
-	lastIni string
-	first   *magic // magic variables of the first file, for %O %D ...
-	help    bool
-	version bool
-	blocks  []*block
-	shown   []entry // every entry added, file options included, for Config.shown
+	cfg       *Config
+	env       map[string]string
+	lo        LoadOptions
+	entries   []entry
+	depth     int
+	files     []string // stack of files being read, for cycle errors
+	lastIni   string
+	first     *magic // magic variables of the first file, for %O %D ...
+	help      bool
+	version   bool
+	blocks    []*block
+	shown     []entry // every entry added, file options included, for Config.shown
+	err       error   // the first error of an expansion (@(file) unreadable)
+	atCache   map[string]string
+	logicArgs []entry // logic options whose argument has a "(", checked at apply
 }
 
 // excludedEnv are UWSGI_* variables that are not options.
@@ -171,6 +174,14 @@ func (p *parser) apply() error {
 	c.strict = c.Bool("strict")
 	for _, e := range p.shown {
 		c.shown = append(c.shown, e.key+" = "+p.expand(e.val))
+	}
+	for _, e := range p.logicArgs {
+		if x := p.expand(e.val); x != e.val {
+			p.warnf("uwsgi: %s: '%s = %s' tests the text as written: uWSGI does not expand $(), @() or %%() in a logic option's argument (it would be %q)", e.src, e.key, e.val, x)
+		}
+	}
+	if p.err != nil {
+		return p.err
 	}
 	return p.checkUnknown()
 }

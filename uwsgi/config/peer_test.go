@@ -42,18 +42,10 @@ func uwsgiShowConfig(t *testing.T, dir string, env []string, args ...string) ([]
 			if k == "show-config" || k == "chdir" || isLogicKey(k) {
 				continue
 			}
-			lines = append(lines, strings.TrimRight(l, " "))
+			lines = append(lines, l)
 		}
 	}
 	return lines, string(out)
-}
-
-func isLogicKey(k string) bool {
-	switch k {
-	case "for", "for-glob", "for-readline", "for-times", "endfor", "end-for", "end", "endif", "end-if":
-		return true
-	}
-	return strings.HasPrefix(k, "if-")
 }
 
 // shownConfig is what uwsgo read, in the same form.
@@ -61,7 +53,7 @@ func shownConfig(c *Config) []string {
 	var out []string
 	for _, l := range c.shown {
 		if k, _, _ := strings.Cut(l, " = "); !isLogicKey(k) {
-			out = append(out, strings.TrimRight(l, " "))
+			out = append(out, l)
 		}
 	}
 	return out
@@ -71,7 +63,8 @@ func shownConfig(c *Config) []string {
 // fails unless they read the same options and values in the same order.
 func sameAsUwsgi(t *testing.T, dir string, env []string, args ...string) *Config {
 	t.Helper()
-	c, err := LoadWith(args, env, LoadOptions{AllowNotYet: true})
+	t.Chdir(dir)
+	c, err := LoadWith(args, append(os.Environ(), env...), LoadOptions{AllowNotYet: true})
 	if err != nil {
 		t.Fatalf("uwsgo Load(%q): %v", args, err)
 	}
@@ -92,7 +85,8 @@ func sameAsUwsgi(t *testing.T, dir string, env []string, args ...string) *Config
 // canonicalLine names a known option by its canonical name (uWSGI prints a
 // short option by its long name) and drops the :section of a config file.
 func canonicalLine(l string) string {
-	k, v, _ := strings.Cut(l, " = ")
+	k, v, _ := strings.Cut(l, " =")
+	v = strings.TrimPrefix(v, " ")
 	if o, ok := Lookup(k); ok {
 		k = o.Name
 		if isFileOption(k) {
