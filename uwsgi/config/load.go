@@ -102,6 +102,7 @@ type parser struct {
 	err       error   // the first error of an expansion (@(file) unreadable)
 	atCache   map[string]string
 	logicArgs []entry // logic options whose argument has a "(", checked at apply
+	warned    map[string]bool
 }
 
 // excludedEnv are UWSGI_* variables that are not options.
@@ -225,8 +226,10 @@ func (p *parser) store(e entry) error {
 	}
 	switch o.Status {
 	case Ignored:
-		p.warnf("uwsgi: %s: option '%s' is ignored by uwsgo: %s", e.src, e.key, o.Note)
+		p.warnIgnored(o, e)
 		return nil
+	case Refused:
+		return fmt.Errorf("uwsgi: option '--%s' (from %s) is not supported by uwsgo: %s", e.key, e.src, o.Note)
 	case NotYet:
 		if !p.lo.AllowNotYet {
 			return fmt.Errorf("uwsgi: option '--%s' (from %s) is not yet supported by uwsgo", e.key, e.src)
@@ -245,6 +248,23 @@ func (p *parser) store(e entry) error {
 		c.values[o.Name] = c.values[o.Name][:1]
 	}
 	return nil
+}
+
+// warnIgnored gives the one warning of an ignored option (one for all the
+// spooler and mule options that declare them).
+func (p *parser) warnIgnored(o *Option, e entry) {
+	key := o.Name
+	if o.Note == whyNotRun {
+		key = whyNotRun
+	}
+	if o.Quiet || p.warned[key] {
+		return
+	}
+	if p.warned == nil {
+		p.warned = map[string]bool{}
+	}
+	p.warned[key] = true
+	p.warnf("uwsgi: %s: option '%s' is ignored by uwsgo: %s", e.src, e.key, o.Note)
 }
 
 // checkUnknown warns once for each unknown file key nothing used, or fails

@@ -41,7 +41,15 @@ const (
 	// NotYet options are known uWSGI options uwsgo does not implement yet:
 	// using one is an error naming it.
 	NotYet
+	// Refused options are uWSGI options uwsgo will not run: using one stops
+	// start-up with a message saying what to use instead (Note).
+	Refused
 )
+
+// String is the status as docs/options.md shows it.
+func (s Status) String() string {
+	return [...]string{"supported", "ignored", "not yet", "refused"}[s]
+}
 
 // Option is one row of the option table.
 type Option struct {
@@ -56,6 +64,8 @@ type Option struct {
 	Help    string // one line
 	Status  Status
 	Note    string // difference from uWSGI, or why it is ignored
+	Quiet   bool   // Ignored without a warning (it only tunes a part uwsgo does not run)
+	Plugin  string // the uWSGI plugin defining it ("core" for uWSGI's core); "" for uwsgo's own options
 }
 
 var byName map[string]*Option
@@ -79,6 +89,7 @@ func init() {
 			byShort[o.Short] = o
 		}
 	}
+	addUwsgiNames()
 }
 
 // Options returns the option table, sorted by name.
