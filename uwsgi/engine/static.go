@@ -19,7 +19,7 @@ func staticConfig(cfg *config.Config) static.Config {
 		ExpPath: cfg.Strings("static-expires-path-info"), ExpPathMtime: cfg.Strings("static-expires-path-info-mtime"),
 		ExpURIMtime: cfg.Strings("static-expires-uri-mtime"), ExpTypeMtime: cfg.Strings("static-expires-type-mtime"),
 		GzipAll: cfg.Bool("static-gzip-all"), GzipDirs: cfg.Strings("static-gzip-dir"), GzipExts: cfg.Strings("static-gzip-ext"),
-		GzipRE: cfg.Strings("static-gzip"),
+		GzipRE:    cfg.Strings("static-gzip"),
 		MimeFiles: cfg.Strings("mime-file"),
 	}
 }
