@@ -24,6 +24,8 @@ func (o Option) clamp(n int) Option       { o.Clamp = n; return o }
 func (o Option) note(s string) Option     { o.Note = s; return o }
 func (o Option) status(s Status) Option   { o.Status = s; return o }
 
+const asNote = "a Go process reserves 1-2 GB of address space at start for a few MB of memory: a value below twice the VSZ measured at start is ignored with one warning saying so (it would recycle every worker at once, or make the runtime abort); --reload-on-rss measures memory"
+
 const pythonOnly = "an option of uWSGI's Python plugin; a Go app is linked into the binary"
 
 // table is the option table. Keep it grouped by topic; Options() sorts.
@@ -99,9 +101,9 @@ var processOptions = []Option{
 	opt("harakiri-verbose", Flag, "", "log every goroutine's stack at harakiri, not only the requests'"),
 	opt("harakiri-graceful-timeout", Int, "0", "seconds between harakiri's two stages (at least 1 in uwsgo)").min(0),
 	ignored("harakiri-graceful-signal", Int, "uwsgo's first harakiri stage cancels the request's context instead of sending a signal"),
-	refused("reload-on-as", Int, "not implemented yet: use --reload-on-rss"),
-	refused("evil-reload-on-as", Int, "not implemented yet: use --evil-reload-on-rss"),
-	ignored("limit-as", Int, "the Go runtime reserves a large address space up front: an address-space limit would break it, not guard it; use --reload-on-rss"),
+	opt("reload-on-as", Int, "0", "recycle a worker (replace, then retire) once its address space (VSZ) reaches N MB, checked after each request").min(0).note(asNote),
+	opt("evil-reload-on-as", Int, "0", "kill a worker whose address space (VSZ) reaches N MB (checked by the master every second)").min(0).note(asNote),
+	opt("limit-as", Int, "0", "limit the address space (RLIMIT_AS) of every process to N MB").min(0).note(asNote),
 	opt("max-requests", Int, "0", "recycle a worker after N requests (replace, then retire)").short('R').min(0),
 	opt("max-requests-delta", Int, "0", "add (worker id - 1) × N to --max-requests, so workers recycle at different times").min(0),
 	opt("max-worker-lifetime", Int, "0", "recycle a worker after N seconds").min(0),

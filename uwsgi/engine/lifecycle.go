@@ -75,7 +75,7 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 // start launches one server goroutine per socket.
 func (w *Worker) start(sockets []*Socket) {
 	w.errc = make(chan error, len(sockets))
-	if w.opts.MemoryReport || w.opts.ReloadOnRSS > 0 {
+	if w.opts.MemoryReport || w.opts.ReloadOnRSS > 0 || w.opts.ReloadOnAS > 0 {
 		go w.sampleMemory()
 	}
 	if w.opts.Harakiri > 0 {

@@ -48,8 +48,12 @@ type Options struct {
 	MaxWorkerLifetime time.Duration
 	LifetimeDelta     time.Duration
 	ReloadOnException bool
-	ReloadOnRSS       uint64 // bytes
-	EvilReloadOnRSS   uint64 // bytes
+	ReloadOnRSS       uint64   // bytes
+	EvilReloadOnRSS   uint64   // bytes
+	ReloadOnAS        uint64   // bytes of VSZ; 0 when below the Go baseline (addrspace.go)
+	EvilReloadOnAS    uint64   // bytes of VSZ, checked by the master
+	LimitAS           uint64   // RLIMIT_AS in bytes, 0: unset
+	ASWarnings        []string // why an address-space option was ignored
 
 	SignalBufsize   int
 	Cheaper         int // adaptive workers: the minimum running (0 = off)
@@ -131,7 +135,10 @@ func readOptions(cfg *config.Config) (Options, error) {
 		SignalBufsize:     cfg.Int("signal-bufsize"),
 		ReloadOnRSS:       uint64(cfg.Int("reload-on-rss")) << 20,
 		EvilReloadOnRSS:   uint64(cfg.Int("evil-reload-on-rss")) << 20,
+		ReloadOnAS:        uint64(cfg.Int("reload-on-as")) << 20,
+		EvilReloadOnAS:    uint64(cfg.Int("evil-reload-on-as")) << 20,
 	}
+	o.ASWarnings = checkAddressSpace(cfg, &o)
 	o.Processes = max(o.Processes, 1)
 	if cfg.IsSet("subscribe-to") || cfg.IsSet("subscribe2") {
 		o.Master = true // subscriptions are the master's job, as in uWSGI
