@@ -69,7 +69,7 @@ func Run(cfg *config.Config, app App) int {
 			log.Printf("%s", warning)
 		}
 		logStartup(log, opts)
-		for _, w := range opts.ASWarnings {
+		for _, w := range opts.StartWarnings {
 			log.Printf("%s", w)
 		}
 		applyMaxFD(cfg, log)
