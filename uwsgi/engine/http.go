@@ -222,6 +222,7 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 			if ctx.Response.IsBodyStream() {
 				res.BodySize = int64(ctx.Response.Header.ContentLength())
 			}
+			res.NoLog = rr.noLog
 			rr.release()
 			w.cores.Release(core)
 			return core, start, res
@@ -232,6 +233,7 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 		if r, ok := w.serveStatic(ctx, core); ok {
 			w.cores.Release(core)
 			if rr != nil {
+				r.NoLog = rr.noLog
 				rr.release()
 			}
 			return core, start, r

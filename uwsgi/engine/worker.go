@@ -94,7 +94,7 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 	if why := w.shouldRecycle(res.Panicked); why != "" {
 		w.askRecycle(why)
 	}
-	if w.opts.DisableLogging && !w.opts.ForceLog.match(res, elapsed) {
+	if res.NoLog || w.opts.DisableLogging && !w.opts.ForceLog.match(res, elapsed) {
 		return
 	}
 	var addrBuf [64]byte
