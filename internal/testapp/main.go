@@ -150,6 +150,11 @@ func main() {
 		hoard = append(hoard, b)
 		fmt.Fprintf(w, "reserved %d MB more", mb)
 	})
+	http.HandleFunc("/sendfile", func(w http.ResponseWriter, r *http.Request) {
+		// An X-Sendfile header for collect-header tests.
+		w.Header().Set("X-Sendfile", r.URL.Query().Get("f"))
+		fmt.Fprint(w, "from the app")
+	})
 	http.HandleFunc("/cpu", func(w http.ResponseWriter, r *http.Request) {
 		// CPU-bound work for make bench's scaling rows: hash 128 KiB.
 		sum := sha256.Sum256(burnInput[:])

@@ -300,6 +300,8 @@ var laterOptions = []Option{
 	opt("final-route-if-not", List, "", "rule of the final chain: after the response was sent (log, signal); on a negated condition"),
 	opt("final-route-run", List, "", "rule of the final chain: after the response was sent (log, signal); on every request"),
 	opt("final-route-label", List, "", "rule of the final chain: after the response was sent (log, signal); on a label for goto:"),
+	opt("collect-header", List, "", "copy a response header into a var of the response, error and final chains: HEADER VAR (${VAR})").alias("response-header-collect"),
+	opt("pull-header", List, "", "like --collect-header, and remove the header from the response"),
 	opt("static-map", List, "", "serve files under a mountpoint from a directory: MOUNT=DIR (first existing file wins; others reach the app)"),
 	opt("static-map2", List, "", "like --static-map, with the whole request path appended to DIR"),
 	opt("check-static", List, "", "serve a request path from this directory when the file exists").alias("static-check"),

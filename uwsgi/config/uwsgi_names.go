@@ -190,7 +190,7 @@ var exactRules = map[string]rule{
 	"websockets-max-size": {Ignored, false, "websockets belong to the handler"}, "websocket-max-size": {Ignored, false, "websockets belong to the handler"},
 	"chunked-input-limit": {Ignored, false, "chunked bodies stream to the handler"}, "chunked-input-timeout": {Ignored, false, "bounded by --http-timeout"},
 	"rem-header": {Ignored, false, "not implemented: use route-run = delheader:NAME"}, "del-header": {Ignored, false, "not implemented: use route-run = delheader:NAME"},
-	"collect-header": {Refused, false, "not implemented"}, "response-header-collect": {Refused, false, "not implemented"}, "pull-header": {Refused, false, "not implemented"},
+
 	"check-static-docroot":    {Refused, false, "not implemented: use --check-static DIR"},
 	"static-cache-paths-name": {Ignored, false, "uwsgo has no static path cache"},
 	"honour-range":            {Ignored, false, "Range requests are always honoured for static files"},
