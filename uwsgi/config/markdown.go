@@ -47,6 +47,7 @@ the option (empty: an option of uwsgo's own).
 
 `)
 	writeCounts(w)
+	writeCorpus(w)
 	fmt.Fprint(w, "| option | short | aliases | argument | default | status | plugin | notes |\n|---|---|---|---|---|---|---|---|\n")
 	for _, o := range Options() {
 		short := ""

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -17,7 +18,7 @@ import (
 func readSource(name string) ([]byte, error) {
 	scheme, rest, ok := strings.Cut(name, "://")
 	if !ok || strings.ContainsAny(scheme, "/.") {
-		return os.ReadFile(name)
+		return readFileLimited(name)
 	}
 	switch scheme {
 	case "exec":
@@ -38,7 +39,7 @@ func readSource(name string) ([]byte, error) {
 			return nil, fmt.Errorf("fd://%s: bad descriptor", rest)
 		}
 		var b bytes.Buffer
-		_, err = b.ReadFrom(f)
+		_, err = b.ReadFrom(io.LimitReader(f, maxSource))
 		return b.Bytes(), err
 	case "sym", "section", "data":
 		return nil, fmt.Errorf("%s://%s: a uwsgo binary embeds no config blobs (uWSGI links them into its C binary); use a file, exec:// or go:embed in the app", scheme, rest)
@@ -47,7 +48,27 @@ func readSource(name string) ([]byte, error) {
 	case "call", "callint", "emperor":
 		return nil, fmt.Errorf("%s://%s: needs uWSGI's C plugins or the Emperor, which uwsgo has not", scheme, rest)
 	}
-	return os.ReadFile(name)
+	return readFileLimited(name)
+}
+
+// maxSource bounds what a config file or an @(file) may hold (a config
+// naming /dev/zero must fail, not eat the memory).
+const maxSource = 8 << 20
+
+func readFileLimited(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(io.LimitReader(f, maxSource+1)); err != nil {
+		return nil, err
+	}
+	if b.Len() > maxSource {
+		return nil, fmt.Errorf("%s is larger than %d MiB", name, maxSource>>20)
+	}
+	return b.Bytes(), nil
 }
 
 // readAt is the value of @(name): the file's content without its last
