@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -162,9 +163,13 @@ func TestKilledMasterLeavesNoWorkers(t *testing.T) {
 
 func TestFailedGenerationKeepsOldWorkers(t *testing.T) {
 	fail := filepath.Join(t.TempDir(), "fail")
-	p, base, _, _ := masterServer(t, []string{"TESTAPP_FAIL_FILE=" + fail}, "--processes", "2")
+	stats := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p, base, _, _ := masterServer(t, []string{"TESTAPP_FAIL_FILE=" + fail}, "--processes", "2", "--stats", stats)
 	mpid := p.cmd.Process.Pid
 	kids := waitChildren(t, mpid, 2, 15*time.Second, nil)
+	// Both workers must be past main()'s check of the fail file (accepting)
+	// before it exists: a worker still starting would read it and die.
+	waitAccepting(t, stats, 2, 15*time.Second)
 	if err := os.WriteFile(fail, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -338,5 +343,30 @@ func TestDaemonizeAndUid(t *testing.T) {
 	b, _ := os.ReadFile(logfile)
 	if !strings.Contains(string(b), "setuid() to 65534") || !strings.Contains(string(b), "goodbye to uWSGI.") {
 		t.Fatalf("daemon log:\n%s", b)
+	}
+}
+
+// waitAccepting waits until the stats server shows n accepting workers.
+func waitAccepting(t *testing.T, statsAddr string, n int, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		var doc struct {
+			Workers []struct {
+				Accepting int `json:"accepting"`
+			} `json:"workers"`
+		}
+		_ = json.Unmarshal(readStats(t, statsAddr), &doc)
+		got := 0
+		for _, w := range doc.Workers {
+			got += w.Accepting
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers accepting after %v, want %d", got, d, n)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

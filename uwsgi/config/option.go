@@ -72,7 +72,7 @@ var byName map[string]*Option
 var byShort map[byte]*Option
 
 func init() {
-	byName = map[string]*Option{}
+	byName = make(map[string]*Option, 1600)
 	byShort = map[byte]*Option{}
 	for i := range table {
 		o := &table[i]

@@ -280,14 +280,10 @@ func classify(n uwsgiName) (rule, bool) {
 	if r, ok := exactRules[n.name]; ok {
 		return r, true
 	}
-	best, found := "", false
-	for p := range prefixRules {
-		if strings.HasPrefix(n.name, p) && len(p) > len(best) {
-			best, found = p, true
+	for i := len(n.name); i > 0; i-- { // the longest matching prefix
+		if r, ok := prefixRules[n.name[:i]]; ok {
+			return r, true
 		}
-	}
-	if found {
-		return prefixRules[best], true
 	}
 	return rule{}, false
 }
@@ -303,6 +299,9 @@ func addUwsgiNames() {
 			o.Plugin = n.plugin
 		}
 	}
+	grown := make([]Option, len(table), len(table)+len(uwsgiNames))
+	copy(grown, table)
+	table = grown // byName is pointed at the final rows below
 	for _, n := range uwsgiNames {
 		if _, ok := byName[n.name]; ok {
 			continue
@@ -319,7 +318,7 @@ func addUwsgiNames() {
 		case Ignored:
 			o.Help = "accepted for compatibility; ignored"
 		case Refused:
-			o.Help = "refused at start: " + r.note
+			o.Help = "refused at start"
 		}
 		if n.short != 0 {
 			if _, taken := byShort[n.short]; !taken {
