@@ -76,3 +76,14 @@ func TestLogicDetails(t *testing.T) {
 		}
 	}
 }
+
+// Logic options work on the command line too, as in uWSGI.
+func TestLogicOnTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	sameAsUwsgi(t, dir, nil, "--if-env", "HOME", "--env", "A=%(_)", "--endif", "--for", "x y", "--env", "B=%(_)", "--endfor",
+		"--if-not-env", "NOPE_NOT_SET_X", "--env", "C=1", "--end-if")
+	c := load(t, "--for", "x y", "--env", "B=%(_)", "--endfor")
+	if got := strings.Join(c.Strings("env"), ","); got != "B=x,B=y" {
+		t.Errorf("env %q", got)
+	}
+}
