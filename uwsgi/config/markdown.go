@@ -59,6 +59,9 @@ the option (empty: an option of uwsgo's own).
 			aliases[i] = "`" + a + "`"
 		}
 		status := o.Status.String()
+		if o.Quiet {
+			status = "ignored silently"
+		}
 		notes := o.Help
 		if o.Note != "" {
 			if o.Status == Ignored || o.Status == Refused {

@@ -71,7 +71,7 @@ var coreOptions = []Option{
 	opt("ini", List, "", "load config from an ini file (file[:section])"),
 	opt("yaml", List, "", "load config from a yaml file (file[:section])").short('y').alias("yml"),
 	opt("json", List, "", "load config from a json file (file[:object])").short('j').alias("js"),
-	opt("xml", List, "", "load config from an xml file (file[:id]): the <uwsgi> element, or the one with this id").short('x').alias("xmlconfig"),
+	opt("xml", List, "", "load config from an xml file (file[:id]): the uwsgi element, or the one with this id").short('x').alias("xmlconfig"),
 	opt("include", List, "", "load another config file, of any supported kind"),
 	opt("help", Flag, "", "show this help and exit").short('h').alias("usage"),
 	opt("version", Flag, "", "print the version and exit"),
