@@ -49,17 +49,35 @@ func FuzzLoadINI(f *testing.F) {
 		"[uwsgi]\nfor-glob = /nonexistent/*\nx = %(_)\nend-for =\nn = %((%k * 2) + 1)\ny = @(/nonexistent)\n"))
 }
 
+// The XML, YAML and JSON fuzzers call their parser directly (no file, no
+// logic): the loaders around them are the INI fuzzer's.
+func fuzzParser(f *testing.F, seeds []string, parse func(text string) error) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) { _ = parse(text) })
+}
+
 func FuzzLoadXML(f *testing.F) {
-	fuzzFile(f, ".xml", append(corpusSeeds(".xml"), "<uwsgi><socket>:1</socket><master/></uwsgi>",
-		"<r><uwsgi id=\"a\"><x id=\"b\">1</x><![CDATA[e]]></uwsgi></r>"))
+	fuzzParser(f, append(corpusSeeds(".xml"), "<uwsgi><socket>:1</socket><master/></uwsgi>",
+		"<r><uwsgi id=\"a\"><x id=\"b\">1</x><![CDATA[e]]></uwsgi></r>"), func(text string) error {
+		_, err := parseXML(text, "f.xml", "a")
+		return err
+	})
 }
 
 func FuzzLoadYAML(f *testing.F) {
-	fuzzFile(f, ".yaml", append(corpusSeeds(".yaml", ".yml"), "uwsgi:\n  socket: :1\n  env:\n    - A=1\n"))
+	fuzzParser(f, append(corpusSeeds(".yaml", ".yml"), "uwsgi:\n  socket: :1\n  env:\n    - A=1\n"), func(text string) error {
+		_, err := parseYAML(text, "f.yaml", "uwsgi")
+		return err
+	})
 }
 
 func FuzzLoadJSON(f *testing.F) {
-	fuzzFile(f, ".json", append(corpusSeeds(".json"), `{"uwsgi": {"socket": [":1", ":2"], "master": true}}`))
+	fuzzParser(f, append(corpusSeeds(".json"), `{"uwsgi": {"socket": [":1", ":2"], "master": true}}`), func(text string) error {
+		_, err := parseJSON(text, "f.json", "uwsgi")
+		return err
+	})
 }
 
 func FuzzCLI(f *testing.F) {
