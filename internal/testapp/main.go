@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi"
@@ -146,6 +147,22 @@ func main() {
 		}
 		hoard = append(hoard, b)
 		fmt.Fprintf(w, "holding %d MB more", mb)
+	})
+	http.HandleFunc("/reserve", func(w http.ResponseWriter, r *http.Request) {
+		// Address space without memory (PROT_NONE), for reload-on-as.
+		mb, _ := strconv.Atoi(r.URL.Query().Get("mb"))
+		b, err := syscall.Mmap(-1, 0, mb<<20, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		hoard = append(hoard, b)
+		fmt.Fprintf(w, "reserved %d MB more", mb)
+	})
+	http.HandleFunc("/sendfile", func(w http.ResponseWriter, r *http.Request) {
+		// An X-Sendfile header for collect-header tests.
+		w.Header().Set("X-Sendfile", r.URL.Query().Get("f"))
+		fmt.Fprint(w, "from the app")
 	})
 	http.HandleFunc("/cpu", func(w http.ResponseWriter, r *http.Request) {
 		// CPU-bound work for make bench's scaling rows: hash 128 KiB.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBadCommandLines(t *testing.T) {
@@ -68,5 +69,43 @@ func TestRealishConfigLoadsServesAndWarns(t *testing.T) {
 	code, out := run(t, bins.testapp, nil, "--ini", strictIni)
 	if code != 1 || !strings.Contains(out, "[strict-mode] unknown config directive 'vaccum' at "+strictIni+":6") {
 		t.Fatalf("strict: exit %d %q", code, out)
+	}
+}
+
+// A config declaring a spooler and mules starts, with one warning that they
+// are not run; one that only tunes them starts without a word about them;
+// strict mode still rejects a typo with the closest option.
+func TestSpoolerAndMuleOptionsStart(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	ini := filepath.Join(dir, "spool.ini")
+	os.WriteFile(ini, []byte("[uwsgi]\nstrict = true\nhttp-socket = 127.0.0.1:"+strconv.Itoa(port)+"\nspooler = "+dir+
+		"\nspooler-processes = 2\nspooler-harakiri = 60\nmule = worker.py\nmules = 2\nmule-harakiri = 30\n"), 0o644)
+	p := start(t, bins.testapp, nil, "--ini", ini)
+	waitDial(t, "tcp", "127.0.0.1:"+strconv.Itoa(port), p)
+	if code, _ := get(t, &http.Client{}, "http://127.0.0.1:"+strconv.Itoa(port)+"/view/"); code != 200 {
+		t.Fatalf("GET = %d", code)
+	}
+	p.waitLog("GET /view/", 10*time.Second) // the request line comes after every start-up line
+	log := p.log.String()
+	if n := strings.Count(log, "the spooler and mules are not implemented"); n != 1 {
+		t.Errorf("%d warnings about the spooler and mules, want 1:\n%s", n, log)
+	}
+	for _, quiet := range []string{"spooler-harakiri", "spooler-processes", "mule-harakiri"} {
+		if strings.Contains(log, quiet) {
+			t.Errorf("a tuning option was warned about: %s\n%s", quiet, log)
+		}
+	}
+	tune := filepath.Join(dir, "tune.ini")
+	os.WriteFile(tune, []byte("[uwsgi]\nstrict = true\nhttp-socket = 127.0.0.1:"+strconv.Itoa(freePort(t))+"\nspooler-harakiri = 60\nspooler-frequency = 5\n"), 0o644)
+	q := start(t, bins.testapp, nil, "--ini", tune)
+	q.waitLog("spawned uWSGI", 15*time.Second)
+	if strings.Contains(q.log.String(), "spooler") {
+		t.Errorf("a config that only tunes the spooler was warned about it:\n%s", q.log.String())
+	}
+	typo := filepath.Join(dir, "typo.ini")
+	os.WriteFile(typo, []byte("[uwsgi]\nstrict = true\nhttp-socket = 127.0.0.1:1\nspooler-harakri = 60\n"), 0o644)
+	if code, out := run(t, bins.testapp, nil, "--ini", typo); code != 1 || !strings.Contains(out, "unknown config directive 'spooler-harakri' at "+typo+":4 (did you mean 'spooler-harakiri'?)") {
+		t.Errorf("typo under strict: exit %d %q", code, out)
 	}
 }

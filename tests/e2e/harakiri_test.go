@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -183,4 +184,50 @@ func TestCheaperSpareAddsAndStopsWorkers(t *testing.T) {
 	// Idle again: back down to --cheaper.
 	waitChildren(t, mpid, 1, 20*time.Second, nil)
 	p.waitLog("going cheap", 5*time.Second)
+}
+
+// reload-on-as, evil-reload-on-as and limit-as at the values C configs use
+// (512 MB) are far below what a Go process reserves: one warning each, and
+// no worker is ever recycled for it.
+func TestAddressSpaceBelowBaselineWarns(t *testing.T) {
+	p, base, _, _ := masterServer(t, nil, "--processes", "1", "--reload-on-as", "512", "--evil-reload-on-as", "512",
+		"--limit-as", "512", "--min-worker-lifetime", "0")
+	kids := waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil)
+	for range 20 {
+		if code, _ := get(t, http.DefaultClient, base+"/view/"); code != 200 {
+			t.Fatalf("GET = %d", code)
+		}
+	}
+	time.Sleep(2 * time.Second) // two master cycles: the evil check would have run
+	log := p.log.String()
+	for _, opt := range []string{"reload-on-as", "evil-reload-on-as", "limit-as"} {
+		if n := strings.Count(log, "uwsgi: "+opt+" = 512 MB is ignored: it measures virtual address space"); n != 1 {
+			t.Errorf("%d warnings for %s, want 1:\n%s", n, opt, log)
+		}
+	}
+	if strings.Contains(log, "reload-on-as reached") || strings.Contains(log, "EVIL RELOAD") {
+		t.Fatalf("a worker was recycled for its address space:\n%s", log)
+	}
+	if now := waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil); !slices.Equal(now, kids) {
+		t.Fatalf("workers changed: %v -> %v", kids, now)
+	}
+}
+
+// Above the baseline reload-on-as works: a worker that reserves address
+// space past the limit is replaced, and no request fails meanwhile.
+func TestReloadOnASAboveBaseline(t *testing.T) {
+	p, base, uaddr, _ := masterServer(t, nil, "--processes", "1", "--goroutines", "4", "--reload-on-as", "8192", "--min-worker-lifetime", "0", "--disable-logging")
+	kids := waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, nil)
+	if strings.Contains(p.log.String(), "is ignored") {
+		t.Skipf("this machine's Go baseline is above 4 GB of address space:\n%s", p.log.String())
+	}
+	l := startLoad(base, uaddr, "/view/", 1, time.Minute)
+	if code, body := get(t, http.DefaultClient, base+"/reserve?mb=8192"); code != 200 {
+		t.Fatalf("reserve: %d %q", code, body)
+	}
+	waitChildren(t, p.cmd.Process.Pid, 1, 15*time.Second, func(k []int) bool { return disjoint(k, kids) })
+	p.waitLog("reload-on-as reached", 5*time.Second)
+	if summary := l.finish(); l.failed.Load() != 0 {
+		t.Fatalf("requests failed while the worker was replaced: %s", summary)
+	}
 }

@@ -257,8 +257,12 @@ func TestPostBuffering(t *testing.T) {
 // TestUnixSignalHook: the Docker images' "hook-master-start = unix_signal:15
 // gracefully_kill_them_all", here on SIGUSR1 to see the remap act.
 func TestUnixSignalHook(t *testing.T) {
-	p, _, _, _ := masterServer(t, nil, "--processes", "2", "--hook-master-start", "unix_signal:10 gracefully_kill_them_all")
+	stats := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p, _, _, _ := masterServer(t, nil, "--processes", "2", "--hook-master-start", "unix_signal:10 gracefully_kill_them_all", "--stats", stats)
 	waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	// The master starts its stats server after the master-start hooks: once
+	// it accepts, the remap is in place (signalling earlier raced it).
+	waitDial(t, "tcp", stats, p)
 	p.signal(syscall.SIGUSR1)
 	if code := p.wait(15 * time.Second); code != 0 {
 		t.Fatalf("exit %d", code)

@@ -74,6 +74,7 @@ type Result struct {
 	Aborted  bool  // the handler panicked with http.ErrAbortHandler
 	Static   bool  // a static file answered, not the handler (set by the engine)
 	IOError  bool  // the request body could not be read whole (set by the engine)
+	NoLog    bool  // a routing rule said donotlog: (set by the engine)
 }
 
 // VarsSource gives the CGI/uwsgi variables of a request to uwsgi.Vars.

@@ -50,6 +50,8 @@ func fileKind(name string) (string, bool) {
 		return "yaml", true
 	case ".json", ".js":
 		return "json", true
+	case ".xml":
+		return "xml", true
 	}
 	return "", false
 }
@@ -72,9 +74,9 @@ func (p *parser) longOption(args []string, i int) (int, error) {
 		if i+1 >= len(args) {
 			return 0, fmt.Errorf("uwsgi: option '--%s' requires an argument", name)
 		}
-		return 1, p.add(entry{key: name, val: args[i+1]})
+		return 1, p.addFileEntry(entry{key: name, val: args[i+1]})
 	}
-	return 0, p.add(entry{key: name, val: val})
+	return 0, p.addFileEntry(entry{key: name, val: val})
 }
 
 // shortOptions handles args[i], one or more short options.
@@ -87,19 +89,19 @@ func (p *parser) shortOptions(args []string, i int) (int, error) {
 		}
 		switch o.Kind {
 		case Flag:
-			if err := p.add(entry{key: o.Name, val: "true"}); err != nil {
+			if err := p.addFileEntry(entry{key: o.Name, val: "true"}); err != nil {
 				return 0, err
 			}
 		case OptString:
-			return 0, p.add(entry{key: o.Name, val: s[k+1:]})
+			return 0, p.addFileEntry(entry{key: o.Name, val: s[k+1:]})
 		default:
 			if k+1 < len(s) {
-				return 0, p.add(entry{key: o.Name, val: s[k+1:]})
+				return 0, p.addFileEntry(entry{key: o.Name, val: s[k+1:]})
 			}
 			if i+1 >= len(args) {
 				return 0, fmt.Errorf("uwsgi: option requires an argument -- '%c'", s[k])
 			}
-			return 1, p.add(entry{key: o.Name, val: args[i+1]})
+			return 1, p.addFileEntry(entry{key: o.Name, val: args[i+1]})
 		}
 	}
 	return 0, nil

@@ -78,8 +78,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--ini", a}, "config files include each other"},
 		{[]string{strict}, "uwsgi: [strict-mode] unknown config directive 'vaccum' at " + strict + ":4 (did you mean 'vacuum'?)"},
 		{[]string{"--json", nojson}, "you must define a object named uwsgi in your JSON data"},
-		{[]string{"--spooler", "/tmp/spool"}, "uwsgi: option '--spooler' (from command line) is not yet supported by uwsgo"},
-		{[]string{"--mules", "2"}, "uwsgi: option '--mules' (from command line) is not yet supported by uwsgo"},
+		{[]string{"--fastrouter", ":1"}, "option '--fastrouter' (from command line) is not supported by uwsgo: uwsgo is the application server"},
 	} {
 		_, err := Load(tc.args, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

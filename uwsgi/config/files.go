@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -14,9 +13,13 @@ import (
 
 const maxIncludeDepth = 16
 
-// splitSection splits "file.ini:section" (a section name has no slash).
+// splitSection splits "file.ini:section" (a section name has no slash;
+// in scheme://... the section follows the last slash).
 func splitSection(spec string) (path, section string) {
 	i := strings.LastIndexByte(spec, ':')
+	if _, rest, ok := strings.Cut(spec, "://"); ok && i < len(spec)-len(rest) {
+		return spec, ""
+	}
 	if i < 0 || strings.ContainsRune(spec[i+1:], '/') {
 		return spec, ""
 	}
@@ -50,7 +53,7 @@ func (p *parser) loadFile(kind, spec string, from Source) error {
 	if len(p.files) >= maxIncludeDepth {
 		return fmt.Errorf("uwsgi: %s: config files nested more than %d deep", from, maxIncludeDepth)
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := readSource(path)
 	if err != nil {
 		return fmt.Errorf("uwsgi: unable to load configuration from %s (%s): %v", path, from, err)
 	}
@@ -73,6 +76,8 @@ func (p *parser) loadFile(kind, spec string, from Source) error {
 		entries, err = parseYAML(text, path, orDefault(section, "uwsgi"))
 	case "json":
 		entries, err = parseJSON(text, path, orDefault(section, "uwsgi"))
+	case "xml":
+		entries, err = parseXML(text, path, section)
 	default:
 		err = fmt.Errorf("uwsgi: unknown config kind %q", kind)
 	}

@@ -40,6 +40,7 @@ type Config struct {
 	warnings     []string
 	strict       bool
 	seq          int
+	shown        []string // every key = value read, in order, as uWSGI's --show-config lists them
 }
 
 // LoadOptions tune Load for special callers.
@@ -86,17 +87,22 @@ func envMap(environ []string) map[string]string {
 
 // parser collects entries, then applies them.
 type parser struct {
-	cfg     *Config
-	env     map[string]string
-	lo      LoadOptions
-	entries []entry
-	depth   int
-	files   []string // stack of files being read, for cycle errors
-	lastIni string
-	first   *magic // magic variables of the first file, for %O %D ...
-	help    bool
-	version bool
-	blocks  []*block
+	cfg       *Config
+	env       map[string]string
+	lo        LoadOptions
+	entries   []entry
+	depth     int
+	files     []string // stack of files being read, for cycle errors
+	lastIni   string
+	first     *magic // magic variables of the first file, for %O %D ...
+	help      bool
+	version   bool
+	blocks    []*block
+	shown     []entry // every entry added, file options included, for Config.shown
+	err       error   // the first error of an expansion (@(file) unreadable)
+	atCache   map[string]string
+	logicArgs []entry // logic options whose argument has a "(", checked at apply
+	warned    map[string]bool
 }
 
 // excludedEnv are UWSGI_* variables that are not options.
@@ -127,6 +133,7 @@ func (p *parser) readEnv(environ []string) error {
 
 // add records an entry; config-file options are expanded at once.
 func (p *parser) add(e entry) error {
+	p.shown = append(p.shown, e)
 	o, known := Lookup(e.key)
 	if known && isFileOption(o.Name) {
 		return p.loadFile(o.Name, e.val, e.src)
@@ -166,6 +173,17 @@ func (p *parser) apply() error {
 		}
 	}
 	c.strict = c.Bool("strict")
+	for _, e := range p.shown {
+		c.shown = append(c.shown, e.key+" = "+p.expand(e.val))
+	}
+	for _, e := range p.logicArgs {
+		if x := p.expand(e.val); x != e.val {
+			p.warnf("uwsgi: %s: '%s = %s' tests the text as written: uWSGI does not expand $(), @() or %%() in a logic option's argument (it would be %q)", e.src, e.key, e.val, x)
+		}
+	}
+	if p.err != nil {
+		return p.err
+	}
 	return p.checkUnknown()
 }
 
@@ -208,8 +226,10 @@ func (p *parser) store(e entry) error {
 	}
 	switch o.Status {
 	case Ignored:
-		p.warnf("uwsgi: %s: option '%s' is ignored by uwsgo: %s", e.src, e.key, o.Note)
+		p.warnIgnored(o, e)
 		return nil
+	case Refused:
+		return fmt.Errorf("uwsgi: option '--%s' (from %s) is not supported by uwsgo: %s", e.key, e.src, o.Note)
 	case NotYet:
 		if !p.lo.AllowNotYet {
 			return fmt.Errorf("uwsgi: option '--%s' (from %s) is not yet supported by uwsgo", e.key, e.src)
@@ -228,6 +248,23 @@ func (p *parser) store(e entry) error {
 		c.values[o.Name] = c.values[o.Name][:1]
 	}
 	return nil
+}
+
+// warnIgnored gives the one warning of an ignored option (one for all the
+// spooler and mule options that declare them).
+func (p *parser) warnIgnored(o *Option, e entry) {
+	key := o.Name
+	if o.Note == whyNotRun {
+		key = whyNotRun
+	}
+	if o.Quiet || p.warned[key] {
+		return
+	}
+	if p.warned == nil {
+		p.warned = map[string]bool{}
+	}
+	p.warned[key] = true
+	p.warnf("uwsgi: %s: option '%s' is ignored by uwsgo: %s", e.src, e.key, o.Note)
 }
 
 // checkUnknown warns once for each unknown file key nothing used, or fails

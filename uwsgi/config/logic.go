@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -12,6 +13,7 @@ type block struct {
 	kind    string // "if" or "for"
 	active  bool   // entries inside apply
 	value   string // %(_)
+	hasVal  bool
 	items   []string
 	entries []entry // for: the body, replayed per item
 }
@@ -20,7 +22,7 @@ type block struct {
 // options (if-env, if-exists, for, ...) as they come.
 func (p *parser) addFileEntry(e entry) error {
 	key := e.key
-	if n := len(p.blocks); n > 0 && p.blocks[n-1].kind == "for" && key != "endfor" && key != "end" {
+	if n := len(p.blocks); n > 0 && p.blocks[n-1].kind == "for" && !isBlockEnd(key) {
 		p.blocks[n-1].entries = append(p.blocks[n-1].entries, e)
 		return nil
 	}
@@ -31,13 +33,16 @@ func (p *parser) addFileEntry(e entry) error {
 		if err != nil {
 			return err
 		}
-		p.blocks = append(p.blocks, &block{kind: "if", active: active && ok, value: val})
+		p.blocks = append(p.blocks, &block{kind: "if", active: active && ok, value: val, hasVal: true})
 		return nil
-	case key == "for" || key == "for-glob" || key == "for-times":
-		b := &block{kind: "for", active: active, items: p.forItems(key, e.val)}
-		p.blocks = append(p.blocks, b)
+	case key == "for" || key == "for-glob" || key == "for-times" || key == "for-readline":
+		items, err := p.forItems(key, e)
+		if err != nil && active {
+			return err
+		}
+		p.blocks = append(p.blocks, &block{kind: "for", active: active, items: items})
 		return nil
-	case key == "endif", key == "endfor", key == "end":
+	case isBlockEnd(key):
 		return p.closeBlock(e)
 	}
 	if !active {
@@ -47,6 +52,14 @@ func (p *parser) addFileEntry(e entry) error {
 		e.val = strings.ReplaceAll(e.val, "%(_)", v)
 	}
 	return p.add(e)
+}
+
+func isBlockEnd(key string) bool {
+	switch key {
+	case "endif", "end-if", "endfor", "end-for", "end":
+		return true
+	}
+	return false
 }
 
 func (p *parser) active() bool {
@@ -60,7 +73,7 @@ func (p *parser) active() bool {
 
 func (p *parser) loopValue() (string, bool) {
 	for i := len(p.blocks) - 1; i >= 0; i-- {
-		if p.blocks[i].value != "" {
+		if p.blocks[i].hasVal {
 			return p.blocks[i].value, true
 		}
 	}
@@ -77,23 +90,63 @@ func (p *parser) closeBlock(e entry) error {
 	if b.kind != "for" || !b.active {
 		return nil
 	}
-	for _, item := range b.items {
-		p.blocks = append(p.blocks, &block{kind: "if", active: true, value: item})
+	// uWSGI repeats each option of the body over every item before the
+	// next option; a body with blocks of its own runs once per item.
+	nested := false
+	for _, be := range b.entries {
+		nested = nested || isLogicKey(be.key)
+	}
+	if !nested {
 		for _, be := range b.entries {
-			if err := p.addFileEntry(be); err != nil {
+			for _, item := range b.items {
+				if err := p.replay(be, item); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, item := range b.items {
+		for _, be := range b.entries {
+			if err := p.replay(be, item); err != nil {
 				return err
 			}
 		}
-		p.blocks = p.blocks[:len(p.blocks)-1]
 	}
 	return nil
+}
+
+// replay adds one entry of a for body with %(_) as item.
+func (p *parser) replay(e entry, item string) error {
+	p.blocks = append(p.blocks, &block{kind: "if", active: true, value: item, hasVal: true})
+	defer func() { p.blocks = p.blocks[:len(p.blocks)-1] }()
+	return p.addFileEntry(e)
+}
+
+// isLogicKey reports the keys of uWSGI's config logic.
+func isLogicKey(k string) bool {
+	switch k {
+	case "for", "for-glob", "for-readline", "for-times":
+		return true
+	}
+	return isBlockEnd(k) || strings.HasPrefix(k, "if-")
+}
+
+// logicArg is the argument of a logic option as uWSGI reads it: literal,
+// since uWSGI applies logic before it expands $(), @() and %() (one
+// warning when an expansion would have changed it).
+func (p *parser) logicArg(e entry) string {
+	if strings.Contains(e.val, "(") {
+		p.logicArgs = append(p.logicArgs, e)
+	}
+	return e.val
 }
 
 // condition evaluates an if-* option; it returns the value of %(_).
 func (p *parser) condition(key string, e entry) (bool, string, error) {
 	neg := strings.HasPrefix(key, "if-not-")
 	what := strings.TrimPrefix(strings.TrimPrefix(key, "if-not-"), "if-")
-	arg := p.expand(e.val)
+	arg := p.logicArg(e)
 	var ok bool
 	val := arg
 	switch what {
@@ -110,9 +163,11 @@ func (p *parser) condition(key string, e entry) (bool, string, error) {
 	case "file":
 		fi, err := os.Stat(arg)
 		ok = err == nil && fi.Mode().IsRegular()
-	case "dir":
+	case "dir", "directory":
 		fi, err := os.Stat(arg)
 		ok = err == nil && fi.IsDir()
+	case "plugin":
+		ok = false // uwsgo loads no plugins: everything is in the binary
 	case "opt":
 		name, want, hasWant := strings.Cut(arg, "=")
 		v, set := p.lookupValue(name)
@@ -122,6 +177,13 @@ func (p *parser) condition(key string, e entry) (bool, string, error) {
 	case "hostname":
 		h, _ := os.Hostname()
 		ok = h == arg
+	case "hostname-match":
+		re, err := regexp.Compile(arg)
+		if err != nil {
+			return false, "", fmt.Errorf("uwsgi: %s: %s: bad regular expression: %v", e.src, key, err)
+		}
+		h, _ := os.Hostname()
+		ok = re.MatchString(h)
 	default:
 		return false, "", fmt.Errorf("uwsgi: %s: unknown logic option '%s'", e.src, key)
 	}
@@ -131,19 +193,43 @@ func (p *parser) condition(key string, e entry) (bool, string, error) {
 	return ok, val, nil
 }
 
-func (p *parser) forItems(key, val string) []string {
-	val = p.expand(val)
+// forItems lists the values a for block repeats over, as uWSGI does:
+// for-glob marks directories with a slash and yields the pattern itself
+// when nothing matches; for-readline yields each line of a file.
+func (p *parser) forItems(key string, e entry) ([]string, error) {
+	val := p.logicArg(e)
 	switch key {
 	case "for-glob":
-		m, _ := filepath.Glob(val)
-		return m
+		m, err := filepath.Glob(val)
+		if err != nil || len(m) == 0 {
+			return []string{val}, nil
+		}
+		for i, f := range m {
+			if fi, err := os.Stat(f); err == nil && fi.IsDir() {
+				m[i] += "/"
+			}
+		}
+		return m, nil
 	case "for-times":
 		n, _, _ := parseInt(val)
 		var out []string
 		for i := 1; i <= n; i++ {
 			out = append(out, fmt.Sprint(i))
 		}
-		return out
+		return out, nil
+	case "for-readline":
+		b, err := readSource(val)
+		if err != nil { // uWSGI logs it and goes on without the block
+			p.warnf("uwsgi: %s: for-readline: %v; the block is skipped", e.src, err)
+			return nil, nil
+		}
+		var out []string
+		for _, l := range strings.SplitAfter(string(b), "\n") {
+			if l != "" {
+				out = append(out, strings.TrimRight(l, "\r\n"))
+			}
+		}
+		return out, nil
 	}
-	return strings.Fields(val)
+	return strings.Fields(val), nil
 }

@@ -10,7 +10,7 @@ import (
 func WriteUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: %s [options...] [config files...]\n\nuwsgo %s, a uWSGI-compatible application server.\n\n", "APP", Version)
 	for _, o := range Options() {
-		if o.Status == NotYet {
+		if o.Status == NotYet || o.Status == Refused || o.Status == Ignored && o.Plugin != "core" && o.Plugin != "" {
 			continue
 		}
 		name := "--" + o.Name
@@ -29,6 +29,7 @@ func WriteUsage(w io.Writer) {
 		}
 		fmt.Fprintf(w, "    %-40s %s\n", name, help)
 	}
+	fmt.Fprintf(w, "\nThe options of uWSGI's plugins that uwsgo ignores or refuses are listed in docs/options.md.\n")
 }
 
 // WriteMarkdown writes docs/options.md from the table.
@@ -40,12 +41,14 @@ func WriteMarkdown(w io.Writer) {
 Every option can be given on the command line (`+"`--name value`, `--name=value`"+`), in an ini/yaml/json
 file (`+"`name = value`"+`) or as an environment variable (`+"`UWSGI_NAME=value`"+`), as in uWSGI. A supported
 option behaves as in uWSGI 2.0 unless its note says otherwise. **Ignored** options are accepted with one
-warning each, so configs written for uWSGI and its Python plugin run unchanged. **Not yet** options are
-uWSGI options uwsgo does not implement yet: using one stops start-up with an error naming it.
+warning each, so configs written for uWSGI and its Python plugin run unchanged. **Refused** options stop
+start-up with a message saying what to use instead. The plugin column names the uWSGI plugin that defines
+the option (empty: an option of uwsgo's own).
 
-| option | short | aliases | argument | default | status | notes |
-|---|---|---|---|---|---|---|
 `)
+	writeCounts(w)
+	writeCorpus(w)
+	fmt.Fprint(w, "| option | short | aliases | argument | default | status | plugin | notes |\n|---|---|---|---|---|---|---|---|\n")
 	for _, o := range Options() {
 		short := ""
 		if o.Short != 0 {
@@ -55,10 +58,13 @@ uWSGI options uwsgo does not implement yet: using one stops start-up with an err
 		for i, a := range o.Aliases {
 			aliases[i] = "`" + a + "`"
 		}
-		status := [...]string{"supported", "ignored", "not yet"}[o.Status]
+		status := o.Status.String()
+		if o.Quiet {
+			status = "ignored silently"
+		}
 		notes := o.Help
 		if o.Note != "" {
-			if o.Status == Ignored {
+			if o.Status == Ignored || o.Status == Refused {
 				notes = o.Note
 			} else {
 				notes += ". uwsgo: " + o.Note
@@ -68,7 +74,7 @@ uWSGI options uwsgo does not implement yet: using one stops start-up with an err
 		if def != "" {
 			def = "`" + def + "`"
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s |\n", o.Name, short, strings.Join(aliases, ", "),
-			o.Kind, def, status, strings.ReplaceAll(notes, "|", "\\|"))
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", o.Name, short, strings.Join(aliases, ", "),
+			o.Kind, def, status, o.Plugin, strings.ReplaceAll(notes, "|", "\\|"))
 	}
 }

@@ -41,7 +41,15 @@ const (
 	// NotYet options are known uWSGI options uwsgo does not implement yet:
 	// using one is an error naming it.
 	NotYet
+	// Refused options are uWSGI options uwsgo will not run: using one stops
+	// start-up with a message saying what to use instead (Note).
+	Refused
 )
+
+// String is the status as docs/options.md shows it.
+func (s Status) String() string {
+	return [...]string{"supported", "ignored", "not yet", "refused"}[s]
+}
 
 // Option is one row of the option table.
 type Option struct {
@@ -56,13 +64,15 @@ type Option struct {
 	Help    string // one line
 	Status  Status
 	Note    string // difference from uWSGI, or why it is ignored
+	Quiet   bool   // Ignored without a warning (it only tunes a part uwsgo does not run)
+	Plugin  string // the uWSGI plugin defining it ("core" for uWSGI's core); "" for uwsgo's own options
 }
 
 var byName map[string]*Option
 var byShort map[byte]*Option
 
 func init() {
-	byName = map[string]*Option{}
+	byName = make(map[string]*Option, 1600)
 	byShort = map[byte]*Option{}
 	for i := range table {
 		o := &table[i]
@@ -79,6 +89,7 @@ func init() {
 			byShort[o.Short] = o
 		}
 	}
+	addUwsgiNames()
 }
 
 // Options returns the option table, sorted by name.
@@ -125,7 +136,7 @@ func (s Source) String() string {
 // isFileOption reports the options that load more configuration.
 func isFileOption(name string) bool {
 	switch name {
-	case "ini", "yaml", "json", "include":
+	case "ini", "yaml", "json", "xml", "include":
 		return true
 	}
 	return false

@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// expand replaces $(ENV) with environment variables and %(name) with the
+// expand replaces $(ENV) with environment variables, @(file) with a
+// file's content (or a scheme's, see readSource) and %(name) with the
 // first value of an option or placeholder, supporting nesting and uWSGI's
 // left-to-right arithmetic (%(a b + 1)). Unresolvable tokens stay as they are.
 func (p *parser) expand(s string) string {
@@ -22,7 +23,7 @@ func (p *parser) expand(s string) string {
 func (p *parser) expandOnce(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if (s[i] == '$' || s[i] == '%') && i+1 < len(s) && s[i+1] == '(' {
+		if (s[i] == '$' || s[i] == '%' || s[i] == '@') && i+1 < len(s) && s[i+1] == '(' {
 			end := matchParen(s, i+1)
 			if end > 0 {
 				inner := p.expandOnce(s[i+2 : end])
@@ -58,9 +59,12 @@ func matchParen(s string, open int) int {
 }
 
 func (p *parser) resolve(kind byte, name string) (string, bool) {
-	if kind == '$' {
+	switch kind {
+	case '$':
 		v, ok := p.env[name]
 		return v, ok
+	case '@':
+		return p.readAt(name)
 	}
 	if !strings.Contains(name, " ") {
 		return p.lookupValue(name)
@@ -68,16 +72,22 @@ func (p *parser) resolve(kind byte, name string) (string, bool) {
 	return p.evaluate(strings.Fields(name))
 }
 
-// lookupValue is the first value of an option or a placeholder.
+// lookupValue is the first value of an option or a placeholder. While files
+// are still being read (logic options), it looks through what was read so far.
 func (p *parser) lookupValue(name string) (string, bool) {
 	if v, ok := p.cfg.placeholders[name]; ok {
 		p.cfg.phUsed[name] = true
 		return v.raw, true
 	}
-	if o, ok := Lookup(name); ok {
-		for _, e := range p.entries {
-			if k, known := Lookup(e.key); known && k == o {
-				return e.val, true
+	o, known := Lookup(name)
+	for _, e := range p.entries {
+		k, isOpt := Lookup(e.key)
+		switch {
+		case e.key == name, known && isOpt && k == o:
+			return e.val, true
+		case isOpt && (k.Name == "set-placeholder" || k.Name == "set"):
+			if pk, pv, ok := strings.Cut(e.val, "="); ok && pk == name {
+				return pv, true
 			}
 		}
 	}

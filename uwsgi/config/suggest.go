@@ -5,15 +5,18 @@ import "fmt"
 // suggestion returns " (did you mean 'x'?)" for the known option closest to
 // name, when one is close enough to be a typo.
 func suggestion(name string) string {
-	best, bestD := "", 1<<30
-	for n := range byName {
-		if d := editDistance(name, n); d < bestD || (d == bestD && n < best) {
-			best, bestD = n, d
-		}
-	}
 	limit := 2
 	if len(name) <= 4 {
 		limit = 1
+	}
+	best, bestD := "", limit+1
+	for n := range byName {
+		if d := len(n) - len(name); d > limit || -d > limit {
+			continue // the distance is at least the difference in length
+		}
+		if d := editDistance(name, n); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
 	}
 	if bestD > limit {
 		return ""

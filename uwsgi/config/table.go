@@ -9,6 +9,10 @@ func ignored(name string, k Kind, note string) Option {
 	return Option{Name: name, Kind: k, Status: Ignored, Note: note, Help: "accepted for compatibility; ignored"}
 }
 
+func refused(name string, k Kind, note string) Option {
+	return Option{Name: name, Kind: k, Status: Refused, Note: note, Help: "refused at start: " + note}
+}
+
 func notYet(name string, k Kind, def, help string) Option {
 	return Option{Name: name, Kind: k, Default: def, Help: help, Status: NotYet}
 }
@@ -19,6 +23,8 @@ func (o Option) min(n int) Option         { o.Min, o.MinSet = n, true; return o 
 func (o Option) clamp(n int) Option       { o.Clamp = n; return o }
 func (o Option) note(s string) Option     { o.Note = s; return o }
 func (o Option) status(s Status) Option   { o.Status = s; return o }
+
+const asNote = "a Go process reserves 1-2 GB of address space at start for a few MB of memory: a value below twice the VSZ measured at start is ignored with one warning saying so (it would recycle every worker at once, or make the runtime abort); --reload-on-rss measures memory"
 
 const pythonOnly = "an option of uWSGI's Python plugin; a Go app is linked into the binary"
 
@@ -36,7 +42,7 @@ func concat(groups ...[]Option) []Option {
 var coreOptions = []Option{
 	opt("socket", List, "", "bind to a UNIX/TCP socket speaking the uwsgi protocol (nginx uwsgi_pass)").short('s').alias("uwsgi-socket"),
 	opt("http-socket", List, "", "bind to a UNIX/TCP socket speaking HTTP/1.1"),
-	opt("http", List, "", "serve HTTP on this address").note("uWSGI starts an HTTP router process; uwsgo's workers serve the address themselves, as one more HTTP socket"),
+	opt("http", List, "", "serve HTTP on this address").alias("httprouter").note("uWSGI starts an HTTP router process; uwsgo's workers serve the address themselves, as one more HTTP socket"),
 	opt("http11-socket", List, "", "bind to a socket speaking HTTP/1.1 with keep-alive").note("the same as --http-socket, which keeps connections alive in uwsgo"),
 	opt("http-socket-modifier1", Int, "11", "modifier1 of requests arriving on HTTP sockets").min(0).note("uWSGI's default is 0; 11 (Go) as the gccgo plugin needed, and 0 reaches the app too"),
 	opt("http-socket-modifier2", Int, "0", "modifier2 of requests arriving on HTTP sockets").min(0),
@@ -56,7 +62,7 @@ var coreOptions = []Option{
 	opt("max-conns", Int, "0", "open connections per worker; past it new ones are shed (HTTP: 503 with Retry-After)").min(0).note("uwsgo's addition"),
 	opt("queue-timeout", Int, "0", "milliseconds a request on a connection the worker already holds (keep-alive) may wait for a free core before a 503 with Retry-After and a close; new connections wait in the kernel listen queue instead (0: wait)").min(0).note("uwsgo's addition"),
 	opt("max-vars", Int, "64", "uwsgi vars limit: at most min(4+1+4N, 256)/2 pairs per packet").short('v').min(1),
-	opt("chmod-socket", OptString, "", "chmod unix sockets (bare: 666)").short('C'),
+	opt("chmod-socket", OptString, "", "chmod unix sockets (bare: 666)").short('C').alias("chmod"),
 	opt("chown-socket", String, "", "chown unix sockets to user[:group]"),
 	opt("abstract-socket", Flag, "", "make unix sockets abstract").short('a'),
 	opt("reuse-port", Flag, "", "set SO_REUSEPORT on TCP sockets").alias("so-reuseport"),
@@ -66,10 +72,11 @@ var coreOptions = []Option{
 	opt("ini", List, "", "load config from an ini file (file[:section])"),
 	opt("yaml", List, "", "load config from a yaml file (file[:section])").short('y').alias("yml"),
 	opt("json", List, "", "load config from a json file (file[:object])").short('j').alias("js"),
+	opt("xml", List, "", "load config from an xml file (file[:id]): the uwsgi element, or the one with this id").short('x').alias("xmlconfig"),
 	opt("include", List, "", "load another config file, of any supported kind"),
 	opt("help", Flag, "", "show this help and exit").short('h').alias("usage"),
 	opt("version", Flag, "", "print the version and exit"),
-	opt("chdir", String, "", "chdir to this directory before serving"),
+	opt("chdir", String, "", "chdir to this directory before serving").alias("chdir2"),
 	opt("env", List, "", "set an environment variable: KEY=VALUE"),
 	opt("unenv", List, "", "unset an environment variable"),
 	opt("add-header", List, "", "add a header to every response: \"Name: value\""),
@@ -83,11 +90,11 @@ var processOptions = []Option{
 	opt("reload-mercy", Int, "60", "seconds a graceful shutdown may wait for requests in flight").min(0).note("uWSGI 2.0 uses it only for daemons; uwsgo bounds SIGTERM and FIFO q with it"),
 	opt("worker-reload-mercy", Int, "60", "seconds a retiring worker may take before it is killed").min(0),
 	opt("die-on-term", Flag, "", "exit on SIGTERM").note("SIGTERM always stops gracefully in uwsgo; accepted"),
-	opt("pidfile", String, "", "write the master's pid to this file"),
-	opt("pidfile2", String, "", "write the master's pid to this file (after privileges drop)"),
+	opt("pidfile", String, "", "write the master's pid to this file").alias("safe-pidfile"),
+	opt("pidfile2", String, "", "write the master's pid to this file (after privileges drop)").alias("safe-pidfile2"),
 	opt("vacuum", Flag, "", "remove unix sockets and pidfiles at exit"),
 	opt("master-fifo", List, "", "master FIFO for one-letter commands"),
-	opt("touch-reload", List, "", "graceful reload when this file is touched"),
+	opt("touch-reload", List, "", "graceful reload when this file is touched").alias("touch-workers-reload"),
 	opt("touch-chain-reload", List, "", "chain reload when this file is touched"),
 	opt("no-orphans", Flag, "", "workers die with their master").note("always true in uwsgo; accepted"),
 	opt("check-interval", Int, "1", "master cycle, seconds").min(1).note("uwsgo's master checks every second; accepted"),
@@ -95,7 +102,9 @@ var processOptions = []Option{
 	opt("harakiri-verbose", Flag, "", "log every goroutine's stack at harakiri, not only the requests'"),
 	opt("harakiri-graceful-timeout", Int, "0", "seconds between harakiri's two stages (at least 1 in uwsgo)").min(0),
 	ignored("harakiri-graceful-signal", Int, "uwsgo's first harakiri stage cancels the request's context instead of sending a signal"),
-	ignored("limit-as", Int, "the Go runtime reserves a large address space up front: an address-space limit would break it, not guard it; use --reload-on-rss"),
+	opt("reload-on-as", Int, "0", "recycle a worker (replace, then retire) once its address space (VSZ) reaches N MB, checked after each request").min(0).note(asNote),
+	opt("evil-reload-on-as", Int, "0", "kill a worker whose address space (VSZ) reaches N MB (checked by the master every second)").min(0).note(asNote),
+	opt("limit-as", Int, "0", "limit the address space (RLIMIT_AS) of every process to N MB").min(0).note(asNote),
 	opt("max-requests", Int, "0", "recycle a worker after N requests (replace, then retire)").short('R').min(0),
 	opt("max-requests-delta", Int, "0", "add (worker id - 1) × N to --max-requests, so workers recycle at different times").min(0),
 	opt("max-worker-lifetime", Int, "0", "recycle a worker after N seconds").min(0),
@@ -107,7 +116,16 @@ var processOptions = []Option{
 	opt("cheaper", Int, "0", "adaptive workers: the fewest running (must be lower than --processes)").min(0),
 	opt("cheaper-initial", Int, "", "adaptive workers running at start (default: --cheaper)").min(0),
 	opt("cheaper-step", Int, "1", "adaptive workers started at once when all are busy").min(0),
-	opt("cheaper-algo", String, "spare", "adaptive workers algorithm").note("spare only"),
+	opt("cheaper-algo", String, "spare", "adaptive workers algorithm: spare, backlog (listen queue longer than --cheaper-overload), busyness (--cheaper-busyness-*) or manual").note("built in: uWSGI needs plugin = cheaper_busyness for busyness; an unknown name falls back to spare with a warning, as in uWSGI"),
+	opt("cheaper-busyness-max", Int, "50", "busyness: start workers when the average share of time in requests is above N%").min(0),
+	opt("cheaper-busyness-min", Int, "25", "busyness: stop a worker when it is below N%").min(0),
+	opt("cheaper-busyness-multiplier", Int, "10", "busyness: periods (of --cheaper-overload s) below the minimum before a worker stops").min(0),
+	opt("cheaper-busyness-penalty", Int, "2", "busyness: added to the multiplier when a stopped worker had to start again soon").min(0),
+	opt("cheaper-busyness-verbose", Flag, "", "busyness: log every period's average"),
+	opt("cheaper-busyness-backlog-alert", Int, "33", "busyness: start emergency workers when the listen queue is longer than N").min(0),
+	opt("cheaper-busyness-backlog-multiplier", Int, "3", "busyness: the multiplier while emergency workers run").min(0),
+	opt("cheaper-busyness-backlog-step", Int, "1", "busyness: emergency workers started at once").min(0),
+	opt("cheaper-busyness-backlog-nonzero", Int, "60", "busyness: start an emergency worker when the listen queue was not empty for N seconds").min(0),
 	opt("cheaper-overload", Int, "3", "check cycles (seconds) of all-busy before starting workers, or of idleness before stopping one").min(0),
 	opt("uid", String, "", "drop privileges to this user (name or number) after binding"),
 	opt("gid", String, "", "drop privileges to this group (name or number) after binding"),
@@ -230,7 +248,7 @@ var laterOptions = []Option{
 	opt("fs-signal", List, "", "raise a signal when a path changes: PATH SIGNUM (inotify)"),
 	opt("fs-reload", List, "", "graceful reload when a path changes (inotify)"),
 	opt("fs-brutal-reload", List, "", "reload when a path changes").note("a graceful reload in uwsgo"),
-	opt("signal-bufsize", Int, "64", "signals queued per worker before new ones are dropped").min(1).note("a queue length in uwsgo; uWSGI's is a socket buffer size in bytes"),
+	opt("signal-bufsize", Int, "64", "signals queued per worker before new ones are dropped").min(1).note("a queue length in uwsgo; uWSGI's is a socket buffer size in bytes").alias("signals-bufsize"),
 	opt("subscribe-to", List, "", "subscribe to a uWSGI router: [ADDR=]SERVER:KEY[,MODIFIER1]").alias("subscribe", "st").note("signed subscriptions (,SIGN) are not implemented"),
 	opt("subscribe2", List, "", "subscribe to a router: server=...,key=...[,addr=][,weight=][,modifier1=][,modifier2=][,check=FILE]").note("sign=, sni_* and socket= are accepted and ignored"),
 	opt("subscribe-freq", Int, "10", "seconds between subscription announcements").min(1),
@@ -283,28 +301,32 @@ var laterOptions = []Option{
 	opt("final-route-if-not", List, "", "rule of the final chain: after the response was sent (log, signal); on a negated condition"),
 	opt("final-route-run", List, "", "rule of the final chain: after the response was sent (log, signal); on every request"),
 	opt("final-route-label", List, "", "rule of the final chain: after the response was sent (log, signal); on a label for goto:"),
+	opt("collect-header", List, "", "copy a response header into a var of the response, error and final chains: HEADER VAR (${VAR})").alias("response-header-collect"),
+	opt("pull-header", List, "", "like --collect-header, and remove the header from the response"),
 	opt("static-map", List, "", "serve files under a mountpoint from a directory: MOUNT=DIR (first existing file wins; others reach the app)"),
 	opt("static-map2", List, "", "like --static-map, with the whole request path appended to DIR"),
-	opt("check-static", List, "", "serve a request path from this directory when the file exists"),
+	opt("check-static", List, "", "serve a request path from this directory when the file exists").alias("static-check"),
 	opt("static-index", List, "", "index file names tried for a directory"),
 	opt("static-skip-ext", List, "", "never serve files with this extension statically"),
 	opt("static-safe", List, "", "allow serving files that resolve (symlinks) under this directory"),
-	opt("static-expires-type", List, "", "Expires header for static files of a content type: TYPE=SECONDS"),
-	opt("static-expires-uri", List, "", "Expires header for static files whose URI matches: REGEXP=SECONDS"),
+	opt("static-expires-type", List, "", "Expires header for static files of a content type: TYPE=SECONDS").note("one Expires header: the first matching rule, trying the path, PATH_INFO, URI and type rules in uWSGI's order (uWSGI may send one per family)"),
+	opt("static-expires-uri", List, "", "Expires header for static files whose URI matches: REGEXP SECONDS"),
+	opt("static-expires", List, "", "Expires header for static files whose path matches: REGEXP SECONDS (from now)"),
+	opt("static-expires-mtime", List, "", "Expires header for static files whose path matches: REGEXP SECONDS (from the file's mtime)"),
+	opt("static-expires-type-mtime", List, "", "Expires header for static files of a content type: TYPE=SECONDS (from the file's mtime)"),
+	opt("static-expires-uri-mtime", List, "", "Expires header for static files whose URI matches: REGEXP SECONDS (from the file's mtime)"),
+	opt("static-expires-path-info", List, "", "Expires header for static files whose PATH_INFO matches: REGEXP SECONDS (from now)"),
+	opt("static-expires-path-info-mtime", List, "", "Expires header for static files whose PATH_INFO matches: REGEXP SECONDS (from the file's mtime)"),
+	opt("static-gzip", List, "", "serve FILE.gz (Content-Encoding: gzip) when the file's path matches this regexp, FILE.gz exists and the client accepts gzip"),
 	opt("static-gzip-all", Flag, "", "serve FILE.gz (Content-Encoding: gzip) when it exists and the client accepts gzip"),
-	opt("static-gzip-dir", List, "", "like --static-gzip-all, for files under this directory"),
-	opt("static-gzip-ext", List, "", "like --static-gzip-all, for files with this extension"),
+	opt("static-gzip-dir", List, "", "like --static-gzip-all, for files whose path starts with this directory (a plain prefix, as in uWSGI)").alias("static-gzip-prefix"),
+	opt("static-gzip-ext", List, "", "like --static-gzip-all, for files whose name ends with this text (css: a.css, a.scss)").alias("static-gzip-suffix"),
 	opt("attach-daemon", List, "", "run a command next to the workers: restarted when it exits, stopped at shutdown"),
 	opt("attach-control-daemon", List, "", "like --attach-daemon, but the instance stops when the command dies"),
 	opt("attach-daemon2", List, "", "attach a daemon: cmd=,pidfile=,daemonize=,stopsignal=,max_throttle=,control=,chdir=,touch="),
 	opt("smart-attach-daemon", List, "", "watch a self-daemonizing command through its pidfile: PIDFILE COMMAND"),
 	opt("smart-attach-daemon2", List, "", "run a foreground command, write its pidfile and watch it: PIDFILE COMMAND"),
 	opt("mime-file", List, "", "add the types of a mime.types file (\"type ext ext...\") for static files").alias("mimefile"),
-	notYet("mule", List, "", "add a mule"),
-	notYet("mules", Int, "0", "add N mules").min(0),
-	notYet("spooler", List, "", "run a spooler").short('Q'),
 	opt("http-enable-proxy-protocol", Flag, "", "accept a PROXY protocol v1 line (HAProxy, ELB) at the start of HTTP connections: its client address becomes REMOTE_ADDR").note("enable it only behind such a proxy"),
-	notYet("sharedarea", Int, "0", "shared memory area").short('A'),
-	notYet("xml", List, "", "load config from an xml file").short('x'),
-	notYet("cgi-mode", Flag, "", "CGI-style status lines").short('c'),
+	refused("sharedarea", Int, "the sharedarea is uWSGI's shared memory for its language plugins: use the cache (--cache2) or Go memory").short('A'),
 }

@@ -1,14 +1,17 @@
 package engine
 
 import (
+	"time"
+
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 )
 
-// cheaperState is the spare algorithm's memory (uWSGI 2.0's default).
+// cheaperState is the adaptive workers' memory.
 type cheaperState struct {
 	cheaped  map[int]bool // worker ids stopped on purpose
-	overload int
-	idle     int
+	overload int          // spare
+	idle     int          // spare
+	busy     busyness
 }
 
 // activeIDs are the worker ids that should run.
@@ -32,10 +35,7 @@ func (m *master) busy(c *child) bool {
 	return false
 }
 
-// checkCheaper runs the spare algorithm once per cycle: when every running
-// worker was busy for more than --cheaper-overload cycles, start up to
-// --cheaper-step more; when more than one was idle for --cheaper-overload
-// cycles, stop the oldest idle one, down to --cheaper.
+// checkCheaper runs the --cheaper-algo once per master cycle.
 func (m *master) checkCheaper() {
 	if m.opts.Cheaper == 0 || m.reload != nil || m.stopping != nil {
 		return
@@ -46,6 +46,64 @@ func (m *master) checkCheaper() {
 			active = append(active, c)
 		}
 	}
+	var n int
+	switch m.opts.CheaperAlgo {
+	case "backlog":
+		n = m.cheaperBacklog(active)
+	case "busyness":
+		n = m.cheap.busy.run(m, active, time.Now())
+	case "manual":
+		return
+	default:
+		m.checkSpare(active)
+		return
+	}
+	switch {
+	case n > 0:
+		m.cheaperSpawn(n, "the cheaper algorithm asked for more")
+	case n < 0 && len(active) > m.opts.Cheaper:
+		m.cheaperStop(m.cheapCandidate(active))
+	}
+}
+
+// cheaperBacklog is uWSGI's backlog algorithm: a listen queue longer than
+// --cheaper-overload starts --cheaper-step workers, a shorter one stops
+// one (down to --cheaper).
+func (m *master) cheaperBacklog(active []*child) int {
+	q := int(m.listenBacklog())
+	switch {
+	case q > m.opts.CheaperOverload && len(active) < m.opts.Processes:
+		m.log.Printf("cheaper: %d requests in the listen queue (> %d)", q, m.opts.CheaperOverload)
+		return m.opts.CheaperStep
+	case q < m.opts.CheaperOverload && len(active) > m.opts.Cheaper:
+		return -1
+	}
+	return 0
+}
+
+// cheapCandidate is the worker to stop: the oldest idle one, else the
+// newest.
+func (m *master) cheapCandidate(active []*child) *child {
+	var idle, newest *child
+	for _, c := range active {
+		if !m.busy(c) && (idle == nil || c.spawned.Before(idle.spawned)) {
+			idle = c
+		}
+		if newest == nil || c.spawned.After(newest.spawned) {
+			newest = c
+		}
+	}
+	if idle != nil {
+		return idle
+	}
+	return newest
+}
+
+// checkSpare runs the spare algorithm (uWSGI 2.0's default): when every
+// running worker was busy for more than --cheaper-overload cycles, start
+// up to --cheaper-step more; when more than one was idle for
+// --cheaper-overload cycles, stop the oldest idle one, down to --cheaper.
+func (m *master) checkSpare(active []*child) {
 	idle := 0
 	var oldestIdle *child
 	for _, c := range active {
@@ -65,7 +123,7 @@ func (m *master) checkCheaper() {
 	switch {
 	case st.overload > m.opts.CheaperOverload:
 		st.overload = 0
-		m.cheaperSpawn(m.opts.CheaperStep)
+		m.cheaperSpawn(m.opts.CheaperStep, "all workers busy")
 	case st.overload == 0 && idle > 1:
 		if st.idle++; st.idle >= m.opts.CheaperOverload && len(active) > m.opts.Cheaper {
 			st.idle = 0
@@ -77,7 +135,7 @@ func (m *master) checkCheaper() {
 }
 
 // cheaperSpawn starts up to n of the cheaped workers.
-func (m *master) cheaperSpawn(n int) {
+func (m *master) cheaperSpawn(n int, why string) {
 	for id := 1; id <= m.opts.Processes && n > 0; id++ {
 		if !m.cheap.cheaped[id] {
 			continue
@@ -89,7 +147,7 @@ func (m *master) cheaperSpawn(n int) {
 			m.cheap.cheaped[id] = true
 			return
 		}
-		m.log.Printf("cheaper: all workers busy, started worker %d", id)
+		m.log.Printf("cheaper: %s, started worker %d", why, id)
 	}
 }
 

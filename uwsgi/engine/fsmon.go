@@ -66,12 +66,12 @@ func (m *master) configureFS() error {
 			return fmt.Errorf("uwsgi: invalid --fs-signal %q, must be: <path> <signal>", spec)
 		}
 		if err := m.watchPath(strings.TrimSpace(spec[:i]), &fsAction{signum: n}); err != nil {
-			return err
+			m.log.Printf("%v (the monitor is skipped, as uWSGI does)", err)
 		}
 	}
 	for _, p := range append(m.cfg.Strings("fs-reload"), m.cfg.Strings("fs-brutal-reload")...) {
 		if err := m.watchPath(p, &fsAction{signum: -1, reload: true}); err != nil {
-			return err
+			m.log.Printf("%v (the monitor is skipped, as uWSGI does)", err)
 		}
 	}
 	return nil

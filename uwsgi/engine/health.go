@@ -102,6 +102,9 @@ func (w *Worker) shouldRecycle(panicked bool) string {
 	if lim := w.opts.ReloadOnRSS; lim > 0 && w.board.Worker(w.slot).RSS.Load() >= lim && time.Since(w.started) >= w.opts.MinWorkerLifetime {
 		return "reload-on-rss reached"
 	}
+	if lim := w.opts.ReloadOnAS; lim > 0 && w.board.Worker(w.slot).VSZ.Load() >= lim && time.Since(w.started) >= w.opts.MinWorkerLifetime {
+		return "reload-on-as reached"
+	}
 	if max := w.opts.MaxRequests; max > 0 {
 		limit := max + uint64(w.ID-1)*w.opts.MaxRequestsDelta
 		if w.board.Worker(w.slot).DeltaRequests.Load() >= limit && time.Since(w.started) >= w.opts.MinWorkerLifetime {

@@ -270,6 +270,7 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 			if ctx.Response.IsBodyStream() {
 				res.BodySize = int64(ctx.Response.Header.ContentLength())
 			}
+			res.NoLog = rr.noLog
 			rr.release()
 			w.cores.Release(core)
 			return core, start, res
@@ -280,6 +281,7 @@ func (w *Worker) dispatch(ctx *fasthttp.RequestCtx, br *bridge.Server, mode brid
 		if r, ok := w.serveStatic(ctx, core); ok {
 			w.cores.Release(core)
 			if rr != nil {
+				r.NoLog = rr.noLog
 				rr.release()
 			}
 			return core, start, r

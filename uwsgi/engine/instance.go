@@ -83,7 +83,11 @@ func Run(cfg *config.Config, app App) int {
 			log.Printf("%s", warning)
 		}
 		logStartup(log, opts)
+		for _, w := range opts.StartWarnings {
+			log.Printf("%s", w)
+		}
 		applyMaxFD(cfg, log)
+		applyLimitAS(opts, log)
 		if !runFatalHooks(cfg, log, "asap") {
 			return 1
 		}

@@ -81,11 +81,14 @@ func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int
 // start launches one server goroutine per socket.
 func (w *Worker) start(sockets []*Socket) {
 	w.errc = make(chan error, len(sockets))
-	if w.opts.MemoryReport || w.opts.ReloadOnRSS > 0 {
+	if w.opts.MemoryReport || w.opts.ReloadOnRSS > 0 || w.opts.ReloadOnAS > 0 {
 		go w.sampleMemory()
 	}
 	if w.opts.Harakiri > 0 {
 		go w.watchHarakiri()
+	}
+	if w.opts.Cheaper > 0 && (w.opts.CheaperAlgo == "backlog" || w.opts.CheaperAlgo == "busyness") {
+		go w.publishQueue()
 	}
 	for _, s := range sockets {
 		run := w.serverFor(s)
@@ -220,6 +223,18 @@ func (w *Worker) sampleMemory() {
 		slot.RSS.Store(rss)
 		slot.VSZ.Store(vsz)
 		time.Sleep(time.Second)
+	}
+}
+
+// publishQueue puts the number of requests waiting for a core into the
+// worker's slot four times a second: a uwsgo worker accepts connections
+// before it has a free core, so they wait here rather than in the
+// kernel's listen queue, and the backlog algorithms count both.
+func (w *Worker) publishQueue() {
+	slot := w.board.Worker(w.slot)
+	for {
+		slot.Queued.Store(uint64(max(w.cores.waiting.Load(), 0)))
+		time.Sleep(250 * time.Millisecond)
 	}
 }
 

@@ -49,14 +49,20 @@ type Options struct {
 	MaxWorkerLifetime time.Duration
 	LifetimeDelta     time.Duration
 	ReloadOnException bool
-	ReloadOnRSS       uint64 // bytes
-	EvilReloadOnRSS   uint64 // bytes
+	ReloadOnRSS       uint64   // bytes
+	EvilReloadOnRSS   uint64   // bytes
+	ReloadOnAS        uint64   // bytes of VSZ; 0 when below the Go baseline (addrspace.go)
+	EvilReloadOnAS    uint64   // bytes of VSZ, checked by the master
+	LimitAS           uint64   // RLIMIT_AS in bytes, 0: unset
+	StartWarnings     []string // logged once at start (address-space options ignored, cheaper algorithm fallback)
 
 	SignalBufsize   int
 	Cheaper         int // adaptive workers: the minimum running (0 = off)
 	CheaperInitial  int
 	CheaperStep     int
 	CheaperOverload int
+	CheaperAlgo     string // spare, backlog, busyness or manual
+	Busyness        busynessOptions
 
 	AddHeaders    [][2]string // --add-header, name and value
 	PostBuffering int64       // bytes of request body buffered in memory before the handler; 0 = stream
@@ -135,7 +141,10 @@ func readOptions(cfg *config.Config) (Options, error) {
 		SignalBufsize:     cfg.Int("signal-bufsize"),
 		ReloadOnRSS:       uint64(cfg.Int("reload-on-rss")) << 20,
 		EvilReloadOnRSS:   uint64(cfg.Int("evil-reload-on-rss")) << 20,
+		ReloadOnAS:        uint64(cfg.Int("reload-on-as")) << 20,
+		EvilReloadOnAS:    uint64(cfg.Int("evil-reload-on-as")) << 20,
 	}
+	o.StartWarnings = checkAddressSpace(cfg, &o)
 	o.Processes = max(o.Processes, 1)
 	if cfg.IsSet("subscribe-to") || cfg.IsSet("subscribe2") {
 		o.Master = true // subscriptions are the master's job, as in uWSGI
@@ -205,9 +214,14 @@ func readCheaper(cfg *config.Config, o *Options) error {
 	}
 	o.CheaperStep = max(cfg.Int("cheaper-step"), 1)
 	o.CheaperOverload = max(cfg.Int("cheaper-overload"), 1)
-	if algo := cfg.String("cheaper-algo"); algo != "" && algo != "spare" {
-		return fmt.Errorf("uwsgi: --cheaper-algo %s is not supported by uwsgo (spare)", algo)
+	o.CheaperAlgo = cfg.String("cheaper-algo")
+	switch o.CheaperAlgo {
+	case "spare", "backlog", "busyness", "manual":
+	default: // uWSGI falls back the same way
+		o.StartWarnings = append(o.StartWarnings, fmt.Sprintf("uwsgi: unable to find requested cheaper algorithm %q (uwsgo has spare, backlog, busyness and manual), falling back to spare", o.CheaperAlgo))
+		o.CheaperAlgo = "spare"
 	}
+	o.Busyness = readBusyness(cfg)
 	return nil
 }
 

@@ -62,6 +62,14 @@ func (m *master) checkHealth(now time.Time) {
 				continue
 			}
 		}
+		if lim := m.opts.EvilReloadOnAS; lim > 0 && !c.killed && c.ready {
+			if _, vsz := processMemory(c.pid); vsz >= lim {
+				m.log.Printf("*** EVIL RELOAD ON WORKER %d ADDRESS SPACE: %d (pid: %d) ***", c.id, vsz, c.pid)
+				c.killed = true
+				_ = c.proc.Signal(syscall.SIGKILL)
+				continue
+			}
+		}
 		if lt := m.opts.MaxWorkerLifetime; lt > 0 && c.ready && !c.retiring && !c.killed {
 			if now.Sub(c.spawned) > lt+time.Duration(c.id-1)*m.opts.LifetimeDelta {
 				m.recycle(c, "max worker lifetime reached")

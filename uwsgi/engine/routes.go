@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,13 @@ func routeEntries(cfg *config.Config, chain string) []routing.Entry {
 // routeChains are the compiled chains of a worker.
 type routeChains struct {
 	request, response, errors, final *routing.Table
+	collect                          []headerVar // collect-header / pull-header
+}
+
+// headerVar copies a response header into a var of the response chains.
+type headerVar struct {
+	header, name string
+	pull         bool // remove the header from the response too
 }
 
 func compileChains(cfg *config.Config) (routeChains, error) {
@@ -42,6 +50,13 @@ func compileChains(cfg *config.Config) (routeChains, error) {
 		if *c.dst, err = routing.Compile(routeEntries(cfg, c.name)); err != nil {
 			return rc, err
 		}
+	}
+	for _, it := range cfg.Ordered("collect-header", "pull-header") {
+		h, v, ok := strings.Cut(strings.TrimSpace(it.Value), " ")
+		if !ok || h == "" || strings.TrimSpace(v) == "" {
+			return rc, fmt.Errorf("uwsgi: invalid --%s %q (%s): want HEADER VAR", it.Name, it.Value, it.Source)
+		}
+		rc.collect = append(rc.collect, headerVar{h, strings.TrimSpace(v), it.Name == "pull-header"})
 	}
 	return rc, nil
 }
@@ -72,6 +87,14 @@ func (w *Worker) afterApp(ctx *fasthttp.RequestCtx, vars bridge.VarsSource, res 
 func (w *Worker) runChain(t *routing.Table, ctx *fasthttp.RequestCtx, vars bridge.VarsSource, res *bridge.Result) {
 	rr := routeReqPool.Get().(*routeReq)
 	rr.w, rr.ctx, rr.vars = w, ctx, vars
+	for _, c := range w.chains.collect {
+		if v := ctx.Response.Header.Peek(c.header); len(v) > 0 {
+			rr.extra = append(rr.extra, [2]string{c.name, string(v)})
+			if c.pull {
+				ctx.Response.Header.Del(c.header)
+			}
+		}
+	}
 	if t.Run(rr) == routing.Done && res != nil {
 		res.Status, res.BodySize = ctx.Response.StatusCode(), int64(len(ctx.Response.Body()))
 	}
@@ -87,6 +110,7 @@ type routeReq struct {
 	extra   [][2]string       // addvar
 	del     []string          // delheader, applied to the app's response
 	store   *cacheStore       // cachestore, applied to the app's response
+	noLog   bool              // donotlog:
 	addrBuf [64]byte
 }
 
@@ -101,12 +125,13 @@ func (w *Worker) runRoutes(ctx *fasthttp.RequestCtx, vars bridge.VarsSource) (*r
 
 func (rr *routeReq) release() {
 	rr.w, rr.ctx, rr.vars, rr.all = nil, nil, nil, nil
-	rr.extra, rr.del, rr.store = rr.extra[:0], rr.del[:0], nil
+	rr.extra, rr.del, rr.store, rr.noLog = rr.extra[:0], rr.del[:0], nil, false
 	routeReqPool.Put(rr)
 }
 
 // finish applies delheader and cachestore to the app's response.
 func (rr *routeReq) finish(res *bridge.Result) {
+	res.NoLog = res.NoLog || rr.noLog
 	for _, h := range rr.del {
 		rr.ctx.Response.Header.Del(h)
 	}
@@ -269,3 +294,6 @@ func (rr *routeReq) Signal(n uint8) {
 
 // Log implements routing.Request.
 func (rr *routeReq) Log(line string) { rr.w.log.Printf("%s", line) }
+
+// DoNotLog leaves the request out of the request log (donotlog:).
+func (rr *routeReq) DoNotLog() { rr.noLog = true }

@@ -82,7 +82,7 @@ type reqSize struct {
 func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Time, res *bridge.Result, size func() reqSize) {
 	hcount, hbytes := responseHeaderSize(&ctx.Response.Header)
 	elapsed, n, total := w.account(start, res, hbytes)
-	if w.opts.DisableLogging && !w.opts.ForceLog.match(res, elapsed) {
+	if res.NoLog || w.opts.DisableLogging && !w.opts.ForceLog.match(res, elapsed) {
 		return
 	}
 	var addrBuf [64]byte

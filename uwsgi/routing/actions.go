@@ -73,6 +73,8 @@ func compileAction(spec string) (action, error) {
 		})
 	case "log":
 		simple(func(req Request, s string) flow { req.Log(s); return next })
+	case "donotlog":
+		simple(func(req Request, _ string) flow { req.DoNotLog(); return next })
 	case "static":
 		simple(func(req Request, s string) flow { req.ServeFile(s); return answered })
 	case "signal":

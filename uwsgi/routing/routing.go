@@ -33,6 +33,7 @@ type Request interface {
 	RPC(name string, args []string) ([]byte, error)
 	Signal(n uint8)
 	Log(line string)
+	DoNotLog() // the request is left out of the request log
 }
 
 // Entry is one routing option as given.

@@ -31,6 +31,7 @@ func (f *fakeReq) DelHeader(k string)           {}
 func (f *fakeReq) ServeFile(p string)           { f.status, f.body = 200, "file "+p }
 func (f *fakeReq) Signal(uint8)                 {}
 func (f *fakeReq) Log(l string)                 { f.logs = append(f.logs, l) }
+func (f *fakeReq) DoNotLog()                    { f.logs = append(f.logs, "donotlog") }
 func (f *fakeReq) Respond(s int, loc, b string) { f.status, f.loc, f.body = s, loc, b }
 func (f *fakeReq) CacheGet(c, k string) ([]byte, bool) {
 	return nil, false
@@ -146,5 +147,18 @@ func BenchmarkRunNoMatch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		tb.Run(r)
+	}
+}
+
+func TestDoNotLog(t *testing.T) {
+	tb, err := Compile([]Entry{{Option: "route", Value: "^/healthz$ donotlog:"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"/healthz": 1, "/other": 0} {
+		r := &fakeReq{vars: map[string]string{"PATH_INFO": path}}
+		if v := tb.Run(r); v != RunApp || len(r.logs) != want {
+			t.Errorf("%s: verdict %v, logs %q", path, v, r.logs)
+		}
 	}
 }

@@ -70,6 +70,7 @@ type Worker struct {
 	RespawnCount  atomic.Uint64
 	TX            atomic.Uint64
 	AvgRT         atomic.Uint64 // µs
+	Queued        atomic.Uint64 // requests waiting for a free core (sampled for the cheaper algorithms)
 }
 
 // Core is the slot of one core of a worker.

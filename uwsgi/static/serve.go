@@ -61,8 +61,8 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 	resp.Header.SetBytesV("Last-Modified", appendHTTPDate(date[:0], time.Unix(file.mtime, 0)))
 	resp.Header.Set("Accept-Ranges", "bytes")
 	if s != nil && len(s.expires) > 0 {
-		if secs := s.expiresFor(ctype, string(ctx.Request.Header.RequestURI())); secs >= 0 {
-			resp.Header.SetBytesV("Expires", appendHTTPDate(date[:0], time.Now().Add(time.Duration(secs)*time.Second)))
+		if at, ok := s.expiresFor(file.name, string(ctx.Path()), string(ctx.Request.Header.RequestURI()), ctype, file.mtime); ok {
+			resp.Header.SetBytesV("Expires", appendHTTPDate(date[:0], at))
 		}
 	}
 	if ims := ctx.Request.Header.Peek("If-Modified-Since"); len(ims) > 0 {
@@ -195,18 +195,26 @@ func parseRange(h string, size int64) (start, length int64, ok bool) {
 	return first, last - first + 1, true
 }
 
-// gzipWanted reports whether the options allow a .gz sibling of file.
+// gzipWanted reports whether the options allow a .gz sibling of file: as in
+// uWSGI, a dir/prefix is a plain prefix of the file's path, an ext/suffix
+// a plain suffix ("css" matches "a.css" and "a.scss"), and --static-gzip a
+// regexp on it.
 func (s *Server) gzipWanted(file string) bool {
 	if s.gzipAll {
 		return true
 	}
 	for _, d := range s.gzipDirs {
-		if within(file, d) {
+		if strings.HasPrefix(file, d) {
 			return true
 		}
 	}
 	for _, e := range s.gzipExts {
-		if strings.HasSuffix(file, "."+strings.TrimPrefix(e, ".")) {
+		if strings.HasSuffix(file, e) {
+			return true
+		}
+	}
+	for _, re := range s.gzipRE {
+		if re.MatchString(file) {
 			return true
 		}
 	}
@@ -215,5 +223,5 @@ func (s *Server) gzipWanted(file string) bool {
 
 // MayGzip reports whether a .gz sibling could be sent to this client.
 func (s *Server) MayGzip(ctx *fasthttp.RequestCtx) bool {
-	return (s.gzipAll || len(s.gzipDirs) > 0 || len(s.gzipExts) > 0) && acceptsGzip(ctx)
+	return (s.gzipAll || len(s.gzipDirs) > 0 || len(s.gzipExts) > 0 || len(s.gzipRE) > 0) && acceptsGzip(ctx)
 }

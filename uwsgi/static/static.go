@@ -15,24 +15,34 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // Config is the static options as given.
 type Config struct {
-	Maps      []string // --static-map MOUNT=DIR
-	Maps2     []string // --static-map2 MOUNT=DIR (the whole path appended)
-	Check     []string // --check-static DIR
-	Index     []string // --static-index NAME
-	SkipExt   []string // --static-skip-ext .EXT
-	Safe      []string // --static-safe DIR
-	ExpType   []string // --static-expires-type TYPE=SECONDS
-	ExpURI    []string // --static-expires-uri REGEXP=SECONDS
-	GzipAll   bool     // --static-gzip-all
-	GzipDirs  []string // --static-gzip-dir DIR
-	GzipExts  []string // --static-gzip-ext EXT
-	MimeFiles []string // --mimefile FILE
+	Maps    []string // --static-map MOUNT=DIR
+	Maps2   []string // --static-map2 MOUNT=DIR (the whole path appended)
+	Check   []string // --check-static DIR
+	Index   []string // --static-index NAME
+	SkipExt []string // --static-skip-ext .EXT
+	Safe    []string // --static-safe DIR
+	ExpType []string // --static-expires-type TYPE=SECONDS
+	ExpURI  []string // --static-expires-uri REGEXP=SECONDS
+	// The other Expires families; each has a -mtime twin (Expires is the
+	// file's mtime + SECONDS, not now + SECONDS).
+	ExpFile      []string // --static-expires REGEXP=SECONDS, on the file's path
+	ExpFileMtime []string // --static-expires-mtime
+	ExpPath      []string // --static-expires-path-info REGEXP=SECONDS, on PATH_INFO
+	ExpPathMtime []string // --static-expires-path-info-mtime
+	ExpURIMtime  []string // --static-expires-uri-mtime
+	ExpTypeMtime []string // --static-expires-type-mtime
+	GzipAll      bool     // --static-gzip-all
+	GzipDirs     []string // --static-gzip-dir / --static-gzip-prefix: a prefix of the file's path
+	GzipExts     []string // --static-gzip-ext / --static-gzip-suffix: a suffix of the file's path
+	GzipRE       []string // --static-gzip REGEXP on the file's path
+	MimeFiles    []string // --mimefile FILE
 }
 
 type mount struct {
@@ -58,10 +68,20 @@ func (m *mount) rootDir() *os.File {
 	return m.root.Load()
 }
 
+// What an Expires rule matches, in the order uWSGI tries them.
+const (
+	onFile = iota
+	onPath
+	onURI
+	onType
+)
+
 type expiry struct {
-	re   *regexp.Regexp
-	mime string
-	secs int
+	on    int
+	re    *regexp.Regexp
+	mime  string
+	secs  int
+	mtime bool // from the file's mtime, not from now
 }
 
 // Server serves the configured mounts.
@@ -74,6 +94,7 @@ type Server struct {
 	gzipAll  bool
 	gzipDirs []string
 	gzipExts []string
+	gzipRE   []*regexp.Regexp
 }
 
 // New compiles cfg; nil when nothing is configured.
@@ -118,25 +139,20 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
+		if strings.HasSuffix(d, "/") {
+			abs += "/"
+		}
 		s.gzipDirs = append(s.gzipDirs, abs)
 	}
-	for _, e := range cfg.ExpType {
-		t, secs, err := splitExpiry(e, "static-expires-type")
-		if err != nil {
-			return nil, err
-		}
-		s.expires = append(s.expires, expiry{mime: t, secs: secs})
+	if err := s.addExpires(cfg); err != nil {
+		return nil, err
 	}
-	for _, e := range cfg.ExpURI {
-		expr, secs, err := splitExpiry(e, "static-expires-uri")
+	for _, e := range cfg.GzipRE {
+		re, err := regexp.Compile(e)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("invalid --static-gzip %q: %w", e, err)
 		}
-		re, err := regexp.Compile(expr)
-		if err != nil {
-			return nil, fmt.Errorf("invalid --static-expires-uri %q: %w", e, err)
-		}
-		s.expires = append(s.expires, expiry{re: re, secs: secs})
+		s.gzipRE = append(s.gzipRE, re)
 	}
 	for _, f := range cfg.MimeFiles {
 		if err := LoadMimeFile(f); err != nil {
@@ -149,14 +165,56 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-func splitExpiry(e, opt string) (string, int, error) {
-	i := strings.LastIndexByte(e, '=')
+// addExpires compiles the Expires rules in uWSGI's order: the file's path,
+// PATH_INFO, REQUEST_URI, then the content type; in each, the rules from
+// now before the -mtime ones.
+func (s *Server) addExpires(cfg Config) error {
+	for _, fam := range []struct {
+		list  []string
+		opt   string
+		on    int
+		mtime bool
+	}{
+		{cfg.ExpFile, "static-expires", onFile, false}, {cfg.ExpFileMtime, "static-expires-mtime", onFile, true},
+		{cfg.ExpPath, "static-expires-path-info", onPath, false}, {cfg.ExpPathMtime, "static-expires-path-info-mtime", onPath, true},
+		{cfg.ExpURI, "static-expires-uri", onURI, false}, {cfg.ExpURIMtime, "static-expires-uri-mtime", onURI, true},
+		{cfg.ExpType, "static-expires-type", onType, false}, {cfg.ExpTypeMtime, "static-expires-type-mtime", onType, true},
+	} {
+		for _, e := range fam.list {
+			sep := byte(' ')
+			if fam.on == onType {
+				sep = '='
+			}
+			expr, secs, err := splitExpiry(e, fam.opt, sep)
+			if err != nil {
+				return err
+			}
+			x := expiry{on: fam.on, secs: secs, mtime: fam.mtime, mime: expr}
+			if fam.on != onType {
+				if x.re, err = regexp.Compile(expr); err != nil {
+					return fmt.Errorf("invalid --%s %q: %w", fam.opt, e, err)
+				}
+			}
+			s.expires = append(s.expires, x)
+		}
+	}
+	return nil
+}
+
+// splitExpiry splits a rule as uWSGI does: TYPE=SECONDS for the type
+// rules, REGEXP SECONDS (the first space) for the regexp ones.
+func splitExpiry(e, opt string, sep byte) (string, int, error) {
+	i := strings.IndexByte(e, sep)
+	want := "TYPE=SECONDS"
+	if sep == ' ' {
+		want = "REGEXP SECONDS (separated by a space, as in uWSGI)"
+	}
 	var secs int
 	if i <= 0 {
-		return "", 0, fmt.Errorf("invalid --%s %q: want X=SECONDS", opt, e)
+		return "", 0, fmt.Errorf("invalid --%s %q: want %s", opt, e, want)
 	}
-	if _, err := fmt.Sscanf(e[i+1:], "%d", &secs); err != nil {
-		return "", 0, fmt.Errorf("invalid --%s %q: want X=SECONDS", opt, e)
+	if _, err := fmt.Sscanf(strings.TrimSpace(e[i+1:]), "%d", &secs); err != nil {
+		return "", 0, fmt.Errorf("invalid --%s %q: want %s", opt, e, want)
 	}
 	return e[:i], secs, nil
 }
@@ -317,12 +375,28 @@ func (s *Server) openChecked(m *mount, rel string) (int, error) {
 	return -1, err
 }
 
-// expiresFor returns the seconds of the first matching Expires rule, or -1.
-func (s *Server) expiresFor(ctype, uri string) int {
+// expiresFor returns the Expires time of the first matching rule (uWSGI
+// sends one header per family that matches; uwsgo sends the first one).
+func (s *Server) expiresFor(file, path, uri, ctype string, mtime int64) (time.Time, bool) {
 	for _, e := range s.expires {
-		if (e.re != nil && e.re.MatchString(uri)) || (e.re == nil && strings.HasPrefix(ctype, e.mime)) {
-			return e.secs
+		var hit bool
+		switch e.on {
+		case onFile:
+			hit = e.re.MatchString(file)
+		case onPath:
+			hit = e.re.MatchString(path)
+		case onURI:
+			hit = e.re.MatchString(uri)
+		default:
+			hit = strings.HasPrefix(ctype, e.mime)
+		}
+		if hit {
+			from := time.Now()
+			if e.mtime {
+				from = time.Unix(mtime, 0)
+			}
+			return from.Add(time.Duration(e.secs) * time.Second), true
 		}
 	}
-	return -1
+	return time.Time{}, false
 }
