@@ -19,8 +19,9 @@ import (
 // differences of tests/corpus/expect.tsv, each with its reason.
 //
 // The files themselves are third-party content and are not committed: the
-// test reads them from $UWSGO_CONFIG_CORPUS (default tests/corpus/data)
-// and skips, saying so, when they are absent.
+// test reads them from $UWSGO_CONFIG_CORPUS, tests/corpus/data or
+// shared/config-corpus beside the checkout, and skips, saying so, when
+// they are absent.
 
 // outcome is what a server did with a config.
 type outcome string
@@ -70,10 +71,17 @@ func TestPublishedConfigCorpus(t *testing.T) {
 	requirePython3Plugin(t, uw)
 	dir := os.Getenv("UWSGO_CONFIG_CORPUS")
 	if dir == "" {
-		dir = "../corpus/data"
+		// In a checkout, or in shared/ beside it (where the steering repo
+		// may keep third-party data files, and where CI puts its copy).
+		for _, d := range []string{"../corpus/data", "../../../shared/config-corpus"} {
+			if _, err := os.Stat(d); err == nil {
+				dir = d
+				break
+			}
+		}
 	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("the corpus files are not here (%v): put them in tests/corpus/data or $UWSGO_CONFIG_CORPUS (sources: tests/corpus/manifest.tsv)", err)
+	if _, err := os.Stat(dir); dir == "" || err != nil {
+		t.Skipf("the corpus files are not here: put them in tests/corpus/data, ../shared/config-corpus or $UWSGO_CONFIG_CORPUS (sources: tests/corpus/manifest.tsv)")
 	}
 	expect := map[string][]string{}
 	for _, r := range readTSV(t, "../corpus/expect.tsv") {

@@ -25,6 +25,11 @@ func (l tlsListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A TLS connection's first request is a handshake away, and the
+	// handshake may wait for as long as a certificate order takes (ACME):
+	// its core is not reserved (see admit.go). The accept loop still took
+	// it only while a core was free.
+	dropReserved(c)
 	dc, _ := c.(*drainConn)
 	return &tlsConn{Conn: tls.Server(c, l.cfg), dc: dc, log: l.log}, nil
 }
