@@ -127,7 +127,8 @@ func (b *bench) mixedRun(name string, server func(int) *exec.Cmd, d time.Duratio
 		}
 	})
 	time.Sleep(100 * time.Millisecond)
-	out, err := exec.Command("ab", "-q", "-n", "5000000", "-t", strconv.Itoa(int(d.Seconds())), "-c", "4", base+"/view/").CombinedOutput()
+	// -n after -t: -t alone caps the run at 50,000 requests.
+	out, err := exec.Command("ab", "-q", "-t", strconv.Itoa(int(d.Seconds())), "-n", "5000000", "-c", "4", base+"/view/").CombinedOutput()
 	close(stop)
 	wg.Wait()
 	if err != nil {
