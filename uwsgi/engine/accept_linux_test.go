@@ -167,19 +167,34 @@ func TestSockConnJoinsThePollerWhenBlocked(t *testing.T) {
 	if sc.f.Load() != nil {
 		t.Fatal("joined the poller though no read had to wait")
 	}
-	// 8 MiB outgrows the socket buffers: the write waits in the poller
-	// until the peer reads it all.
-	big := make([]byte, 8<<20)
+	// 32 MiB outgrows the socket buffers (loopback's grow to about 10 MiB):
+	// the write waits in the poller until the peer reads. The peer starts
+	// reading only once the write waits or ended, so a reader keeping up
+	// cannot spare the write its wait.
+	big := make([]byte, 32<<20)
 	for i := range big {
 		big[i] = byte(i)
 	}
+	wrote := make(chan error, 1)
+	go func() {
+		n, err := sc.Write(big)
+		if err == nil && n != len(big) {
+			err = io.ErrShortWrite
+		}
+		wrote <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for sc.f.Load() == nil && len(wrote) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	joined := sc.f.Load() != nil
 	got := make(chan []byte)
 	go func() { b, _ := io.ReadAll(client); got <- b }()
-	if n, err := sc.Write(big); n != len(big) || err != nil {
-		t.Fatalf("big write: %d %v", n, err)
+	if err := <-wrote; err != nil {
+		t.Fatalf("big write: %v", err)
 	}
-	if sc.f.Load() == nil {
-		t.Fatal("an 8 MiB write did not have to wait")
+	if !joined {
+		t.Fatal("a 32 MiB write did not have to wait")
 	}
 	sc.Close()
 	if b := <-got; len(b) != len(big) || b[len(b)-1] != big[len(big)-1] {
