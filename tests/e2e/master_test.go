@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -364,30 +363,5 @@ func waitWorkersAnswer(t *testing.T, base string, n int) {
 	}
 	if len(seen) < n {
 		t.Fatalf("only %d of %d workers answered", len(seen), n)
-	}
-}
-
-// waitAccepting waits until the stats server shows n accepting workers.
-func waitAccepting(t *testing.T, statsAddr string, n int, d time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		var doc struct {
-			Workers []struct {
-				Accepting int `json:"accepting"`
-			} `json:"workers"`
-		}
-		_ = json.Unmarshal(readStats(t, statsAddr), &doc)
-		got := 0
-		for _, w := range doc.Workers {
-			got += w.Accepting
-		}
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d workers accepting after %v, want %d", got, d, n)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
