@@ -93,7 +93,13 @@ func TestMasterKilled(t *testing.T) {
 	}
 	haddr := strings.TrimPrefix(base, "http://")
 	p2 := start(t, bin, nil, "--master", "--http-socket", haddr, "--socket", uaddr, "--processes", "2")
-	waitDial(t, "tcp", haddr, p2)
+	// Wait for the new instance itself, not just for something that takes
+	// a connection on the port: while no one listened there, the port was
+	// free for any process of the run (other packages' tests listen on
+	// port 0 meanwhile), and a dial could succeed on another listener. Seen
+	// in full runs only: the GET after waitDial was refused or reset.
+	p2.waitLog("uwsgi socket 1 bound to TCP address "+haddr, 15*time.Second)
+	waitWorkersAnswer(t, base, 2)
 	if code, _ := get(t, nil2(), base+"/view/"); code != 200 {
 		t.Fatalf("after the restart: %d", code)
 	}
