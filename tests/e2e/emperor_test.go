@@ -128,13 +128,7 @@ func TestUWSGIEmperorGovernsUwsgo(t *testing.T) {
 	}
 	p.waitLog("[emperor] removed uwsgi instance app.ini", 30*time.Second)
 	waitClosed(t, addr, p)
-	deadline := time.Now().Add(15 * time.Second)
-	for alive(master) {
-		if time.Now().After(deadline) {
-			t.Fatalf("vassal master %d still runs after the file was removed", master)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitGone(t, 15*time.Second, "the vassal master still runs after the file was removed", master)
 }
 
 // TestBinaryPatch: --privileged-binary-patch naming another binary execs it

@@ -84,13 +84,7 @@ func TestMasterKilled(t *testing.T) {
 	p, base, uaddr, bin := masterServer(t, nil, "--processes", "2")
 	kids := waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
 	syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
-	deadline := time.Now().Add(5 * time.Second)
-	for (alive(kids[0]) || alive(kids[1])) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if alive(kids[0]) || alive(kids[1]) {
-		t.Fatal("workers outlived their master")
-	}
+	waitGone(t, 5*time.Second, "workers outlived their master", kids[0], kids[1])
 	haddr := strings.TrimPrefix(base, "http://")
 	p2 := start(t, bin, nil, "--master", "--http-socket", haddr, "--socket", uaddr, "--processes", "2")
 	// Wait for the new instance itself, not just for something that takes

@@ -88,13 +88,7 @@ func TestMaxRequestsRecyclesWithoutDrops(t *testing.T) {
 	p, base, uaddr, _ := masterServer(t, nil, "--processes", "2", "--max-requests", "50", "--min-worker-lifetime", "0", "--disable-logging")
 	kids := waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
 	l := startLoad(base, uaddr, "/view/", 2, time.Minute)
-	deadline := time.Now().Add(30 * time.Second)
-	for alive(kids[0]) || alive(kids[1]) {
-		if time.Now().After(deadline) {
-			t.Fatalf("workers %v not recycled after 30 s of load", kids)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitGone(t, 30*time.Second, "workers not recycled under load", kids[0], kids[1])
 	time.Sleep(time.Second) // more recycles under load
 	summary := l.finish()
 	t.Logf("recycling under load: %s", summary)

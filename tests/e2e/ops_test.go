@@ -193,13 +193,7 @@ func TestAttachedDaemons(t *testing.T) {
 	}
 	p.signal(syscall.SIGINT)
 	p.waitLog("[uwsgi-daemons] stopping daemon (pid: "+second+")", 15*time.Second)
-	deadline := time.Now().Add(10 * time.Second)
-	for alive(d2) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if alive(d2) {
-		t.Fatal("the daemon survived the shutdown")
-	}
+	waitGone(t, 10*time.Second, "the daemon survived the shutdown", d2)
 	if !alive(s2) {
 		t.Fatal("the smart daemon was stopped; uWSGI leaves it running")
 	}

@@ -42,6 +42,19 @@ func alive(pid int) bool {
 	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
 }
 
+// waitGone waits up to d until none of pids runs, and fails the test with
+// what otherwise.
+func waitGone(t *testing.T, d time.Duration, what string, pids ...int) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for slices.ContainsFunc(pids, alive) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s (pids %v, after %v)", what, pids, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // waitChildren waits until pid has exactly n live children for which ok
 // holds, and returns them.
 func waitChildren(t *testing.T, pid, n int, d time.Duration, ok func([]int) bool) []int {

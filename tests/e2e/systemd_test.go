@@ -262,13 +262,7 @@ func TestSystemdNotifySingleAndDaemonized(t *testing.T) {
 		t.Fatal(err)
 	}
 	dns.expect(t, d, "STOPPING=1")
-	deadline := time.Now().Add(30 * time.Second)
-	for alive(mainPID) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the daemon %d still runs after SIGTERM", mainPID)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitGone(t, 30*time.Second, "the daemon still runs after SIGTERM", mainPID)
 }
 
 // TestSocketActivationUWSGIDiffers runs real uWSGI and uwsgo the same way
