@@ -1,21 +1,16 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/uwsgo/uwsgo/uwsgi/bridge"
-	"github.com/valyala/fasthttp"
-	"github.com/valyala/fasthttp/fasthttpadaptor"
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
 	"golang.org/x/sys/unix"
@@ -168,32 +163,4 @@ func readACMEConf(domains []string, email, cache, directory string, used bool) (
 		directory = acme.LetsEncryptURL
 	}
 	return &acmeConf{domains: domains, email: email, cache: cache, directory: directory}, nil
-}
-
-// acmeChallengePath is where the CA fetches HTTP-01 tokens.
-const acmeChallengePath = "/.well-known/acme-challenge/"
-
-// acmeHTTP01 answers the CA's HTTP-01 requests on a plain HTTP socket of
-// an instance in ACME mode (autocert then offers HTTP-01 besides
-// TLS-ALPN-01), with a request log line; every other request goes to
-// next. The token needs no core: it is a lookup in memory or the cache.
-func (hs *httpServer) acmeHTTP01(m *autocert.Manager, next fasthttp.RequestHandler) fasthttp.RequestHandler {
-	tokens := fasthttpadaptor.NewFastHTTPHandler(m.HTTPHandler(nil))
-	return func(ctx *fasthttp.RequestCtx) {
-		if !bytes.HasPrefix(ctx.Path(), []byte(acmeChallengePath)) {
-			next(ctx)
-			return
-		}
-		start := time.Now()
-		// The host policy sees the name alone (a CA's test port is not part of it).
-		if host, _, err := net.SplitHostPort(string(ctx.Host())); err == nil {
-			ctx.Request.Header.SetHost(host)
-			ctx.Request.URI().SetHost(host)
-		}
-		tokens(ctx)
-		res := bridge.Result{Status: ctx.Response.StatusCode(), BodySize: int64(len(ctx.Response.Body()))}
-		hs.w.finishRequest(ctx, 0, start, &res, func() reqSize {
-			return httpVarsSize(&ctx.Request.Header, uint8(hs.w.opts.HTTPModifier1))
-		})
-	}
 }

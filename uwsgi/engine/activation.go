@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -160,47 +159,4 @@ func kindOfUnnamed(a *activatedSocket, kinds []Kind) Kind {
 		return kinds[0]
 	}
 	return KindUwsgi
-}
-
-// socketSpec is what a worker (or the master's next image) must know of a
-// socket besides its descriptor.
-type socketSpec struct {
-	name      string
-	kind      Kind
-	activated bool
-}
-
-// The socket list crosses exec in UWSGO_SOCKET_LIST (workers) and the
-// master state: KIND:ACTIVATED:ESCAPED-NAME, comma-separated.
-const envSocketList = "UWSGO_SOCKET_LIST"
-
-func encodeSockets(socks []*Socket) string {
-	var b strings.Builder
-	for i, s := range socks {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "%d:%d:%s", s.Kind, boolInt(s.Activated), url.QueryEscape(s.Name))
-	}
-	return b.String()
-}
-
-func decodeSockets(v string) ([]socketSpec, error) {
-	if v == "" {
-		return nil, nil
-	}
-	var out []socketSpec
-	for _, item := range strings.Split(v, ",") {
-		parts := strings.SplitN(item, ":", 3)
-		if len(parts) != 3 {
-			return nil, fmt.Errorf("uwsgi: bad socket list %q", v)
-		}
-		k, err1 := strconv.Atoi(parts[0])
-		name, err2 := url.QueryUnescape(parts[2])
-		if err1 != nil || err2 != nil || (k != int(KindUwsgi) && k != int(KindHTTP)) {
-			return nil, fmt.Errorf("uwsgi: bad socket list %q", v)
-		}
-		out = append(out, socketSpec{name: name, kind: Kind(k), activated: parts[1] == "1"})
-	}
-	return out, nil
 }

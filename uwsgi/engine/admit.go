@@ -1,11 +1,12 @@
 package engine
 
 import (
-	"github.com/uwsgo/uwsgo/uwsgi/internal/plock"
-	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/internal/plock"
+	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 )
 
 // Admission: a worker accepts a new connection only while it has a free

@@ -14,10 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// envCaches lists, in a worker, the descriptors of the caches the master
-// passed down, in configuration order.
-const envCaches = "UWSGO_CACHES"
-
 // ErrNoCache is returned for a cache name no --cache/--cache2 created.
 var ErrNoCache = errors.New("uwsgi: no such cache")
 
@@ -25,7 +21,7 @@ var ErrNoCache = errors.New("uwsgi: no such cache")
 // alone) at its first use, or attached by a worker from the descriptors
 // its master passed. The first use may come from the app's main() before
 // Run, so it is lazy and happens once.
-var caches struct {
+var theCaches struct {
 	once   sync.Once
 	list   []*cache.Cache
 	byName map[string]*cache.Cache
@@ -35,8 +31,8 @@ var caches struct {
 
 // Caches returns this process's caches, in configuration order.
 func Caches(cfg *config.Config) ([]*cache.Cache, error) {
-	caches.once.Do(func() { caches.err = initCaches(cfg) })
-	return caches.list, caches.err
+	theCaches.once.Do(func() { theCaches.err = initCaches(cfg) })
+	return theCaches.list, theCaches.err
 }
 
 // LocalCache returns the cache called name ("" = the default, the first
@@ -51,12 +47,12 @@ func LocalCache(cfg *config.Config, name string) (*cache.Cache, error) {
 // lookupCache finds a cache of this process once they exist.
 func lookupCache(name string) (*cache.Cache, error) {
 	if name == "" {
-		if len(caches.list) == 0 {
+		if len(theCaches.list) == 0 {
 			return nil, fmt.Errorf("%w: no cache is configured (--cache or --cache2)", ErrNoCache)
 		}
-		return caches.list[0], nil
+		return theCaches.list[0], nil
 	}
-	if c := caches.byName[name]; c != nil {
+	if c := theCaches.byName[name]; c != nil {
 		return c, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrNoCache, name)
@@ -102,7 +98,7 @@ func initCaches(cfg *config.Config) error {
 	if inherited && len(fds) != len(specs) {
 		return fmt.Errorf("uwsgi: inherited %d caches but the configuration names %d", len(fds), len(specs))
 	}
-	caches.byName = map[string]*cache.Cache{}
+	theCaches.byName = map[string]*cache.Cache{}
 	for i, sp := range specs {
 		var c *cache.Cache
 		if inherited {
@@ -111,14 +107,14 @@ func initCaches(cfg *config.Config) error {
 		} else {
 			c, err = cache.Create(sp)
 			if err == nil {
-				caches.notes = append(caches.notes, describeCache(c))
+				theCaches.notes = append(theCaches.notes, describeCache(c))
 			}
 		}
 		if err != nil {
 			return fmt.Errorf("uwsgi: %w", err)
 		}
-		caches.list = append(caches.list, c)
-		caches.byName[sp.Name] = c
+		theCaches.list = append(theCaches.list, c)
+		theCaches.byName[sp.Name] = c
 	}
 	if !inherited {
 		if err := addCacheItems(cfg); err != nil {
@@ -188,10 +184,10 @@ func addCacheItems(cfg *config.Config) error {
 // flushes, until stop is closed; then it syncs the store files.
 func startCacheDuties(cfg *config.Config, log *Logger, stop <-chan struct{}) {
 	list, _ := Caches(cfg)
-	for _, n := range caches.notes {
+	for _, n := range theCaches.notes {
 		log.Printf("%s", n)
 	}
-	caches.notes = nil
+	theCaches.notes = nil
 	if len(list) == 0 {
 		return
 	}
@@ -248,7 +244,7 @@ func setCacheLoggers(list []*cache.Cache, log *Logger) {
 
 // recoverCaches takes back any cache lock the dead process pid held.
 func recoverCaches(pid int) {
-	for _, c := range caches.list {
+	for _, c := range theCaches.list {
 		c.RecoverFrom(pid)
 	}
 }

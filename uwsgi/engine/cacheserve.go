@@ -83,7 +83,7 @@ func (us *uwsgiServer) serveCacheMagic(uc *uconn) {
 	}
 	c := defaultCache()
 	if len(r.Cache) > 0 {
-		c = caches.byName[string(r.Cache)]
+		c = theCaches.byName[string(r.Cache)]
 	}
 	if c == nil {
 		return
@@ -154,8 +154,8 @@ func (uc *uconn) readTrailer(n int) ([]byte, error) {
 
 // defaultCache is the first cache created, or nil.
 func defaultCache() *cache.Cache {
-	if len(caches.list) == 0 {
+	if len(theCaches.list) == 0 {
 		return nil
 	}
-	return caches.list[0]
+	return theCaches.list[0]
 }

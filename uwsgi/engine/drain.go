@@ -2,12 +2,13 @@ package engine
 
 import (
 	"errors"
-	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"net"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 )
 
 // drainListener tracks the connections it accepted until they close, so a
@@ -232,6 +233,10 @@ func drainConnOf(c net.Conn) *drainConn {
 	return nil
 }
 
+// wrapper is a connection of an upper layer that wraps another (a uwsgi
+// socket's connection, an HTTPS connection).
+type wrapper interface{ WrappedConn() net.Conn }
+
 // wrapped is the connection c wraps, or nil.
 func wrapped(c net.Conn) net.Conn {
 	switch t := c.(type) {
@@ -241,10 +246,8 @@ func wrapped(c net.Conn) net.Conn {
 		return t.Conn
 	case *bridge.Conn:
 		return t.Conn
-	case *uconn:
-		return t.Conn
-	case *tlsConn:
-		return t.NetConn()
+	case wrapper:
+		return t.WrappedConn()
 	case interface{ UnsafeConn() net.Conn }:
 		return t.UnsafeConn()
 	}

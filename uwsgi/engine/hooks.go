@@ -217,3 +217,16 @@ func runFatalHooks(cfg *config.Config, log *Logger, phase string) bool {
 	}
 	return true
 }
+
+// dropPrivilegesWithHooks runs the as-root hooks (as root only), drops
+// privileges, then runs the as-user hooks.
+func dropPrivilegesWithHooks(cfg *config.Config, opts Options, log *Logger) bool {
+	if os.Getuid() == 0 && !runFatalHooks(cfg, log, "as-root") {
+		return false
+	}
+	if err := dropPrivileges(opts.UID, opts.GID, log); err != nil {
+		log.Printf("%v", err)
+		return false
+	}
+	return runFatalHooks(cfg, log, "as-user")
+}

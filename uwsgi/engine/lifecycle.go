@@ -18,12 +18,6 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 )
 
-// Worker exit statuses, as uWSGI's (spec §3.7).
-const (
-	exitReload = 17 // graceful stop asked by the master
-	exitEnd    = 30 // SIGINT/SIGTERM
-)
-
 // runWorker is a worker process spawned by a master: inherited sockets,
 // scoreboard and control channel, then serve until told to stop.
 func runWorker(cfg *config.Config, opts Options, app App, wi workerIdentity) int {

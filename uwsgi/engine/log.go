@@ -1,11 +1,16 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
+	"time"
 
+	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/logging"
 	"github.com/uwsgo/uwsgo/uwsgi/reqlog"
 )
 
@@ -45,17 +50,23 @@ func OpenLogger(path string) (*Logger, error) {
 	return l, nil
 }
 
-// route sends this logger's lines through the log master's router.
-func (l *Logger) route(lm *logMaster) {
+// route sends this logger's lines through the log master's router: server
+// lines to server, request lines to request; pipe is the log pipe the
+// master's children write to (kept open for them).
+func (l *Logger) route(server, request func([]byte) error, pipe *os.File) {
 	_ = l.out.Flush()
-	l.out = reqlog.NewWriter(lineRouter(lm.router.Server))
-	l.reqOut = reqlog.NewWriter(lineRouter(lm.router.Request))
+	l.out = reqlog.NewWriter(lineRouter(server))
+	l.reqOut = reqlog.NewWriter(lineRouter(request))
 	if l.file != nil {
 		_ = l.file.Close()
 		l.file = nil
 	}
-	l.pipe = lm.srvW
+	l.pipe = pipe
 }
+
+// pipeAtomic is PIPE_BUF on Linux: writes to a pipe of at most this many
+// bytes never mix with other processes' writes.
+const pipeAtomic = 4096
 
 // reopenFile reopens the --logto file (logrotate), for the processes
 // started from now on and this one.
@@ -126,5 +137,78 @@ func (l *Logger) Close() {
 	_ = l.out.Close()
 	if l.file != nil {
 		_ = l.file.Close()
+	}
+}
+
+// lineRouter is an io.Writer that routes each whole line of what it gets.
+type lineRouter func([]byte) error
+
+func (lr lineRouter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			i = len(p) - 1
+		}
+		if err := lr(p[:i+1]); err != nil {
+			return n - len(p), err
+		}
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// lineChunks writes at most max bytes per write, cut after a newline where
+// possible: the writes to a shared pipe stay atomic.
+type lineChunks struct {
+	w   io.Writer
+	max int
+}
+
+func (c lineChunks) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := len(p)
+		if k > c.max {
+			if k = bytes.LastIndexByte(p[:c.max], '\n') + 1; k <= 0 {
+				k = c.max
+			}
+		}
+		m, err := c.w.Write(p[:k])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// workerLogging sets up a worker's log writers: through the master's pipes
+// when it runs a log master, else straight to the inherited log.
+func workerLogging(log *Logger) {
+	v, ok := os.LookupEnv(envReqLog)
+	if !ok {
+		return
+	}
+	os.Unsetenv(envReqLog)
+	log.out = reqlog.NewWriter(lineChunks{os.Stderr, pipeAtomic})
+	if fd, err := strconv.Atoi(v); err == nil {
+		log.reqOut = reqlog.NewWriter(lineChunks{os.NewFile(uintptr(fd), "request-log"), pipeAtomic})
+	}
+}
+
+// logDatePrefix is --log-date / --logdate: server lines start with the
+// date (ctime, or the strftime format given) and " - ".
+func logDatePrefix(cfg *config.Config) func([]byte) []byte {
+	if !cfg.IsSet("log-date") {
+		return nil
+	}
+	format := cfg.String("log-date")
+	if format == "" || format == "true" || format == "1" {
+		format = "%a %b %e %H:%M:%S %Y"
+	}
+	return func(dst []byte) []byte {
+		return append(logging.AppendStrftime(dst, format, time.Now()), " - "...)
 	}
 }

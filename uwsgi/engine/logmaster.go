@@ -4,18 +4,14 @@ import (
 	"strings"
 
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"golang.org/x/sys/unix"
-	"io"
 	"os"
-	"strconv"
-	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/logging"
-	"github.com/uwsgo/uwsgo/uwsgi/reqlog"
 )
 
 // Log routing (--logger, --req-logger, --log-route, --log-encoder,
@@ -25,11 +21,7 @@ import (
 // ends, so lines from different processes never mix), and request lines to
 // a second pipe when there are request loggers. Without those options each
 // process appends to the log itself, as before.
-const (
-	envReqLog  = "UWSGO_REQLOG" // in a worker: the request pipe's descriptor ("-" for none)
-	pipeAtomic = 4096           // PIPE_BUF on Linux
-	maxLogLine = 64 << 10       // longer lines are cut
-)
+const maxLogLine = 64 << 10 // longer lines are cut
 
 // logMasterState is this process's log master, if it runs one.
 var logMasterState *logMaster
@@ -85,7 +77,7 @@ func startLogMaster(cfg *config.Config, log *Logger, logto string) (*logMaster, 
 	if lm.reqR != nil {
 		go lm.pump(lm.reqR, router.Request)
 	}
-	log.route(lm)
+	log.route(lm.router.Server, lm.router.Request, lm.srvW)
 	return lm, nil
 }
 
@@ -101,50 +93,6 @@ func (lm *logMaster) pump(r *os.File, route func([]byte) error) {
 			return
 		}
 	}
-}
-
-// lineRouter is an io.Writer that routes each whole line of what it gets.
-type lineRouter func([]byte) error
-
-func (lr lineRouter) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			i = len(p) - 1
-		}
-		if err := lr(p[:i+1]); err != nil {
-			return n - len(p), err
-		}
-		p = p[i+1:]
-	}
-	return n, nil
-}
-
-// lineChunks writes at most max bytes per write, cut after a newline where
-// possible: the writes to a shared pipe stay atomic.
-type lineChunks struct {
-	w   io.Writer
-	max int
-}
-
-func (c lineChunks) Write(p []byte) (int, error) {
-	n := 0
-	for len(p) > 0 {
-		k := len(p)
-		if k > c.max {
-			if k = bytes.LastIndexByte(p[:c.max], '\n') + 1; k <= 0 {
-				k = c.max
-			}
-		}
-		m, err := c.w.Write(p[:k])
-		n += m
-		if err != nil {
-			return n, err
-		}
-		p = p[k:]
-	}
-	return n, nil
 }
 
 // childLogFiles are the extra descriptors a worker gets for logging.
@@ -163,35 +111,6 @@ func (lm *logMaster) reopen(log *Logger) {
 	}
 	if err := lm.router.Reopen(); err != nil {
 		log.Printf("uwsgi: reopening the logs: %v", err)
-	}
-}
-
-// workerLogging sets up a worker's log writers: through the master's pipes
-// when it runs a log master, else straight to the inherited log.
-func workerLogging(log *Logger) {
-	v, ok := os.LookupEnv(envReqLog)
-	if !ok {
-		return
-	}
-	os.Unsetenv(envReqLog)
-	log.out = reqlog.NewWriter(lineChunks{os.Stderr, pipeAtomic})
-	if fd, err := strconv.Atoi(v); err == nil {
-		log.reqOut = reqlog.NewWriter(lineChunks{os.NewFile(uintptr(fd), "request-log"), pipeAtomic})
-	}
-}
-
-// logDatePrefix is --log-date / --logdate: server lines start with the
-// date (ctime, or the strftime format given) and " - ".
-func logDatePrefix(cfg *config.Config) func([]byte) []byte {
-	if !cfg.IsSet("log-date") {
-		return nil
-	}
-	format := cfg.String("log-date")
-	if format == "" || format == "true" || format == "1" {
-		format = "%a %b %e %H:%M:%S %Y"
-	}
-	return func(dst []byte) []byte {
-		return append(logging.AppendStrftime(dst, format, time.Now()), " - "...)
 	}
 }
 

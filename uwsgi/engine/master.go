@@ -174,7 +174,7 @@ func (m *master) setup() (int, bool) {
 		return 0, true
 	}
 	m.notify.starting()
-	if m.sockets, err = bindAll(m.cfg, m.opts, m.log); err != nil {
+	if m.sockets, err = bindAll(m.cfg, m.opts.Sockets, m.log); err != nil {
 		m.log.Printf("%v", err)
 		return 1, false
 	}
@@ -415,7 +415,7 @@ func (m *master) cleanup() {
 	if m.cacheStop != nil {
 		close(m.cacheStop)
 	}
-	syncCaches(caches.list, m.log)
+	syncCaches(theCaches.list, m.log)
 	for _, s := range m.stats {
 		s.close()
 	}

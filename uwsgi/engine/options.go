@@ -237,3 +237,46 @@ func splitHeaders(lines []string) [][2]string {
 	}
 	return out
 }
+
+// busynessOptions are the cheaper-busyness-* options, with uWSGI's defaults.
+type busynessOptions struct {
+	Max, Min          uint64 // percent of the check period spent in requests
+	Multiplier        uint64 // idle periods (× cheaper-overload s) before a worker is stopped
+	Penalty           uint64 // added to the multiplier when a stopped worker had to come back soon
+	Verbose           bool
+	BacklogAlert      int    // start emergency workers when the listen queue is longer
+	BacklogMultiplier uint64 // the multiplier while emergency workers run
+	BacklogStep       int    // emergency workers started at once
+	BacklogNonzero    uint64 // seconds of a non-empty queue that start an emergency worker
+}
+
+func readBusyness(cfg *config.Config) busynessOptions {
+	def := func(name string, d int) int {
+		if v := cfg.Int(name); v > 0 {
+			return v
+		}
+		return d
+	}
+	return busynessOptions{
+		Max: uint64(def("cheaper-busyness-max", 50)), Min: uint64(def("cheaper-busyness-min", 25)),
+		Multiplier: uint64(def("cheaper-busyness-multiplier", 10)), Penalty: uint64(def("cheaper-busyness-penalty", 2)),
+		Verbose:      cfg.Bool("cheaper-busyness-verbose"),
+		BacklogAlert: def("cheaper-busyness-backlog-alert", 33), BacklogMultiplier: uint64(def("cheaper-busyness-backlog-multiplier", 3)),
+		BacklogStep: def("cheaper-busyness-backlog-step", 1), BacklogNonzero: uint64(def("cheaper-busyness-backlog-nonzero", 60)),
+	}
+}
+
+// staticConfig reads the static file options.
+func staticConfig(cfg *config.Config) static.Config {
+	return static.Config{
+		Maps: cfg.Strings("static-map"), Maps2: cfg.Strings("static-map2"), Check: cfg.Strings("check-static"),
+		Index: cfg.Strings("static-index"), SkipExt: cfg.Strings("static-skip-ext"), Safe: cfg.Strings("static-safe"),
+		ExpType: cfg.Strings("static-expires-type"), ExpURI: cfg.Strings("static-expires-uri"),
+		ExpFile: cfg.Strings("static-expires"), ExpFileMtime: cfg.Strings("static-expires-mtime"),
+		ExpPath: cfg.Strings("static-expires-path-info"), ExpPathMtime: cfg.Strings("static-expires-path-info-mtime"),
+		ExpURIMtime: cfg.Strings("static-expires-uri-mtime"), ExpTypeMtime: cfg.Strings("static-expires-type-mtime"),
+		GzipAll: cfg.Bool("static-gzip-all"), GzipDirs: cfg.Strings("static-gzip-dir"), GzipExts: cfg.Strings("static-gzip-ext"),
+		GzipRE:    cfg.Strings("static-gzip"),
+		MimeFiles: cfg.Strings("mime-file"),
+	}
+}

@@ -3,8 +3,6 @@ package engine
 import (
 	"os"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
@@ -39,17 +37,5 @@ func TestRealConfigsStart(t *testing.T) {
 			continue
 		}
 		r.Close()
-	}
-}
-
-func TestUnixSignalHook(t *testing.T) {
-	if err := remapUnixSignal("15 gracefully_kill_them_all"); err != nil {
-		t.Fatal(err)
-	}
-	signalRemaps.Delete(syscall.Signal(15))
-	for _, bad := range []string{"15", "x gracefully_kill_them_all", "15 system"} {
-		if err := remapUnixSignal(bad); err == nil || !strings.Contains(err.Error(), "unix_signal") && !strings.Contains(err.Error(), "unable to find") {
-			t.Errorf("%q: %v", bad, err)
-		}
 	}
 }

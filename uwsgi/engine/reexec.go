@@ -48,7 +48,7 @@ func (m *master) reexec(gen uint64) {
 	bfd := int(rawFD(m.board.File()))
 	keep = append(keep, bfd)
 	fmt.Fprintf(&b, ";board=%d;caches=", bfd)
-	for i, c := range caches.list {
+	for i, c := range theCaches.list {
 		fd := int(rawFD(c.File()))
 		keep = append(keep, fd)
 		if i > 0 {
@@ -71,7 +71,7 @@ func (m *master) reexec(gen uint64) {
 	if fd := m.notify.vassal().execFD(); fd >= 0 {
 		keep = append(keep, fd)
 	}
-	b.WriteString(";socklist=" + encodeSockets(m.sockets))
+	b.WriteString(";socklist=" + encodeSockets(specsOf(m.sockets)))
 	if m.tls != nil {
 		fd := int(rawFD(m.tls.file))
 		keep = append(keep, fd)
@@ -186,21 +186,19 @@ func (m *master) adoptWorker(spec string) error {
 	return nil
 }
 
-func splitInts(s string) []int { return splitIntsSep(s, ",") }
-
-func splitIntsSep(s, sep string) []int {
-	var out []int
-	for _, p := range strings.Split(s, sep) {
-		if n, err := strconv.Atoi(p); err == nil {
-			out = append(out, n)
-		}
+// adoptTLS takes over the bundle of the previous master image (a binary
+// upgrade keeps the certificates the workers run with).
+func (m *master) adoptTLS(field string) error {
+	conf, err := readTLSConf(m.cfg)
+	if err != nil || !conf.enabled() {
+		return err
 	}
-	return out
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
+	fds := splitInts(field)
+	if len(fds) != 1 { // HTTPS sockets new in this image's configuration
+		m.tls, err = loadTLSMaster(m.cfg, m.log)
+		return err
 	}
-	return 0
+	unix.CloseOnExec(fds[0])
+	m.tls = &tlsMaster{conf: conf, file: os.NewFile(uintptr(fds[0]), "tls")}
+	return nil
 }

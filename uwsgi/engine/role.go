@@ -2,8 +2,8 @@ package engine
 
 import (
 	"fmt"
-	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -74,23 +74,98 @@ func cleanEnv() []string {
 	return env
 }
 
-// WorkerID is the id of the calling process as uWSGI numbers it: 1..N in a
-// worker spawned by a master, 0 in the master itself, 1 when serving alone.
-func WorkerID(cfg *config.Config) int {
-	if wi, ok, err := roleFromEnv(); ok && err == nil {
-		return wi.id
-	}
-	if o, err := readOptions(cfg); err == nil && o.Master {
-		return 0
-	}
-	return 1
+// envCaches lists, in a worker, the descriptors of the caches the master
+// passed down, in configuration order.
+const envCaches = "UWSGO_CACHES"
+
+// socketSpec is what a worker (or the master's next image) must know of a
+// socket besides its descriptor.
+type socketSpec struct {
+	name      string
+	kind      Kind
+	activated bool
 }
 
-// HasMaster reports whether the calling process runs under (or is) a master.
-func HasMaster(cfg *config.Config) bool {
-	if _, ok, _ := roleFromEnv(); ok {
-		return true
+// The socket list crosses exec in UWSGO_SOCKET_LIST (workers) and the
+// master state: KIND:ACTIVATED:ESCAPED-NAME, comma-separated.
+const envSocketList = "UWSGO_SOCKET_LIST"
+
+func encodeSockets(specs []socketSpec) string {
+	var b strings.Builder
+	for i, s := range specs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%d:%d:%s", s.kind, boolInt(s.activated), url.QueryEscape(s.name))
 	}
-	o, err := readOptions(cfg)
-	return err == nil && o.Master
+	return b.String()
+}
+
+func decodeSockets(v string) ([]socketSpec, error) {
+	if v == "" {
+		return nil, nil
+	}
+	var out []socketSpec
+	for _, item := range strings.Split(v, ",") {
+		parts := strings.SplitN(item, ":", 3)
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("uwsgi: bad socket list %q", v)
+		}
+		k, err1 := strconv.Atoi(parts[0])
+		name, err2 := url.QueryUnescape(parts[2])
+		if err1 != nil || err2 != nil || (k != int(KindUwsgi) && k != int(KindHTTP)) {
+			return nil, fmt.Errorf("uwsgi: bad socket list %q", v)
+		}
+		out = append(out, socketSpec{name: name, kind: Kind(k), activated: parts[1] == "1"})
+	}
+	return out, nil
+}
+
+// envTLS names the descriptor of the TLS bundle a worker inherits.
+const envTLS = "UWSGO_TLS"
+
+func splitInts(s string) []int { return splitIntsSep(s, ",") }
+
+func splitIntsSep(s, sep string) []int {
+	var out []int
+	for _, p := range strings.Split(s, sep) {
+		if n, err := strconv.Atoi(p); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Worker exit statuses, as uWSGI's (spec §3.7).
+const (
+	exitReload = 17 // graceful stop asked by the master
+	exitEnd    = 30 // SIGINT/SIGTERM
+)
+
+// envReqLog is, in a worker, the request log pipe's descriptor ("-" for
+// none) when the master runs a log master (logmaster.go).
+const envReqLog = "UWSGO_REQLOG"
+
+// Kind is the protocol a socket speaks.
+type Kind uint8
+
+const (
+	// KindUwsgi is the uwsgi binary protocol (--socket).
+	KindUwsgi Kind = iota
+	// KindHTTP is HTTP/1.x (--http-socket, --http).
+	KindHTTP
+)
+
+func (k Kind) String() string {
+	if k == KindHTTP {
+		return "http"
+	}
+	return "uwsgi"
 }

@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"github.com/uwsgo/uwsgo/uwsgi/proto"
 	"syscall"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/proto"
 )
 
 // rollout is a reload in progress: a new generation of workers starts, and

@@ -11,29 +11,12 @@ import (
 	"sync/atomic"
 )
 
-// Kind is the protocol a socket speaks.
-type Kind uint8
-
-const (
-	// KindUwsgi is the uwsgi binary protocol (--socket).
-	KindUwsgi Kind = iota
-	// KindHTTP is HTTP/1.x (--http-socket, --http).
-	KindHTTP
-)
-
 // proto names the socket's protocol in logs and stats: uwsgi, http or https.
 func (s *Socket) proto() string {
 	if s.TLS >= 0 {
 		return "https"
 	}
 	return s.Kind.String()
-}
-
-func (k Kind) String() string {
-	if k == KindHTTP {
-		return "http"
-	}
-	return "uwsgi"
 }
 
 // Socket is one listening socket of the instance.

@@ -74,7 +74,7 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 		files = append(files, rawFD(f))
 	}
 	files = append(files, rawFD(m.board.File()), uintptr(pair[1]))
-	for _, c := range caches.list {
+	for _, c := range theCaches.list {
 		files = append(files, rawFD(c.File()))
 	}
 	reqFD := "-"
@@ -91,9 +91,9 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 		envRole+"=worker",
 		fmt.Sprintf("%s=%d:%d:%d", envWorker, id, slot, gen),
 		fmt.Sprintf("%s=%d", envSocketCount, len(m.files)),
-		envSocketList+"="+encodeSockets(m.sockets))
-	if len(caches.list) > 0 {
-		env = append(env, envCaches+"="+cacheFDList(firstFD+len(m.files)+2, len(caches.list)))
+		envSocketList+"="+encodeSockets(specsOf(m.sockets)))
+	if len(theCaches.list) > 0 {
+		env = append(env, envCaches+"="+cacheFDList(firstFD+len(m.files)+2, len(theCaches.list)))
 	}
 	if logMasterState != nil {
 		env = append(env, envReqLog+"="+reqFD)

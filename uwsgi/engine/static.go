@@ -4,25 +4,9 @@ import (
 	"unsafe"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
-	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/static"
 	"github.com/valyala/fasthttp"
 )
-
-// staticConfig reads the static file options.
-func staticConfig(cfg *config.Config) static.Config {
-	return static.Config{
-		Maps: cfg.Strings("static-map"), Maps2: cfg.Strings("static-map2"), Check: cfg.Strings("check-static"),
-		Index: cfg.Strings("static-index"), SkipExt: cfg.Strings("static-skip-ext"), Safe: cfg.Strings("static-safe"),
-		ExpType: cfg.Strings("static-expires-type"), ExpURI: cfg.Strings("static-expires-uri"),
-		ExpFile: cfg.Strings("static-expires"), ExpFileMtime: cfg.Strings("static-expires-mtime"),
-		ExpPath: cfg.Strings("static-expires-path-info"), ExpPathMtime: cfg.Strings("static-expires-path-info-mtime"),
-		ExpURIMtime: cfg.Strings("static-expires-uri-mtime"), ExpTypeMtime: cfg.Strings("static-expires-type-mtime"),
-		GzipAll: cfg.Bool("static-gzip-all"), GzipDirs: cfg.Strings("static-gzip-dir"), GzipExts: cfg.Strings("static-gzip-ext"),
-		GzipRE:    cfg.Strings("static-gzip"),
-		MimeFiles: cfg.Strings("mime-file"),
-	}
-}
 
 // serveStatic answers a request a static mount covers; ok is false when
 // the app should run.

@@ -112,7 +112,7 @@ func (s *statsServer) answer(c net.Conn) {
 func snapshot(board *scoreboard.Board, sockets []*Socket, files []*os.File, workers int) *stats.Snapshot {
 	wd, _ := os.Getwd()
 	s := &stats.Snapshot{Version: config.Version, PID: os.Getpid(), UID: os.Getuid(), GID: os.Getgid(), CWD: wd}
-	for _, c := range caches.list {
+	for _, c := range theCaches.list {
 		sp, st := c.Spec(), c.Stats()
 		s.Caches = append(s.Caches, stats.Cache{Name: sp.Name, Hash: sp.Hash, HashSize: sp.HashSize, KeySize: sp.KeySize,
 			MaxItems: sp.Items, Blocks: sp.Blocks, BlockSize: sp.BlockSize, Items: st.Items, Hits: st.Hits, Miss: st.Miss,
@@ -177,20 +177,4 @@ func workerStats(board *scoreboard.Board, id int) stats.Worker {
 		out.Cores = append(out.Cores, core)
 	}
 	return out
-}
-
-// processMemory reads a process's RSS and VSZ in bytes from /proc.
-func processMemory(pid int) (rss, vsz uint64) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
-	if err != nil {
-		return 0, 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0, 0
-	}
-	page := uint64(os.Getpagesize())
-	v, _ := strconv.ParseUint(f[0], 10, 64)
-	r, _ := strconv.ParseUint(f[1], 10, 64)
-	return r * page, v * page
 }

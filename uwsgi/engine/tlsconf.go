@@ -67,18 +67,6 @@ func splitTLSFields(v string) (tlsSpec, bool) {
 	return s, true
 }
 
-// httpsValues are the --https-socket values, then the --https ones (uWSGI's
-// HTTPS router; uwsgo's workers serve its address themselves, as for --http).
-func httpsValues(cfg *config.Config) []string {
-	return append(cfg.Strings("https-socket"), cfg.Strings("https")...)
-}
-
-// httpsSocketName is the address of an --https-socket value.
-func httpsSocketName(v string) string {
-	name, _, _ := strings.Cut(v, ",")
-	return name
-}
-
 // readTLSConf reads the TLS options; it reads no file.
 func readTLSConf(cfg *config.Config) (*tlsConf, error) {
 	c := &tlsConf{minVersion: tls.VersionTLS12, verifyDepth: cfg.Int("ssl-verify-depth"),

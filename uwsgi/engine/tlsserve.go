@@ -1,11 +1,23 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"strconv"
 	"sync/atomic"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
+	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/static"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+	"golang.org/x/crypto/acme/autocert"
 )
 
 // tlsListener wraps the connections of an HTTPS socket in TLS. Accept
@@ -73,3 +85,80 @@ func (c *tlsConn) AwaitRequest() {
 		c.dc.AwaitRequest()
 	}
 }
+
+// processTLS makes this process's TLS contexts: from the master's bundle
+// in a worker, from the files in a single process. nil without HTTPS sockets.
+func processTLS(cfg *config.Config, opts Options, app App, log *Logger) (*tlsContexts, error) {
+	conf, err := readTLSConf(cfg)
+	if err != nil || !conf.enabled() {
+		return nil, err
+	}
+	var b tlsBundle
+	warn := true
+	if v := os.Getenv(envTLS); v != "" {
+		fd, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("uwsgi: bad %s=%q", envTLS, v)
+		}
+		f := os.NewFile(uintptr(fd), "tls")
+		b, err = bundleFromFile(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("uwsgi: %v", err)
+		}
+		warn = false // the master warned
+	} else if b, err = readTLSBundle(conf); err != nil {
+		return nil, err
+	}
+	return buildTLSContexts(conf, b, alpnProtocols(cfg, opts, app), log, warn)
+}
+
+// alpnProtocols are the protocols HTTPS sockets offer through ALPN: h2
+// first for a net/http app, unless internal routing or static files are
+// configured (they run on fasthttp's request only, and a rule must not be
+// skipped because a client chose HTTP/2: those instances stay on
+// HTTP/1.1, see docs/tls.md).
+func alpnProtocols(cfg *config.Config, opts Options, app App) []string {
+	if app.Fast != nil || app.HTTP == nil {
+		return []string{"http/1.1"}
+	}
+	chains, err := compileChains(cfg)
+	if err != nil || chains.request != nil || chains.response != nil || chains.errors != nil || chains.final != nil {
+		return []string{"http/1.1"}
+	}
+	if st, err := static.New(opts.Static); err != nil || st != nil {
+		return []string{"http/1.1"}
+	}
+	return []string{"h2", "http/1.1"}
+}
+
+// acmeChallengePath is where the CA fetches HTTP-01 tokens.
+const acmeChallengePath = "/.well-known/acme-challenge/"
+
+// acmeHTTP01 answers the CA's HTTP-01 requests on a plain HTTP socket of
+// an instance in ACME mode (autocert then offers HTTP-01 besides
+// TLS-ALPN-01), with a request log line; every other request goes to
+// next. The token needs no core: it is a lookup in memory or the cache.
+func (hs *httpServer) acmeHTTP01(m *autocert.Manager, next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	tokens := fasthttpadaptor.NewFastHTTPHandler(m.HTTPHandler(nil))
+	return func(ctx *fasthttp.RequestCtx) {
+		if !bytes.HasPrefix(ctx.Path(), []byte(acmeChallengePath)) {
+			next(ctx)
+			return
+		}
+		start := time.Now()
+		// The host policy sees the name alone (a CA's test port is not part of it).
+		if host, _, err := net.SplitHostPort(string(ctx.Host())); err == nil {
+			ctx.Request.Header.SetHost(host)
+			ctx.Request.URI().SetHost(host)
+		}
+		tokens(ctx)
+		res := bridge.Result{Status: ctx.Response.StatusCode(), BodySize: int64(len(ctx.Response.Body()))}
+		hs.w.finishRequest(ctx, 0, start, &res, func() reqSize {
+			return httpVarsSize(&ctx.Request.Header, uint8(hs.w.opts.HTTPModifier1))
+		})
+	}
+}
+
+// WrappedConn is the connection under the TLS layer (see socket's wrapped).
+func (c *tlsConn) WrappedConn() net.Conn { return c.NetConn() }

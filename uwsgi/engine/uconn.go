@@ -338,3 +338,6 @@ func (b *packetBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// WrappedConn is the connection c reads from (see socket's wrapped).
+func (c *uconn) WrappedConn() net.Conn { return c.Conn }

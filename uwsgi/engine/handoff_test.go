@@ -1,0 +1,23 @@
+package engine
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestSocketListRoundTrip(t *testing.T) {
+	in := []socketSpec{{"127.0.0.1:80", KindHTTP, false}, {"/run/a,b;c.sock", KindUwsgi, true}, {"@abs", KindUwsgi, false}}
+	got, err := decodeSockets(encodeSockets(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []socketSpec{{"127.0.0.1:80", KindHTTP, false}, {"/run/a,b;c.sock", KindUwsgi, true}, {"@abs", KindUwsgi, false}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("round trip: %v, want %v", got, want)
+	}
+	for _, bad := range []string{"x", "9:0:a", "0:0:%zz"} {
+		if _, err := decodeSockets(bad); err == nil {
+			t.Errorf("decodeSockets(%q) accepted", bad)
+		}
+	}
+}
