@@ -1,14 +1,18 @@
 package engine
 
-import "github.com/uwsgo/uwsgo/uwsgi/config"
+import (
+	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
+)
 
 // WorkerID is the id of the calling process as uWSGI numbers it: 1..N in a
 // worker spawned by a master, 0 in the master itself, 1 when serving alone.
 func WorkerID(cfg *config.Config) int {
-	if wi, ok, err := roleFromEnv(); ok && err == nil {
-		return wi.id
+	if wi, ok, err := handoff.RoleFromEnv(); ok && err == nil {
+		return wi.Id
 	}
-	if o, err := readOptions(cfg); err == nil && o.Master {
+	if o, err := options.ReadOptions(cfg); err == nil && o.Master {
 		return 0
 	}
 	return 1
@@ -16,9 +20,9 @@ func WorkerID(cfg *config.Config) int {
 
 // HasMaster reports whether the calling process runs under (or is) a master.
 func HasMaster(cfg *config.Config) bool {
-	if _, ok, _ := roleFromEnv(); ok {
+	if _, ok, _ := handoff.RoleFromEnv(); ok {
 		return true
 	}
-	o, err := readOptions(cfg)
+	o, err := options.ReadOptions(cfg)
 	return err == nil && o.Master
 }

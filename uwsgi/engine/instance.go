@@ -9,6 +9,16 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/emperor"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/hooks"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/master"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/tlsconf"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/worker"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"github.com/uwsgo/uwsgo/uwsgi/stats"
 )
@@ -17,13 +27,13 @@ import (
 // the process exit status. In a process spawned by a master it runs as that
 // worker; with --master (or more than one process) it becomes the master;
 // otherwise it serves alone.
-func Run(cfg *config.Config, app App) int {
-	opts, err := readOptions(cfg)
+func Run(cfg *config.Config, app worker.App) int {
+	opts, err := options.ReadOptions(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	wi, isWorker, err := roleFromEnv()
+	wi, isWorker, err := handoff.RoleFromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -32,23 +42,23 @@ func Run(cfg *config.Config, app App) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for _, check := range []func(*config.Config) error{applyUmask, checkHooks, checkRoutes, checkTLS} {
+	for _, check := range []func(*config.Config) error{process.ApplyUmask, hooks.CheckHooks, worker.CheckRoutes, tlsconf.CheckTLS} {
 		if err := check(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}
 	if isWorker {
-		return runWorker(cfg, opts, app, wi)
+		return worker.RunWorker(cfg, opts, app, wi)
 	}
-	if os.Getenv(envMasterState) == "" {
-		if err := binaryPatch(cfg, opts); err != nil {
+	if os.Getenv(handoff.EnvMasterState) == "" {
+		if err := master.BinaryPatch(cfg, opts); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}
-	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && os.Getenv(envMasterState) == "" {
-		exited, err := daemonize(d)
+	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && os.Getenv(handoff.EnvMasterState) == "" {
+		exited, err := process.Daemonize(d)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -57,27 +67,27 @@ func Run(cfg *config.Config, app App) int {
 			return 0
 		}
 	}
-	log, err := OpenLogger(opts.LogTo)
+	log, err := logger.OpenLogger(opts.LogTo)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "uwsgi: %v\n", err)
 		return 1
 	}
 	defer log.Close()
-	log.date = logDatePrefix(cfg)
-	if wantLogMaster(cfg) {
-		if logMasterState, err = startLogMaster(cfg, log, opts.LogTo); err != nil {
+	log.Date = logger.LogDatePrefix(cfg)
+	if master.WantLogMaster(cfg) {
+		if master.LogMasterState, err = master.StartLogMaster(cfg, log, opts.LogTo); err != nil {
 			log.Printf("%v", err)
 			return 1
 		}
 	}
 	// The service managers' variables leave the environment before any hook
 	// or child could see them (notify.go, activation.go).
-	notify := newNotifier(log)
-	if _, err := activatedSockets(); err != nil {
+	notify := master.NewNotifier(log)
+	if _, err := socket.ActivatedSockets(); err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	if os.Getenv(envMasterState) == "" {
+	if os.Getenv(handoff.EnvMasterState) == "" {
 		for _, warning := range cfg.Warnings() {
 			log.Printf("%s", warning)
 		}
@@ -85,9 +95,9 @@ func Run(cfg *config.Config, app App) int {
 		for _, w := range opts.StartWarnings {
 			log.Printf("%s", w)
 		}
-		applyMaxFD(cfg, log)
-		applyLimitAS(opts, log)
-		if !runFatalHooks(cfg, log, "asap") {
+		process.ApplyMaxFD(cfg, log)
+		options.ApplyLimitAS(opts, log)
+		if !hooks.RunFatalHooks(cfg, log, "asap") {
 			return 1
 		}
 	}
@@ -95,17 +105,17 @@ func Run(cfg *config.Config, app App) int {
 		return runEmperor(cfg, log, notify)
 	}
 	if opts.Master {
-		return runMaster(cfg, opts, log, notify)
+		return master.RunMaster(cfg, opts, log, notify)
 	}
 	return runSingle(cfg, opts, app, log, notify)
 }
 
 // runSingle serves in this one process: no master, no respawn.
-func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *notifier) int {
-	defer startReaper(log)()
-	notify.starting()
-	go obeyEmperorAlone(notify.vassal().commands(), log)
-	sockets, err := bindAll(cfg, opts.Sockets, log)
+func runSingle(cfg *config.Config, opts options.Options, app worker.App, log *logger.Logger, notify *master.Notifier) int {
+	defer process.StartReaper(log)()
+	notify.Starting()
+	go master.ObeyEmperorAlone(notify.Vassal().Commands(), log)
+	sockets, err := socket.BindAll(cfg, opts.Sockets, log)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
@@ -115,85 +125,85 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *n
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
-	tlsCtx, err := processTLS(cfg, opts, app, log) // before privileges are dropped
+	tlsCtx, err := worker.ProcessTLS(cfg, opts, app, log) // before privileges are dropped
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	list, err := Caches(cfg)
+	list, err := caches.Caches(cfg)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	setCacheLoggers(list, log)
+	caches.SetCacheLoggers(list, log)
 	stopCaches := make(chan struct{})
-	startCacheDuties(cfg, log, stopCaches)
-	defer func() { close(stopCaches); syncCaches(list, log) }()
-	if !dropPrivilegesWithHooks(cfg, opts, log) || !runFatalHooks(cfg, log, "pre-app") || !runFatalHooks(cfg, log, "post-app") {
+	caches.StartCacheDuties(cfg, log, stopCaches)
+	defer func() { close(stopCaches); caches.SyncCaches(list, log) }()
+	if !hooks.DropPrivilegesWithHooks(cfg, opts, log) || !hooks.RunFatalHooks(cfg, log, "pre-app") || !hooks.RunFatalHooks(cfg, log, "post-app") {
 		return 1
 	}
-	defer func() { _ = runHooks(cfg, log, "as-user-atexit") }()
-	applyProcTitle(cfg, "worker", 1)
-	daemons, err := startDaemons(cfg, log, opts.ReloadMercy)
+	defer func() { _ = hooks.RunHooks(cfg, log, "as-user-atexit") }()
+	process.ApplyProcTitle(cfg, "worker", 1)
+	daemons, err := master.StartDaemons(cfg, log, opts.ReloadMercy)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	defer daemons.stop()
-	w, err := newWorker(1, opts, app, log, board, 0)
+	defer daemons.Stop()
+	w, err := worker.NewWorker(1, opts, app, log, board, 0)
 	if err != nil {
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
-	w.tls = tlsCtx
+	w.Tls = tlsCtx
 	board.Worker(0).ID.Store(1)
 	board.Worker(0).PID.Store(int64(os.Getpid()))
 	board.Worker(0).LastSpawn.Store(time.Now().Unix())
 	board.Worker(0).RespawnCount.Store(1)
-	servers, err := startStatsServers(cfg, log, func() *stats.Snapshot { return snapshot(board, sockets, nil, 1) })
+	servers, err := master.StartStatsServers(cfg, log, func() *stats.Snapshot { return master.Snapshot(board, sockets, nil, 1) })
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
 	defer func() {
 		for _, s := range servers {
-			s.close()
+			s.Close()
 		}
 	}()
-	w.catchSignals()
-	w.start(sockets)
+	w.CatchSignals()
+	w.Start(sockets)
 	board.Worker(0).Accepting.Store(1)
-	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.pid, w.cores.Len())
+	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.Pid, w.Cores.Len())
 	for _, phase := range []string{"accepting", "accepting1", "accepting-once", "accepting1-once"} {
-		if !runFatalHooks(cfg, log, phase) {
+		if !hooks.RunFatalHooks(cfg, log, phase) {
 			return 1
 		}
 	}
 	// The first heartbeat goes before the loyalty message: the Emperor
 	// watches the heartbeats of a loyal vassal from then on.
-	if tick, stop := notify.vassal().heartbeatTick(cfg.Int("heartbeat")); tick != nil {
+	if tick, stop := notify.Vassal().HeartbeatTick(cfg.Int("heartbeat")); tick != nil {
 		defer stop()
 		go func() {
 			for range tick {
-				notify.vassal().heartbeat()
+				notify.Vassal().Heartbeat()
 			}
 		}()
 	}
-	notify.readyNow("")
-	if tick, stop := notify.watchdogTick(); tick != nil {
+	notify.ReadyNow("")
+	if tick, stop := notify.WatchdogTick(); tick != nil {
 		defer stop()
 		go func() {
 			for range tick {
-				notify.ping()
+				notify.Ping()
 			}
 		}()
 	}
-	code := w.loop(nil)
-	notify.stopping()
+	code := w.Loop(nil)
+	notify.Stopping()
 	return code
 }
 
-func logStartup(log *Logger, o Options) {
+func logStartup(log *logger.Logger, o options.Options) {
 	wd, _ := os.Getwd()
 	exe, _ := os.Executable()
 	log.Printf("*** Starting uwsgo %s (uWSGI-compatible, %s) ***", config.Version, runtime.Version())
@@ -243,15 +253,15 @@ func firstNonEmpty(ss ...string) string {
 }
 
 // runEmperor runs this process as the Emperor (package uwsgi/emperor).
-func runEmperor(cfg *config.Config, log *Logger, notify *notifier) int {
+func runEmperor(cfg *config.Config, log *logger.Logger, notify *master.Notifier) int {
 	o, err := emperor.OptionsFrom(cfg)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
 	o.Output = log.Output()
-	if notify.sd != nil {
-		o.Notify = notify.send
+	if notify.Sd != nil {
+		o.Notify = notify.Send
 	}
 	return emperor.Run(o, log.Printf)
 }

@@ -6,6 +6,10 @@ import (
 	"testing"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/hooks"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/master"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
 	"github.com/uwsgo/uwsgo/uwsgi/logging"
 )
 
@@ -19,19 +23,19 @@ func TestRealConfigsStart(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if err := checkHooks(cfg); err != nil {
+		if err := hooks.CheckHooks(cfg); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		if _, err := parseDaemons(cfg); err != nil {
+		if _, err := master.ParseDaemons(cfg); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		if _, err := cacheSpecs(cfg); err != nil {
+		if _, err := caches.CacheSpecs(cfg); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		if _, err := readOptions(cfg); err != nil {
+		if _, err := options.ReadOptions(cfg); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		r, err := logging.New(loggingConfig(cfg), logging.WriterSink(os.Stderr))
+		r, err := logging.New(master.LoggingConfig(cfg), logging.WriterSink(os.Stderr))
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
 			continue

@@ -1,0 +1,56 @@
+package socket
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// fileID identifies a file's content version: replaced or modified files
+// get a different one.
+type FileID struct {
+	Exists bool
+	dev    uint64
+	Ino    uint64
+	size   int64
+	Mtime  time.Time
+}
+
+func StatID(path string) FileID {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return FileID{}
+	}
+	id := FileID{Exists: true, size: fi.Size(), Mtime: fi.ModTime()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		id.dev, id.Ino = uint64(st.Dev), st.Ino
+	}
+	return id
+}
+
+// listenerFile returns a duplicate descriptor of the listener, to pass on.
+func ListenerFile(ln net.Listener) (*os.File, error) {
+	type filer interface{ File() (*os.File, error) }
+	f, ok := ln.(filer)
+	if !ok {
+		return nil, fmt.Errorf("listener %T cannot be passed to workers", ln)
+	}
+	return f.File()
+}
+
+// listenerFromFile makes a listener from a descriptor, keeping f open.
+func ListenerFromFile(f *os.File) (net.Listener, error) { return net.FileListener(f) }
+
+// rawFD returns f's descriptor without Fd(), which would switch a
+// non-blocking socket (and every descriptor sharing it) to blocking mode.
+func RawFD(f *os.File) uintptr {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return f.Fd()
+	}
+	var fd uintptr
+	_ = rc.Control(func(p uintptr) { fd = p })
+	return fd
+}
