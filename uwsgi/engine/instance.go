@@ -51,13 +51,20 @@ func Run(cfg *config.Config, app worker.App) int {
 	if isWorker {
 		return worker.RunWorker(cfg, opts, app, wi)
 	}
-	if os.Getenv(handoff.EnvMasterState) == "" {
+	// state is what the master image this one replaces left (a binary
+	// upgrade); nil at a first start.
+	state, err := handoff.TakeMasterState()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if state == nil {
 		if err := master.BinaryPatch(cfg, opts); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}
-	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && os.Getenv(handoff.EnvMasterState) == "" {
+	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && state == nil {
 		exited, err := process.Daemonize(d)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -74,8 +81,9 @@ func Run(cfg *config.Config, app worker.App) int {
 	}
 	defer log.Close()
 	log.Date = logger.LogDatePrefix(cfg)
+	var lm *master.LogMaster
 	if master.WantLogMaster(cfg) {
-		if master.LogMasterState, err = master.StartLogMaster(cfg, log, opts.LogTo); err != nil {
+		if lm, err = master.StartLogMaster(cfg, log, opts.LogTo, state); err != nil {
 			log.Printf("%v", err)
 			return 1
 		}
@@ -87,7 +95,7 @@ func Run(cfg *config.Config, app worker.App) int {
 		log.Printf("%v", err)
 		return 1
 	}
-	if os.Getenv(handoff.EnvMasterState) == "" {
+	if state == nil {
 		for _, warning := range cfg.Warnings() {
 			log.Printf("%s", warning)
 		}
@@ -105,7 +113,7 @@ func Run(cfg *config.Config, app worker.App) int {
 		return runEmperor(cfg, log, notify)
 	}
 	if opts.Master {
-		return master.RunMaster(cfg, opts, log, notify)
+		return master.RunMaster(cfg, opts, log, notify, lm, state)
 	}
 	return runSingle(cfg, opts, app, log, notify)
 }

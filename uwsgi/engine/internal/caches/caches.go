@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -133,12 +132,23 @@ func inheritedCacheFDs() ([]int, bool) {
 		os.Unsetenv(handoff.EnvCaches)
 		return handoff.SplitInts(v), true
 	}
-	for _, kv := range strings.Split(os.Getenv(handoff.EnvMasterState), ";") {
-		if v, ok := strings.CutPrefix(kv, "caches="); ok {
-			return handoff.SplitInts(v), true
-		}
+	if adopted != nil {
+		return adopted, true
 	}
 	return nil, false
+}
+
+// adopted are the cache descriptors of the master image this one replaced
+// (Adopt).
+var adopted []int
+
+// Adopt makes the next Caches take over fds, the caches of the master
+// image this one replaced (a binary upgrade), instead of creating them.
+func Adopt(fds []int) {
+	if fds == nil {
+		fds = []int{}
+	}
+	adopted = fds
 }
 
 func describeCache(c *cache.Cache) string {
@@ -249,17 +259,4 @@ func RecoverCaches(pid int) {
 	for _, c := range TheCaches.List {
 		c.RecoverFrom(pid)
 	}
-}
-
-// cacheFDList is "fd,fd,..." of the caches, for a worker's environment or
-// the master's re-exec state.
-func CacheFDList(first int, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Itoa(first + i))
-	}
-	return b.String()
 }

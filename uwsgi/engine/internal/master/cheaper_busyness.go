@@ -1,8 +1,9 @@
 package master
 
 import (
-	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 )
 
 // busyness is the state of uWSGI's busyness algorithm: every

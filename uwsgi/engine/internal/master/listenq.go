@@ -1,9 +1,10 @@
 package master
 
 import (
+	"time"
+
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
-	"time"
 )
 
 // checkListenQueues logs uWSGI's warning, once a master tick, for every
@@ -19,7 +20,7 @@ func (m *master) checkListenQueues(now time.Time) {
 		q, max := socket.ListenQueue(m.files[i], uint64(so.Backlog))
 		if q > 0 && q >= max {
 			m.log.Printf("%s - *** uWSGI listen queue of socket %q (fd: %d) full !!! (%d/%d) ***",
-				now.Format("Mon Jan _2 15:04:05 2006"), so.Name, handoff.FirstFD+i, q, max)
+				now.Format("Mon Jan _2 15:04:05 2006"), so.Name, handoff.Layout{}.Socket(i), q, max)
 		}
 	}
 }

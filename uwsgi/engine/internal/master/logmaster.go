@@ -1,8 +1,6 @@
 package master
 
 import (
-	"strings"
-
 	"bufio"
 	"errors"
 	"fmt"
@@ -25,10 +23,9 @@ import (
 // process appends to the log itself, as before.
 const maxLogLine = 64 << 10 // longer lines are cut
 
-// logMasterState is this process's log master, if it runs one.
-var LogMasterState *logMaster
-
-type logMaster struct {
+// LogMaster is the master's log router and the pipes its children write
+// their lines to (one per process, owned by the master).
+type LogMaster struct {
 	router     *logging.Router
 	srvR, srvW *os.File
 	reqR, reqW *os.File
@@ -50,7 +47,7 @@ func WantLogMaster(cfg *config.Config) bool {
 
 // startLogMaster builds the router (raw log: --logto, rotated at
 // --log-maxsize, or stderr) and the pipes, and turns log into its front.
-func StartLogMaster(cfg *config.Config, log *logger.Logger, logto string) (*logMaster, error) {
+func StartLogMaster(cfg *config.Config, log *logger.Logger, logto string, state *handoff.MasterState) (*LogMaster, error) {
 	lc := LoggingConfig(cfg)
 	var raw logging.Sink = logging.WriterSink(os.Stderr)
 	if logto != "" {
@@ -64,8 +61,8 @@ func StartLogMaster(cfg *config.Config, log *logger.Logger, logto string) (*logM
 	if err != nil {
 		return nil, fmt.Errorf("uwsgi: %w", err)
 	}
-	lm := &logMaster{router: router}
-	if !lm.inheritPipes() {
+	lm := &LogMaster{router: router}
+	if !lm.inheritPipes(state) {
 		if lm.srvR, lm.srvW, err = os.Pipe(); err != nil {
 			return nil, err
 		}
@@ -84,7 +81,7 @@ func StartLogMaster(cfg *config.Config, log *logger.Logger, logto string) (*logM
 }
 
 // pump reads lines from a pipe and routes each.
-func (lm *logMaster) pump(r *os.File, route func([]byte) error) {
+func (lm *LogMaster) pump(r *os.File, route func([]byte) error) {
 	br := bufio.NewReaderSize(r, maxLogLine)
 	for {
 		line, err := br.ReadSlice('\n')
@@ -98,7 +95,7 @@ func (lm *logMaster) pump(r *os.File, route func([]byte) error) {
 }
 
 // childLogFiles are the extra descriptors a worker gets for logging.
-func (lm *logMaster) childLogFiles() []*os.File {
+func (lm *LogMaster) childLogFiles() []*os.File {
 	if lm == nil || lm.reqW == nil {
 		return nil
 	}
@@ -106,7 +103,7 @@ func (lm *logMaster) childLogFiles() []*os.File {
 }
 
 // reopen reopens the log files (SIGHUP with --log-reopen, --touch-logreopen).
-func (lm *logMaster) reopen(log *logger.Logger) {
+func (lm *LogMaster) reopen(log *logger.Logger) {
 	if lm == nil {
 		log.ReopenFile()
 		return
@@ -118,25 +115,17 @@ func (lm *logMaster) reopen(log *logger.Logger) {
 
 // inheritPipes takes over the pipes of the master image this one replaced
 // (a binary re-exec): the workers it adopts write to them.
-func (lm *logMaster) inheritPipes() bool {
-	for _, kv := range strings.Split(os.Getenv(handoff.EnvMasterState), ";") {
-		v, ok := strings.CutPrefix(kv, "logpipes=")
-		if !ok {
-			continue
-		}
-		fds := handoff.SplitIntsSep(v, ",")
-		if len(fds) != 4 {
-			return false
-		}
-		files := make([]*os.File, 4)
-		for i, fd := range fds {
-			if fd >= 0 {
-				unix.CloseOnExec(fd)
-				files[i] = os.NewFile(uintptr(fd), "log-pipe")
-			}
-		}
-		lm.srvR, lm.srvW, lm.reqR, lm.reqW = files[0], files[1], files[2], files[3]
-		return lm.srvR != nil && lm.srvW != nil
+func (lm *LogMaster) inheritPipes(state *handoff.MasterState) bool {
+	if state == nil || len(state.LogPipes) != 4 {
+		return false
 	}
-	return false
+	files := make([]*os.File, 4)
+	for i, fd := range state.LogPipes {
+		if fd >= 0 {
+			unix.CloseOnExec(fd)
+			files[i] = os.NewFile(uintptr(fd), "log-pipe")
+		}
+	}
+	lm.srvR, lm.srvW, lm.reqR, lm.reqW = files[0], files[1], files[2], files[3]
+	return lm.srvR != nil && lm.srvW != nil
 }

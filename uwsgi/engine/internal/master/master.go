@@ -26,14 +26,16 @@ import (
 // Everything it owns is touched by its loop goroutine only; other
 // goroutines talk to it through events.
 type master struct {
-	cfg     *config.Config
-	opts    options.Options
-	log     *logger.Logger
-	exe     string
-	exeID   socket.FileID
-	sockets []*socket.Socket
-	files   []*os.File // dups of the listen sockets, passed to workers
-	board   *scoreboard.Board
+	cfg       *config.Config
+	opts      options.Options
+	log       *logger.Logger
+	logMaster *LogMaster           // nil without log routing options
+	state     *handoff.MasterState // left by the image this one replaced; nil at a first start
+	exe       string
+	exeID     socket.FileID
+	sockets   []*socket.Socket
+	files     []*os.File // dups of the listen sockets, passed to workers
+	board     *scoreboard.Board
 	// cacheStop ends the cache sweeper and store syncs.
 	cacheStop chan struct{}
 	daemons   *daemonSupervisor
@@ -97,9 +99,9 @@ type event struct {
 	kind  eventKind
 	c     *child
 	state *os.ProcessState
-	id    int    // evRespawn: the worker id to spawn
-	gen   uint64 // evRespawn: its generation
-	line  string // evCtrl: a line the worker sent
+	id    int         // evRespawn: the worker id to spawn
+	gen   uint64      // evRespawn: its generation
+	msg   handoff.Msg // evCtrl: what the worker sent
 }
 
 // stop is a shutdown in progress.
@@ -109,13 +111,14 @@ type stop struct {
 }
 
 // runMaster is the master process's life.
-func RunMaster(cfg *config.Config, opts options.Options, log *logger.Logger, notify *Notifier) int {
+func RunMaster(cfg *config.Config, opts options.Options, log *logger.Logger, notify *Notifier, lm *LogMaster, state *handoff.MasterState) int {
 	// Workers die with the thread that started them (Pdeathsig), and a
 	// binary re-exec ends every thread but the calling one: start them all,
 	// and exec, from this one locked thread.
 	runtime.LockOSThread()
 	processpkg.ApplyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
+	m.logMaster, m.state = lm, state
 	// Catch the signals before setup: one arriving while the workers start
 	// (a unit stopped while it starts) then waits for the loop instead of
 	// killing the master by its default action.
@@ -144,6 +147,9 @@ func (m *master) setup() (int, bool) {
 		return 1, false
 	}
 	m.exe, m.exeID = exe, socket.StatID(exe)
+	if m.state != nil {
+		caches.Adopt(m.state.Caches)
+	}
 	list, err := caches.Caches(m.cfg)
 	if err != nil {
 		m.log.Printf("%v", err)
@@ -152,8 +158,8 @@ func (m *master) setup() (int, bool) {
 	caches.SetCacheLoggers(list, m.log)
 	m.cacheStop = make(chan struct{})
 	caches.StartCacheDuties(m.cfg, m.log, m.cacheStop)
-	if os.Getenv(handoff.EnvMasterState) != "" {
-		if err := m.adopt(); err != nil {
+	if m.state != nil {
+		if err := m.adopt(m.state); err != nil {
 			m.log.Printf("uwsgi: after binary reload: %v", err)
 			return 1, false
 		}
@@ -174,7 +180,7 @@ func (m *master) setup() (int, bool) {
 		}
 		for _, c := range m.children {
 			if !c.retiring {
-				_, _ = c.ctrl.Write([]byte("resend\n")) // their signal registrations
+				_ = handoff.Send(c.ctrl, handoff.Msg{Kind: handoff.MsgResend}) // their signal registrations
 			}
 		}
 		m.notify.ReadyNow("") // the binary upgrade's rollout proved the workers accept

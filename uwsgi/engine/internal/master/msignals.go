@@ -2,12 +2,14 @@ package master
 
 import (
 	"fmt"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
-	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 	"os/exec"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
+	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 )
 
 // masterSignals is the master's half of the signal framework: the targets
@@ -37,43 +39,25 @@ type sigCron struct {
 	done    chan struct{} // closed when running ended
 }
 
-// onCtrl handles one line a worker sent.
-func (m *master) onCtrl(c *child, line string) {
-	f := strings.Fields(line)
-	if len(f) < 2 {
-		return
-	}
-	n, err := strconv.Atoi(f[1])
-	if err != nil || n < 0 || n > 255 {
-		return
-	}
-	switch f[0] {
-	case "register":
-		if len(f) == 3 && m.sig.targets[n] == "" {
-			m.sig.targets[n] = f[2]
-			m.log.Printf("[uwsgi-signal] signum %d registered (wid: %d modifier1: 11 target: %s)", n, c.id, f[2])
+// onCtrl handles one message a worker sent.
+func (m *master) onCtrl(c *child, msg handoff.Msg) {
+	n := int(msg.Signum)
+	switch msg.Kind {
+	case handoff.MsgRegister:
+		if m.sig.targets[n] == "" {
+			m.sig.targets[n] = msg.Target
+			m.log.Printf("[uwsgi-signal] signum %d registered (wid: %d modifier1: 11 target: %s)", n, c.id, msg.Target)
 		}
-	case "signal":
-		m.routeSignal(uint8(n))
-	case "timer":
-		if len(f) == 4 {
-			secs, _ := strconv.Atoi(f[2])
-			iters, _ := strconv.Atoi(f[3])
-			m.addTimer(uint8(n), secs, iters)
-		}
-	case "filemon":
-		path := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(line, f[0]), " "+f[1]))
-		if err := m.watchPath(path, &fsAction{signum: n}); err != nil {
+	case handoff.MsgSignal:
+		m.routeSignal(msg.Signum)
+	case handoff.MsgTimer:
+		m.addTimer(msg.Signum, msg.Seconds, msg.Iterations)
+	case handoff.MsgFileMon:
+		if err := m.watchPath(msg.Path, &fsAction{signum: n}); err != nil {
 			m.log.Printf("%v", err)
 		}
-	case "cron":
-		if len(f) == 7 {
-			var fields [5]int
-			for i := range fields {
-				fields[i], _ = strconv.Atoi(f[2+i])
-			}
-			m.addCron(&sigCron{signum: n, fields: fields})
-		}
+	case handoff.MsgCron:
+		m.addCron(&sigCron{signum: n, fields: msg.Cron})
 	}
 }
 
@@ -112,7 +96,7 @@ func (m *master) routeSignal(signum uint8) {
 		return
 	}
 	target := m.sig.targets[signum]
-	send := func(c *child) { _, _ = c.ctrl.Write([]byte(fmt.Sprintf("sig %d\n", signum))) }
+	send := func(c *child) { _ = handoff.Send(c.ctrl, handoff.Msg{Kind: handoff.MsgSig, Signum: signum}) }
 	switch {
 	case target == "workers" || target == "active-workers":
 		for _, c := range live {

@@ -1,9 +1,10 @@
 package master
 
 import (
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"syscall"
 	"time"
+
+	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 )
 
 // recycle replaces worker c without dropping a request: a new worker with

@@ -3,8 +3,6 @@ package master
 import (
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -39,35 +37,20 @@ func (m *master) reexec(gen uint64) {
 	m.log.Printf("binary %s changed on disk: reloading the master in place (pid: %d)...", m.exe, os.Getpid())
 	m.daemons.Stop() // the new image starts them again
 	m.daemons = nil
-	var b strings.Builder
-	fmt.Fprintf(&b, "gen=%d;sockets=", gen)
-	var keep []int
-	for i, f := range m.files {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fd := int(socket.RawFD(f))
-		keep = append(keep, fd)
-		fmt.Fprintf(&b, "%d", fd)
+	st := handoff.MasterState{Gen: gen, Board: int(socket.RawFD(m.board.File())), TLS: -1, SocketList: socket.SpecsOf(m.sockets)}
+	for _, f := range m.files {
+		st.Sockets = append(st.Sockets, int(socket.RawFD(f)))
 	}
-	bfd := int(socket.RawFD(m.board.File()))
-	keep = append(keep, bfd)
-	fmt.Fprintf(&b, ";board=%d;caches=", bfd)
-	for i, c := range caches.TheCaches.List {
-		fd := int(socket.RawFD(c.File()))
-		keep = append(keep, fd)
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "%d", fd)
+	for _, c := range caches.TheCaches.List {
+		st.Caches = append(st.Caches, int(socket.RawFD(c.File())))
 	}
-	if lm := LogMasterState; lm != nil {
-		fds := []int{int(socket.RawFD(lm.srvR)), int(socket.RawFD(lm.srvW)), -1, -1}
+	keep := append(append(append([]int{}, st.Sockets...), st.Board), st.Caches...)
+	if lm := m.logMaster; lm != nil {
+		st.LogPipes = []int{int(socket.RawFD(lm.srvR)), int(socket.RawFD(lm.srvW)), -1, -1}
 		if lm.reqR != nil {
-			fds[2], fds[3] = int(socket.RawFD(lm.reqR)), int(socket.RawFD(lm.reqW))
+			st.LogPipes[2], st.LogPipes[3] = int(socket.RawFD(lm.reqR)), int(socket.RawFD(lm.reqW))
 		}
-		fmt.Fprintf(&b, ";logpipes=%d,%d,%d,%d", fds[0], fds[1], fds[2], fds[3])
-		for _, fd := range fds {
+		for _, fd := range st.LogPipes {
 			if fd >= 0 {
 				keep = append(keep, fd)
 			}
@@ -76,22 +59,14 @@ func (m *master) reexec(gen uint64) {
 	if fd := m.notify.Vassal().execFD(); fd >= 0 {
 		keep = append(keep, fd)
 	}
-	b.WriteString(";socklist=" + handoff.EncodeSockets(socket.SpecsOf(m.sockets)))
 	if m.tls != nil {
-		fd := int(socket.RawFD(m.tls.file))
-		keep = append(keep, fd)
-		fmt.Fprintf(&b, ";tls=%d", fd)
+		st.TLS = int(socket.RawFD(m.tls.file))
+		keep = append(keep, st.TLS)
 	}
-	b.WriteString(";workers=")
-	first := true
 	for _, c := range m.children {
 		fd := int(socket.RawFD(c.ctrl))
 		keep = append(keep, fd)
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		fmt.Fprintf(&b, "%d:%d:%d:%d:%d:%d:%d", c.id, c.slot, c.gen, c.pid, fd, handoff.BoolInt(c.ready), handoff.BoolInt(c.retiring))
+		st.Workers = append(st.Workers, handoff.WorkerState{ID: c.id, Slot: c.slot, Gen: c.gen, PID: c.pid, Ctrl: fd, Ready: c.ready, Retiring: c.retiring})
 	}
 	for _, fd := range keep {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
@@ -99,7 +74,7 @@ func (m *master) reexec(gen uint64) {
 			return
 		}
 	}
-	env := append(handoff.CleanEnv(), handoff.EnvMasterState+"="+b.String())
+	env := append(handoff.CleanEnv(), handoff.EnvMasterState+"="+st.Encode())
 	env = append(env, m.notify.execEnv()...)
 	m.log.Flush()
 	err := syscall.Exec(m.exe, os.Args, env)
@@ -107,24 +82,17 @@ func (m *master) reexec(gen uint64) {
 }
 
 // adopt takes over the state left by the previous master image.
-func (m *master) adopt() error {
-	state := os.Getenv(handoff.EnvMasterState)
-	os.Unsetenv(handoff.EnvMasterState)
-	fields := map[string]string{}
-	for _, kv := range strings.Split(state, ";") {
-		k, v, _ := strings.Cut(kv, "=")
-		fields[k] = v
-	}
-	var err error
-	if m.gen, err = strconv.ParseUint(fields["gen"], 10, 64); err != nil {
-		return fmt.Errorf("bad state %q", state)
-	}
+func (m *master) adopt(state *handoff.MasterState) error {
+	m.gen = state.Gen
 	m.lastGen = m.gen
-	specs, err := socket.SocketSpecs(m.cfg, fields["socklist"])
-	if err != nil {
-		return err
+	specs := state.SocketList
+	if specs == nil { // from an older master: the configuration's list
+		var err error
+		if specs, err = socket.SocketSpecs(m.cfg, ""); err != nil {
+			return err
+		}
 	}
-	fds := handoff.SplitInts(fields["sockets"])
+	fds := state.Sockets
 	if len(fds) != len(specs) {
 		return fmt.Errorf("inherited %d sockets, the previous master had %d", len(fds), len(specs))
 	}
@@ -142,22 +110,16 @@ func (m *master) adopt() error {
 		m.log.Printf("uwsgi socket %d inherited %s address %s fd %d", i, socket.NetworkName(m.sockets[i]), sp.Name, fd)
 	}
 	socket.MarkTLS(m.cfg, m.sockets)
-	bfd := handoff.SplitInts(fields["board"])
-	if len(bfd) != 1 {
-		return fmt.Errorf("no scoreboard in state %q", state)
-	}
-	unix.CloseOnExec(bfd[0])
-	if m.board, err = scoreboard.Open(os.NewFile(uintptr(bfd[0]), "scoreboard")); err != nil {
+	unix.CloseOnExec(state.Board)
+	var err error
+	if m.board, err = scoreboard.Open(os.NewFile(uintptr(state.Board), "scoreboard")); err != nil {
 		return err
 	}
 	m.slotUsed = make([]bool, m.board.Slots())
-	if err := m.adoptTLS(fields["tls"]); err != nil {
+	if err := m.adoptTLS(state.TLS); err != nil {
 		return err
 	}
-	for _, w := range strings.Split(fields["workers"], ",") {
-		if w == "" {
-			continue
-		}
+	for _, w := range state.Workers {
 		if err := m.adoptWorker(w); err != nil {
 			return err
 		}
@@ -165,18 +127,14 @@ func (m *master) adopt() error {
 	return nil
 }
 
-func (m *master) adoptWorker(spec string) error {
-	v := handoff.SplitIntsSep(spec, ":")
-	if len(v) != 7 {
-		return fmt.Errorf("bad worker %q", spec)
-	}
-	unix.CloseOnExec(v[4])
-	proc, err := os.FindProcess(v[3])
+func (m *master) adoptWorker(w handoff.WorkerState) error {
+	unix.CloseOnExec(w.Ctrl)
+	proc, err := os.FindProcess(w.PID)
 	if err != nil {
 		return err
 	}
-	c := &child{id: v[0], slot: v[1], gen: uint64(v[2]), pid: v[3], proc: proc,
-		ctrl: os.NewFile(uintptr(v[4]), "control"), ready: v[5] == 1, retiring: v[6] == 1, spawned: time.Now()}
+	c := &child{id: w.ID, slot: w.Slot, gen: w.Gen, pid: w.PID, proc: proc,
+		ctrl: os.NewFile(uintptr(w.Ctrl), "control"), ready: w.Ready, retiring: w.Retiring, spawned: time.Now()}
 	if c.retiring {
 		c.deadline = time.Now().Add(m.opts.WorkerMercy)
 	}
@@ -193,17 +151,16 @@ func (m *master) adoptWorker(spec string) error {
 
 // adoptTLS takes over the bundle of the previous master image (a binary
 // upgrade keeps the certificates the workers run with).
-func (m *master) adoptTLS(field string) error {
+func (m *master) adoptTLS(fd int) error {
 	conf, err := tlsconf.ReadTLSConf(m.cfg)
 	if err != nil || !conf.Enabled() {
 		return err
 	}
-	fds := handoff.SplitInts(field)
-	if len(fds) != 1 { // HTTPS sockets new in this image's configuration
+	if fd < 0 { // HTTPS sockets new in this image's configuration
 		m.tls, err = loadTLSMaster(m.cfg, m.log)
 		return err
 	}
-	unix.CloseOnExec(fds[0])
-	m.tls = &tlsMaster{conf: conf, file: os.NewFile(uintptr(fds[0]), "tls")}
+	unix.CloseOnExec(fd)
+	m.tls = &tlsMaster{conf: conf, file: os.NewFile(uintptr(fd), "tls")}
 	return nil
 }

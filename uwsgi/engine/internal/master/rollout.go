@@ -25,7 +25,7 @@ func (m *master) requestReload(chain bool, why string) {
 		return
 	}
 	if m.cfg.Bool("log-reopen") {
-		LogMasterState.reopen(m.log)
+		m.logMaster.reopen(m.log)
 	}
 	if m.cfg.Bool("exit-on-reload") {
 		m.log.Printf("%s: --exit-on-reload: stopping instead of reloading", why)

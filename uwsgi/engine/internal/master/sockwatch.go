@@ -1,10 +1,11 @@
 package master
 
 import (
-	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 	"net"
 	"os"
 	"strings"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 )
 
 // checkUnixSockets runs every master tick: a unix socket whose path was

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -74,37 +75,40 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	// syscall.StartProcess with raw descriptors: os/exec would call Fd() on
 	// the listener files, which turns the shared socket to blocking mode for
 	// every worker and can leave an accept(2) that Close cannot interrupt.
-	files := []uintptr{0, m.log.Output().Fd(), m.log.Output().Fd()}
-	for _, f := range m.files {
-		files = append(files, socket.RawFD(f))
+	reqPipe := m.logMaster.childLogFiles()
+	lay := handoff.Layout{Sockets: len(m.files), Caches: len(caches.TheCaches.List), ReqLog: len(reqPipe) > 0, TLS: m.tls != nil}
+	files := make([]uintptr, lay.Len())
+	files[0], files[1], files[2] = 0, m.log.Output().Fd(), m.log.Output().Fd()
+	for i, f := range m.files {
+		files[lay.Socket(i)] = socket.RawFD(f)
 	}
-	files = append(files, socket.RawFD(m.board.File()), uintptr(pair[1]))
-	for _, c := range caches.TheCaches.List {
-		files = append(files, socket.RawFD(c.File()))
+	files[lay.Scoreboard()], files[lay.Control()] = socket.RawFD(m.board.File()), uintptr(pair[1])
+	cacheFDs := make([]string, lay.Caches)
+	for i, c := range caches.TheCaches.List {
+		files[lay.Cache(i)] = socket.RawFD(c.File())
+		cacheFDs[i] = strconv.Itoa(lay.Cache(i))
 	}
 	reqFD := "-"
-	for _, f := range LogMasterState.childLogFiles() {
-		reqFD = strconv.Itoa(len(files))
-		files = append(files, socket.RawFD(f))
+	if lay.ReqLog {
+		files[lay.ReqLogPipe()] = socket.RawFD(reqPipe[0])
+		reqFD = strconv.Itoa(lay.ReqLogPipe())
 	}
-	tlsFD := -1
-	if m.tls != nil {
-		tlsFD = len(files)
-		files = append(files, socket.RawFD(m.tls.file))
+	if lay.TLS {
+		files[lay.TLSBundle()] = socket.RawFD(m.tls.file)
 	}
 	env := append(handoff.CleanEnv(),
 		handoff.EnvRole+"=worker",
 		fmt.Sprintf("%s=%d:%d:%d", handoff.EnvWorker, id, slot, gen),
-		fmt.Sprintf("%s=%d", handoff.EnvSocketCount, len(m.files)),
+		fmt.Sprintf("%s=%d", handoff.EnvSocketCount, lay.Sockets),
 		handoff.EnvSocketList+"="+handoff.EncodeSockets(socket.SpecsOf(m.sockets)))
-	if len(caches.TheCaches.List) > 0 {
-		env = append(env, handoff.EnvCaches+"="+caches.CacheFDList(handoff.FirstFD+len(m.files)+2, len(caches.TheCaches.List)))
+	if lay.Caches > 0 {
+		env = append(env, handoff.EnvCaches+"="+strings.Join(cacheFDs, ","))
 	}
-	if LogMasterState != nil {
+	if m.logMaster != nil {
 		env = append(env, handoff.EnvReqLog+"="+reqFD)
 	}
-	if tlsFD >= 0 {
-		env = append(env, handoff.EnvTLS+"="+strconv.Itoa(tlsFD))
+	if lay.TLS {
+		env = append(env, handoff.EnvTLS+"="+strconv.Itoa(lay.TLSBundle()))
 	}
 	pid, err := processpkg.StartTracked(func() (int, error) {
 		pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
@@ -129,13 +133,14 @@ func (m *master) watch(c *child) {
 	go func() {
 		sc := bufio.NewScanner(c.ctrl)
 		for sc.Scan() {
-			switch sc.Text() {
-			case "ready":
+			switch msg := handoff.ParseMsg(sc.Text()); msg.Kind {
+			case handoff.MsgReady:
 				m.events <- event{kind: evReady, c: c}
-			case "recycle":
+			case handoff.MsgRecycle:
 				m.events <- event{kind: evRecycle, c: c}
+			case handoff.MsgNone, handoff.MsgSig, handoff.MsgResend: // not for the master
 			default:
-				m.events <- event{kind: evCtrl, c: c, line: sc.Text()}
+				m.events <- event{kind: evCtrl, c: c, msg: msg}
 			}
 		}
 	}()
@@ -185,7 +190,7 @@ func (m *master) onEvent(ev event) {
 	case evRecycle:
 		m.recycle(ev.c, "it asked to")
 	case evCtrl:
-		m.onCtrl(ev.c, ev.line)
+		m.onCtrl(ev.c, ev.msg)
 	case evFS:
 		m.onFS(ev.id)
 	case evExit:

@@ -33,7 +33,7 @@ func (m *master) checkTouch() {
 	for _, p := range m.cfg.Strings("touch-logreopen") {
 		if m.touched(p) {
 			m.log.Printf("*** %s has been touched... reopening log files !!! ***", p)
-			LogMasterState.reopen(m.log)
+			m.logMaster.reopen(m.log)
 		}
 	}
 	for _, p := range m.opts.TouchChainReload {

@@ -45,6 +45,9 @@ var activation struct {
 	err     error
 }
 
+// sdListenFDsStart is the first descriptor systemd passes (SD_LISTEN_FDS_START).
+const sdListenFDsStart = 3
+
 // activatedSockets takes the sockets passed by the service manager (once
 // per process; later calls return the same ones).
 func ActivatedSockets() ([]*activatedSocket, error) {
@@ -67,7 +70,7 @@ func takeActivated() ([]*activatedSocket, error) {
 	nameList := strings.Split(names, ":")
 	var out []*activatedSocket
 	for i := range n {
-		fd := handoff.FirstFD + i
+		fd := sdListenFDsStart + i
 		unix.CloseOnExec(fd)
 		f := os.NewFile(uintptr(fd), "activated-"+strconv.Itoa(fd))
 		ln, err := net.FileListener(f)

@@ -118,7 +118,7 @@ func InheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
 	}
 	socks := make([]*Socket, count)
 	for i := range count {
-		ln, err := handoff.InheritedListener(handoff.FirstFD + i)
+		ln, err := handoff.InheritedListener(handoff.Layout{Sockets: count}.Socket(i))
 		if err != nil {
 			return nil, fmt.Errorf("uwsgi: inherited socket %d (%s): %w", i, names[i], err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 )
 
 // ErrHarakiri is the cause of a request context cancelled by harakiri.
@@ -139,5 +140,5 @@ func (w *Worker) askRecycle(reason string) {
 		return
 	}
 	w.log.Printf("...The work of process %d is done (%s). Seeya!", w.Pid, reason)
-	_, _ = w.ctrl.Write([]byte("recycle\n"))
+	_ = w.sendCtrl(handoff.Msg{Kind: handoff.MsgRecycle})
 }

@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -37,12 +35,13 @@ func RunWorker(cfg *config.Config, opts options.Options, app App, wi handoff.Wor
 		log.Printf("%v", err)
 		return 1
 	}
-	board, err := scoreboard.Open(os.NewFile(uintptr(handoff.FirstFD+wi.Sockets), "scoreboard"))
+	lay := handoff.Layout{Sockets: wi.Sockets}
+	board, err := scoreboard.Open(os.NewFile(uintptr(lay.Scoreboard()), "scoreboard"))
 	if err != nil {
 		log.Printf("uwsgi: worker %d: %v", wi.Id, err)
 		return 1
 	}
-	ctrl := os.NewFile(uintptr(handoff.FirstFD+wi.Sockets+1), "control")
+	ctrl := os.NewFile(uintptr(lay.Control()), "control")
 	list, err := caches.Caches(cfg)
 	if err != nil {
 		log.Printf("uwsgi: worker %d: %v", wi.Id, err)
@@ -72,7 +71,7 @@ func RunWorker(cfg *config.Config, opts options.Options, app App, wi handoff.Wor
 		return destroyInstance()
 	}
 	signals.attach(w)
-	if err := w.sendCtrl("ready"); err != nil {
+	if err := w.sendCtrl(handoff.Msg{Kind: handoff.MsgReady}); err != nil {
 		log.Printf("uWSGI worker %d: cannot reach the master: %v", w.ID, err)
 		return 1
 	}
@@ -239,18 +238,15 @@ func (w *Worker) publishQueue() {
 	}
 }
 
-// readCtrl reads the master's lines ("sig N") until the master goes away.
+// readCtrl reads the master's messages until the master goes away.
 func (w *Worker) readCtrl(ctrl io.Reader) {
 	sc := bufio.NewScanner(ctrl)
 	for sc.Scan() {
-		if sc.Text() == "resend" {
+		switch m := handoff.ParseMsg(sc.Text()); m.Kind {
+		case handoff.MsgResend:
 			go signals.resend()
-			continue
-		}
-		if n, ok := strings.CutPrefix(sc.Text(), "sig "); ok {
-			if v, err := strconv.Atoi(n); err == nil && v >= 0 && v < 256 {
-				w.deliverSignal(uint8(v))
-			}
+		case handoff.MsgSig:
+			w.deliverSignal(m.Signum)
 		}
 	}
 }

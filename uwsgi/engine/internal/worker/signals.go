@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 )
 
 // The uWSGI signal framework, worker side. Handlers are registered by the
@@ -19,9 +21,9 @@ type signalRegistry struct {
 	mu       sync.Mutex
 	handlers [256]func(uint8)
 	targets  [256]string
-	pending  []string // control lines for the master, sent when the worker starts
-	sent     []string // registrations sent, sent again to a master re-executed in place
-	worker   *Worker  // set once serving in a spawned worker
+	pending  []handoff.Msg // messages for the master, sent when the worker starts
+	sent     []handoff.Msg // registrations sent, sent again to a master re-executed in place
+	worker   *Worker       // set once serving in a spawned worker
 }
 
 var signals signalRegistry
@@ -54,7 +56,7 @@ func RegisterSignal(signum uint8, target string, handler func(uint8)) error {
 	defer signals.mu.Unlock()
 	signals.handlers[signum] = handler
 	signals.targets[signum] = target
-	signals.queueLocked(fmt.Sprintf("register %d %s", signum, target))
+	signals.queueLocked(handoff.Msg{Kind: handoff.MsgRegister, Signum: signum, Target: target})
 	return nil
 }
 
@@ -67,7 +69,7 @@ func SignalRegistered(signum uint8) bool {
 
 // RaiseSignal asks the master to route signum.
 func RaiseSignal(signum uint8) error {
-	return signals.Send(fmt.Sprintf("signal %d", signum))
+	return signals.Send(handoff.Msg{Kind: handoff.MsgSignal, Signum: signum})
 }
 
 // AddTimer asks the master to raise signum every seconds; uwsgo's master
@@ -76,31 +78,31 @@ func AddTimer(signum uint8, seconds, iterations int) error {
 	if seconds < 1 {
 		return fmt.Errorf("uwsgi: timer for signal %d: seconds must be >= 1", signum)
 	}
-	return signals.Send(fmt.Sprintf("timer %d %d %d", signum, seconds, iterations))
+	return signals.Send(handoff.Msg{Kind: handoff.MsgTimer, Signum: signum, Seconds: seconds, Iterations: iterations})
 }
 
 // AddCron asks the master to raise signum when the local time matches
 // (uWSGI's fields; a negative field -N means every N).
 func AddCron(signum uint8, minute, hour, day, month, weekday int) error {
-	return signals.Send(fmt.Sprintf("cron %d %d %d %d %d %d", signum, minute, hour, day, month, weekday))
+	return signals.Send(handoff.Msg{Kind: handoff.MsgCron, Signum: signum, Cron: [5]int{minute, hour, day, month, weekday}})
 }
 
-// send passes a control line to the master now, or when the worker starts.
-func (r *signalRegistry) Send(line string) error {
+// Send passes a control message to the master now, or when the worker starts.
+func (r *signalRegistry) Send(m handoff.Msg) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.queueLocked(line)
+	return r.queueLocked(m)
 }
 
-func (r *signalRegistry) queueLocked(line string) error {
-	if !strings.HasPrefix(line, "signal ") {
-		r.sent = append(r.sent, line)
+func (r *signalRegistry) queueLocked(m handoff.Msg) error {
+	if m.Kind != handoff.MsgSignal {
+		r.sent = append(r.sent, m)
 	}
 	if r.worker == nil {
-		r.pending = append(r.pending, line)
+		r.pending = append(r.pending, m)
 		return nil
 	}
-	return r.worker.sendCtrl(line)
+	return r.worker.sendCtrl(m)
 }
 
 // attach makes w the process's worker and passes on what was queued.
@@ -108,8 +110,8 @@ func (r *signalRegistry) attach(w *Worker) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.worker = w
-	for _, line := range r.pending {
-		_ = w.sendCtrl(line)
+	for _, m := range r.pending {
+		_ = w.sendCtrl(m)
 	}
 	r.pending = nil
 }
@@ -121,15 +123,15 @@ func (r *signalRegistry) handler(signum uint8) func(uint8) {
 	return r.handlers[signum]
 }
 
-// sendCtrl writes one line to the master.
-func (w *Worker) sendCtrl(line string) error {
+// sendCtrl writes one message to the master. Every write to the control
+// channel goes through here, under ctrlMu, so messages never interleave.
+func (w *Worker) sendCtrl(m handoff.Msg) error {
 	if w.ctrl == nil {
 		return ErrNoMaster
 	}
 	w.ctrlMu.Lock()
 	defer w.ctrlMu.Unlock()
-	_, err := w.ctrl.Write([]byte(line + "\n"))
-	return err
+	return handoff.Send(w.ctrl, m)
 }
 
 // runSignals is the worker's dedicated signal goroutine: handlers run one
@@ -167,7 +169,7 @@ func (w *Worker) deliverSignal(signum uint8) {
 // AddFileMonitor asks the master to raise signum whenever path (a file or
 // a directory) changes (inotify).
 func AddFileMonitor(signum uint8, path string) error {
-	return signals.Send(fmt.Sprintf("filemon %d %s", signum, path))
+	return signals.Send(handoff.Msg{Kind: handoff.MsgFileMon, Signum: signum, Path: path})
 }
 
 // resend passes every registration on again (a new master image asks).
@@ -177,7 +179,7 @@ func (r *signalRegistry) resend() {
 	if r.worker == nil {
 		return
 	}
-	for _, line := range r.sent {
-		_ = r.worker.sendCtrl(line)
+	for _, m := range r.sent {
+		_ = r.worker.sendCtrl(m)
 	}
 }
