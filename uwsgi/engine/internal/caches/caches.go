@@ -45,7 +45,7 @@ func LocalCache(cfg *config.Config, name string) (*cache.Cache, error) {
 	return LookupCache(name)
 }
 
-// lookupCache finds a cache of this process once they exist.
+// LookupCache finds a cache of this process once they exist.
 func LookupCache(name string) (*cache.Cache, error) {
 	if name == "" {
 		if len(TheCaches.List) == 0 {
@@ -59,7 +59,7 @@ func LookupCache(name string) (*cache.Cache, error) {
 	return nil, fmt.Errorf("%w %q", ErrNoCache, name)
 }
 
-// cacheSpecs reads --cache (the legacy "default" cache, created first, as
+// CacheSpecs reads --cache (the legacy "default" cache, created first, as
 // uWSGI does) and every --cache2.
 func CacheSpecs(cfg *config.Config) ([]cache.Spec, error) {
 	var specs []cache.Spec
@@ -191,7 +191,7 @@ func addCacheItems(cfg *config.Config) error {
 	return nil
 }
 
-// startCacheDuties logs the caches and runs, in the master (or a process
+// StartCacheDuties logs the caches and runs, in the master (or a process
 // alone), the sweeper every --cache-expire-freq seconds and the store_sync
 // flushes, until stop is closed; then it syncs the store files.
 func StartCacheDuties(cfg *config.Config, log *logger.Logger, stop <-chan struct{}) {
@@ -244,7 +244,7 @@ func SyncCaches(list []*cache.Cache, log *logger.Logger) {
 	}
 }
 
-// setCacheLoggers sends the caches' messages to log.
+// SetCacheLoggers sends the caches' messages to log.
 func SetCacheLoggers(list []*cache.Cache, log *logger.Logger) {
 	for _, c := range list {
 		c.SetLogger(func(format string, args ...any) {
@@ -254,7 +254,7 @@ func SetCacheLoggers(list []*cache.Cache, log *logger.Logger) {
 	}
 }
 
-// recoverCaches takes back any cache lock the dead process pid held.
+// RecoverCaches takes back any cache lock the dead process pid held.
 func RecoverCaches(pid int) {
 	for _, c := range TheCaches.List {
 		c.RecoverFrom(pid)

@@ -29,18 +29,18 @@ import (
 // keep-alive connection it owns) go before new connections: reserve fails
 // while any waits.
 
-// reserve takes a free core for a connection about to be accepted, if one
+// Reserve takes a free core for a connection about to be accepted, if one
 // is free and no request waits for one.
 func (c *Cores) Reserve() (int, bool) { return c.tryTake() }
 
-// unreserve gives back a reservation on which no request ran: no request is
+// Unreserve gives back a reservation on which no request ran: no request is
 // counted, and a waiting request or accept loop gets the core.
 func (c *Cores) Unreserve(id int) {
 	c.free[id/64].Or(1 << (id % 64))
 	c.released()
 }
 
-// use starts a request that started at start on core id, reserved for it.
+// Use starts a request that started at start on core id, reserved for it.
 func (c *Cores) Use(id int, start time.Time) { c.mark(id, start) }
 
 // released runs after a core's bit was freed: a request waiting for a core
@@ -73,7 +73,7 @@ func (a *acceptWaiters) wake() {
 	a.mu.Unlock()
 }
 
-// waitFree waits until a core is free and no request waits for one, or
+// WaitFree waits until a core is free and no request waits for one, or
 // until done is closed (false). Registering before looking again makes a
 // concurrent release, which frees its bit before it counts the waiters,
 // either leave its bit for this look or wake this waiter.
@@ -119,7 +119,7 @@ func (c *Cores) hasFree() bool {
 	return false
 }
 
-// releaseAcceptLocks frees the accept locks the dead worker pid held, so
+// ReleaseAcceptLocks frees the accept locks the dead worker pid held, so
 // that the next worker takes its turn at once rather than after
 // plock.StealAfter.
 func ReleaseAcceptLocks(board *scoreboard.Board, pid int) {

@@ -22,14 +22,14 @@ const (
 // First inherited descriptor: fds 0-2 are stdio, ExtraFiles start at 3.
 const FirstFD = 3
 
-// workerIdentity is what a worker learns from its environment.
+// WorkerIdentity is what a worker learns from its environment.
 type WorkerIdentity struct {
 	Id, Slot int
 	gen      uint64
 	Sockets  int
 }
 
-// roleFromEnv reports whether this process is a worker spawned by a master.
+// RoleFromEnv reports whether this process is a worker spawned by a master.
 func RoleFromEnv() (WorkerIdentity, bool, error) {
 	if os.Getenv(EnvRole) != "worker" {
 		return WorkerIdentity{}, false, nil
@@ -52,14 +52,14 @@ func RoleFromEnv() (WorkerIdentity, bool, error) {
 	return wi, true, nil
 }
 
-// inheritedListener turns descriptor fd into a listener.
+// InheritedListener turns descriptor fd into a listener.
 func InheritedListener(fd int) (net.Listener, error) {
 	f := os.NewFile(uintptr(fd), "listener-"+strconv.Itoa(fd))
 	defer f.Close()
 	return net.FileListener(f)
 }
 
-// cleanEnv is the environment without our own role variables.
+// CleanEnv is the environment without our own role variables.
 func CleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -74,11 +74,11 @@ func CleanEnv() []string {
 	return env
 }
 
-// envCaches lists, in a worker, the descriptors of the caches the master
+// EnvCaches lists, in a worker, the descriptors of the caches the master
 // passed down, in configuration order.
 const EnvCaches = "UWSGO_CACHES"
 
-// socketSpec is what a worker (or the master's next image) must know of a
+// SocketSpec is what a worker (or the master's next image) must know of a
 // socket besides its descriptor.
 type SocketSpec struct {
 	Name      string
@@ -121,7 +121,7 @@ func DecodeSockets(v string) ([]SocketSpec, error) {
 	return out, nil
 }
 
-// envTLS names the descriptor of the TLS bundle a worker inherits.
+// EnvTLS names the descriptor of the TLS bundle a worker inherits.
 const EnvTLS = "UWSGO_TLS"
 
 func SplitInts(s string) []int { return SplitIntsSep(s, ",") }
@@ -149,7 +149,7 @@ const (
 	ExitEnd    = 30 // SIGINT/SIGTERM
 )
 
-// envReqLog is, in a worker, the request log pipe's descriptor ("-" for
+// EnvReqLog is, in a worker, the request log pipe's descriptor ("-" for
 // none) when the master runs a log master (logmaster.go).
 const EnvReqLog = "UWSGO_REQLOG"
 

@@ -90,7 +90,7 @@ var hookActions = map[string]hookAction{
 var masterFuncs = map[string]bool{"gracefully_kill_them_all": true, "kill_them_all": true, "end_me": true,
 	"grace_them_all": true, "reap_them_all": true}
 
-// signalRemaps holds the master's UNIX signals rebound by unix_signal hooks.
+// SignalRemaps holds the master's UNIX signals rebound by unix_signal hooks.
 var SignalRemaps sync.Map // syscall.Signal -> function name
 
 // remapUnixSignal is the unix_signal hook: "SIGNUM FUNCTION", e.g. the
@@ -161,7 +161,7 @@ func runCommand(cmd string) error {
 	return nil
 }
 
-// checkHooks refuses, at start, a hook without "action:" or with an
+// CheckHooks refuses, at start, a hook without "action:" or with an
 // unknown action, naming it.
 func CheckHooks(cfg *config.Config) error {
 	for _, phase := range hookPhases {
@@ -178,7 +178,7 @@ func CheckHooks(cfg *config.Config) error {
 	return nil
 }
 
-// runHooks runs the hooks, then the commands, of phase; the error of the
+// RunHooks runs the hooks, then the commands, of phase; the error of the
 // first that failed stops the rest.
 func RunHooks(cfg *config.Config, log *logger.Logger, phase string) error {
 	for _, h := range cfg.Strings("hook-" + phase) {
@@ -210,7 +210,7 @@ func RunHooks(cfg *config.Config, log *logger.Logger, phase string) error {
 	return nil
 }
 
-// runFatalHooks runs phase's hooks and logs a failure as uWSGI does; it
+// RunFatalHooks runs phase's hooks and logs a failure as uWSGI does; it
 // reports whether start-up may go on.
 func RunFatalHooks(cfg *config.Config, log *logger.Logger, phase string) bool {
 	if err := RunHooks(cfg, log, phase); err != nil {
@@ -221,7 +221,7 @@ func RunFatalHooks(cfg *config.Config, log *logger.Logger, phase string) bool {
 	return true
 }
 
-// dropPrivilegesWithHooks runs the as-root hooks (as root only), drops
+// DropPrivilegesWithHooks runs the as-root hooks (as root only), drops
 // privileges, then runs the as-user hooks.
 func DropPrivilegesWithHooks(cfg *config.Config, opts options.Options, log *logger.Logger) bool {
 	if os.Getuid() == 0 && !RunFatalHooks(cfg, log, "as-root") {

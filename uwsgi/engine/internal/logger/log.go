@@ -51,7 +51,7 @@ func OpenLogger(path string) (*Logger, error) {
 	return l, nil
 }
 
-// route sends this logger's lines through the log master's router: server
+// Route sends this logger's lines through the log master's router: server
 // lines to server, request lines to request; pipe is the log pipe the
 // master's children write to (kept open for them).
 func (l *Logger) Route(server, request func([]byte) error, pipe *os.File) {
@@ -69,7 +69,7 @@ func (l *Logger) Route(server, request func([]byte) error, pipe *os.File) {
 // bytes never mix with other processes' writes.
 const pipeAtomic = 4096
 
-// reopenFile reopens the --logto file (logrotate), for the processes
+// ReopenFile reopens the --logto file (logrotate), for the processes
 // started from now on and this one.
 func (l *Logger) ReopenFile() {
 	if l.path == "" {
@@ -185,7 +185,7 @@ func (c lineChunks) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// workerLogging sets up a worker's log writers: through the master's pipes
+// WorkerLogging sets up a worker's log writers: through the master's pipes
 // when it runs a log master, else straight to the inherited log.
 func WorkerLogging(log *Logger) {
 	v, ok := os.LookupEnv(handoff.EnvReqLog)
@@ -199,7 +199,7 @@ func WorkerLogging(log *Logger) {
 	}
 }
 
-// logDatePrefix is --log-date / --logdate: server lines start with the
+// LogDatePrefix is --log-date / --logdate: server lines start with the
 // date (ctime, or the strftime format given) and " - ".
 func LogDatePrefix(cfg *config.Config) func([]byte) []byte {
 	if !cfg.IsSet("log-date") {

@@ -12,7 +12,7 @@ import (
 	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 )
 
-// binaryPatch runs --privileged-binary-patch / --unprivileged-binary-patch:
+// BinaryPatch runs --privileged-binary-patch / --unprivileged-binary-patch:
 // uWSGI execs the named binary with its own arguments. This is how a vassal
 // file of the uWSGI Emperor names a uwsgo app: the Emperor starts
 // /usr/bin/uwsgi --ini FILE, which execs APP --ini FILE, and APP reads the

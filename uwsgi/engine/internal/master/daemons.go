@@ -39,7 +39,7 @@ type attachedDaemon struct {
 	last     time.Time
 }
 
-// parseDaemons reads the daemon options.
+// ParseDaemons reads the daemon options.
 func ParseDaemons(cfg *config.Config) ([]*attachedDaemon, error) {
 	var ds []*attachedDaemon
 	for _, c := range cfg.Strings("attach-daemon") {
@@ -315,7 +315,7 @@ func readPidfile(path string) int {
 	return n
 }
 
-// stop ends the supervision: dumb daemons get their stop signal (their
+// Stop ends the supervision: dumb daemons get their stop signal (their
 // whole process group), then SIGKILL after the mercy; smart ones are left
 // running, as uWSGI leaves them.
 func (s *daemonSupervisor) Stop() {

@@ -93,10 +93,10 @@ func (e *emperorLink) ready() {
 	e.write(vassalLoyal)
 }
 
-// heartbeat sends one heartbeat.
+// Heartbeat sends one heartbeat.
 func (e *emperorLink) Heartbeat() { e.write(vassalHeartbeat) }
 
-// commands reads the Emperor's commands; the channel closes when the
+// Commands reads the Emperor's commands; the channel closes when the
 // Emperor is gone. A nil link yields a nil channel (never ready).
 func (e *emperorLink) Commands() <-chan byte {
 	if e == nil {
@@ -135,7 +135,7 @@ func (e *emperorLink) execFD() int {
 	return e.fd
 }
 
-// heartbeatTick sends a first heartbeat (the Emperor watches a vassal's
+// HeartbeatTick sends a first heartbeat (the Emperor watches a vassal's
 // heartbeats from its first one on) and returns the channel of the next
 // ones, every --heartbeat seconds.
 func (e *emperorLink) HeartbeatTick(secs int) (<-chan time.Time, func()) {
@@ -147,7 +147,7 @@ func (e *emperorLink) HeartbeatTick(secs int) (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
-// obeyEmperorAlone serves the Emperor's commands in a process serving
+// ObeyEmperorAlone serves the Emperor's commands in a process serving
 // alone: stops become this process's own SIGINT / SIGTERM; a reload needs
 // a master.
 func ObeyEmperorAlone(cmds <-chan byte, log *logger.Logger) {

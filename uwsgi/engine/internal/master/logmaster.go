@@ -40,12 +40,12 @@ func LoggingConfig(cfg *config.Config) logging.Config {
 	}
 }
 
-// wantLogMaster reports whether the options need the log master.
+// WantLogMaster reports whether the options need the log master.
 func WantLogMaster(cfg *config.Config) bool {
 	return LoggingConfig(cfg).Enabled() || cfg.Int("log-maxsize") > 0 || len(cfg.Strings("touch-logreopen")) > 0
 }
 
-// startLogMaster builds the router (raw log: --logto, rotated at
+// StartLogMaster builds the router (raw log: --logto, rotated at
 // --log-maxsize, or stderr) and the pipes, and turns log into its front.
 func StartLogMaster(cfg *config.Config, log *logger.Logger, logto string, state *handoff.MasterState) (*LogMaster, error) {
 	lc := LoggingConfig(cfg)

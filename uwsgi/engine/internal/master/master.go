@@ -110,7 +110,7 @@ type stop struct {
 	deadline time.Time
 }
 
-// runMaster is the master process's life.
+// RunMaster is the master process's life.
 func RunMaster(cfg *config.Config, opts options.Options, log *logger.Logger, notify *Notifier, lm *LogMaster, state *handoff.MasterState) int {
 	// Workers die with the thread that started them (Pdeathsig), and a
 	// binary re-exec ends every thread but the calling one: start them all,
@@ -278,7 +278,7 @@ func (m *master) startStats() error {
 	return err
 }
 
-// loop runs until the instance stops.
+// Loop runs until the instance stops.
 func (m *master) Loop() int {
 	sigc := m.sigc
 	hooks.SignalRemaps.Range(func(k, _ any) bool { signal.Notify(sigc, k.(syscall.Signal)); return true })

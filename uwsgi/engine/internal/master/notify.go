@@ -37,7 +37,7 @@ const (
 	envWatchdogPid  = "WATCHDOG_PID"
 )
 
-// notifier sends the instance's life events to its service manager(s).
+// Notifier sends the instance's life events to its service manager(s).
 // A nil *notifier or one without a peer sends nothing.
 type Notifier struct {
 	log      *logger.Logger
@@ -49,7 +49,7 @@ type Notifier struct {
 	ready    bool          // READY=1 sent since the last RELOADING=1
 }
 
-// newNotifier reads (and removes) the service manager's variables.
+// NewNotifier reads (and removes) the service manager's variables.
 func NewNotifier(log *logger.Logger) *Notifier {
 	n := &Notifier{log: log}
 	if addr := os.Getenv(envNotifySocket); addr != "" {
@@ -96,7 +96,7 @@ func watchdogPeriod(usec, pid string) time.Duration {
 	return time.Duration(n) * time.Microsecond / 2
 }
 
-// send writes one datagram of newline-separated assignments to systemd.
+// Send writes one datagram of newline-separated assignments to systemd.
 func (n *Notifier) Send(lines ...string) {
 	if n == nil || n.Sd == nil {
 		return
@@ -107,7 +107,7 @@ func (n *Notifier) Send(lines ...string) {
 	}
 }
 
-// starting announces the start of the instance.
+// Starting announces the start of the instance.
 func (n *Notifier) Starting() {
 	lines := []string{"STATUS=initializing uWSGI"}
 	if processpkg.Daemonized {
@@ -116,7 +116,7 @@ func (n *Notifier) Starting() {
 	n.Send(lines...)
 }
 
-// readyNow announces that the workers accept (at start or after a reload).
+// ReadyNow announces that the workers accept (at start or after a reload).
 func (n *Notifier) ReadyNow(status string) {
 	if n == nil || n.ready {
 		return
@@ -140,15 +140,15 @@ func (n *Notifier) reloading(why string) {
 	n.Send("RELOADING=1", "MONOTONIC_USEC="+strconv.FormatInt(ts.Nano()/1000, 10), "STATUS=uWSGI is reloading ("+why+")")
 }
 
-// stopping announces the shutdown.
+// Stopping announces the shutdown.
 func (n *Notifier) Stopping() {
 	n.Send("STOPPING=1", "STATUS=uWSGI is stopping")
 }
 
-// ping tells the watchdog the master loop is alive.
+// Ping tells the watchdog the master loop is alive.
 func (n *Notifier) Ping() { n.Send("WATCHDOG=1") }
 
-// watchdogTick is the channel of the watchdog pings (nil when off).
+// WatchdogTick is the channel of the watchdog pings (nil when off).
 func (n *Notifier) WatchdogTick() (<-chan time.Time, func()) {
 	if n == nil || n.Sd == nil || n.watchdog <= 0 {
 		return nil, func() {}
@@ -157,7 +157,7 @@ func (n *Notifier) WatchdogTick() (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
-// vassal is the link to the uWSGI Emperor, or nil.
+// Vassal is the link to the uWSGI Emperor, or nil.
 func (n *Notifier) Vassal() *emperorLink {
 	if n == nil {
 		return nil

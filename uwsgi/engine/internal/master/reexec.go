@@ -2,6 +2,7 @@ package master
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"syscall"
 	"time"
@@ -101,7 +102,7 @@ func (m *master) adopt(state *handoff.MasterState) error {
 		unix.CloseOnExec(fd)
 		f := os.NewFile(uintptr(fd), sp.Name)
 		m.files = append(m.files, f)
-		ln, err := socket.ListenerFromFile(f)
+		ln, err := net.FileListener(f) // f stays open: the workers inherit it
 		if err != nil {
 			return fmt.Errorf("socket %s: %w", sp.Name, err)
 		}

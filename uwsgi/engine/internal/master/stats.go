@@ -29,7 +29,7 @@ type statsServer struct {
 	log      *logger.Logger
 }
 
-// startStatsServers starts the configured stats endpoints.
+// StartStatsServers starts the configured stats endpoints.
 func StartStatsServers(cfg *config.Config, log *logger.Logger, snap func() *stats.Snapshot) ([]*statsServer, error) {
 	var out []*statsServer
 	add := func(addr, format string) error {
@@ -110,7 +110,7 @@ func (s *statsServer) answer(c net.Conn) {
 	_, _ = c.Write(body)
 }
 
-// snapshot builds the stats of an instance from its scoreboard: for each
+// Snapshot builds the stats of an instance from its scoreboard: for each
 // worker id, the newest live slot (a retiring worker of an older generation
 // is not shown).
 func Snapshot(board *scoreboard.Board, sockets []*socket.Socket, files []*os.File, workers int) *stats.Snapshot {

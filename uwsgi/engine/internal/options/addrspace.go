@@ -80,7 +80,7 @@ func uitoa(n uint64) string {
 	return string(b[i:])
 }
 
-// applyLimitAS sets RLIMIT_AS (soft and hard) to --limit-as when it was
+// ApplyLimitAS sets RLIMIT_AS (soft and hard) to --limit-as when it was
 // kept, so every process started afterwards inherits it, as in uWSGI.
 func ApplyLimitAS(o Options, log *logger.Logger) {
 	if o.LimitAS == 0 {

@@ -83,14 +83,14 @@ type forceLog struct {
 	big                                 int64
 }
 
-// match reports whether a request must be logged anyway.
+// Match reports whether a request must be logged anyway.
 func (f *forceLog) Match(res *bridge.Result, elapsed time.Duration) bool {
 	return f.c4xx && res.Status >= 400 && res.Status < 500 || f.c5xx && res.Status >= 500 ||
 		f.slow > 0 && elapsed >= f.slow || f.big > 0 && res.BodySize >= f.big ||
 		f.zero && res.BodySize == 0 || f.sendfile && res.Static || f.ioerror && res.IOError
 }
 
-// readOptions extracts the engine's settings from cfg.
+// ReadOptions extracts the engine's settings from cfg.
 func ReadOptions(cfg *config.Config) (Options, error) {
 	o := Options{
 		Cores:            cfg.Int("goroutines"),

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// processMemory reads a process's RSS and VSZ in bytes from /proc.
+// ProcessMemory reads a process's RSS and VSZ in bytes from /proc.
 func ProcessMemory(pid int) (rss, vsz uint64) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
 	if err != nil {

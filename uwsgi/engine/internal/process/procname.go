@@ -74,7 +74,7 @@ func procTitle(cfg *config.Config, role string, id int) string {
 	return prefix + name + cfg.String("procname-append")
 }
 
-// applyProcTitle sets the title of this process for its role.
+// ApplyProcTitle sets the title of this process for its role.
 func ApplyProcTitle(cfg *config.Config, role string, id int) {
 	setProcTitle(procTitle(cfg, role, id))
 }

@@ -1,13 +1,14 @@
 package process
 
 import (
-	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 	"os"
 	"os/exec"
 	"os/signal"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 )
 
 // PID 1 in a container: orphans of hooks, daemons and crons are reparented
@@ -22,7 +23,7 @@ var ownChildren struct {
 	pids  map[int]bool
 }
 
-// startTracked runs start (which starts one process and returns its pid)
+// StartTracked runs start (which starts one process and returns its pid)
 // and registers the process as one some goroutine of ours waits for.
 func StartTracked(start func() (int, error)) (int, error) {
 	ownChildren.start.RLock()
@@ -34,7 +35,7 @@ func StartTracked(start func() (int, error)) (int, error) {
 	return pid, err
 }
 
-// startCmd is startTracked for an exec.Cmd.
+// StartCmd is startTracked for an exec.Cmd.
 func StartCmd(c *exec.Cmd) error {
 	_, err := StartTracked(func() (int, error) {
 		if err := c.Start(); err != nil {
@@ -45,7 +46,7 @@ func StartCmd(c *exec.Cmd) error {
 	return err
 }
 
-// waitCmd waits for c and forgets its pid.
+// WaitCmd waits for c and forgets its pid.
 func WaitCmd(c *exec.Cmd) error {
 	err := c.Wait()
 	UntrackChild(c.Process.Pid)
@@ -93,7 +94,7 @@ func reapOrphans() []int {
 	return reaped
 }
 
-// startReaper reaps orphans while the process runs as PID 1 (in a
+// StartReaper reaps orphans while the process runs as PID 1 (in a
 // container, or under unshare --pid): on every SIGCHLD, and once a second
 // for a SIGCHLD that came while an own child was in the way. It returns
 // the function that stops it.

@@ -48,7 +48,7 @@ var activation struct {
 // sdListenFDsStart is the first descriptor systemd passes (SD_LISTEN_FDS_START).
 const sdListenFDsStart = 3
 
-// activatedSockets takes the sockets passed by the service manager (once
+// ActivatedSockets takes the sockets passed by the service manager (once
 // per process; later calls return the same ones).
 func ActivatedSockets() ([]*activatedSocket, error) {
 	activation.once.Do(func() { activation.sockets, activation.err = takeActivated() })

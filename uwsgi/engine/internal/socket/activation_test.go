@@ -1,11 +1,12 @@
 package socket
 
 import (
-	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 	"net"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 )
 
 func TestActivatedSocketMatches(t *testing.T) {

@@ -34,7 +34,7 @@ func socketNames(cfg *config.Config) (names []string, kinds []handoff.Kind) {
 	return names, kinds
 }
 
-// markTLS numbers the HTTPS sockets, which socketNames lists last among
+// MarkTLS numbers the HTTPS sockets, which socketNames lists last among
 // the sockets options name (activated sockets no option names follow them).
 func MarkTLS(cfg *config.Config, socks []*Socket) {
 	names, _ := socketNames(cfg)
@@ -47,7 +47,7 @@ func MarkTLS(cfg *config.Config, socks []*Socket) {
 	}
 }
 
-// bindAll binds every configured socket.
+// BindAll binds every configured socket.
 // An activated socket (socket activation) stands for the option naming its
 // address; activated sockets no option names are added after the others.
 func BindAll(cfg *config.Config, o SocketOptions, log *logger.Logger) ([]*Socket, error) {
@@ -103,7 +103,7 @@ func BindAll(cfg *config.Config, o SocketOptions, log *logger.Logger) ([]*Socket
 	return socks, nil
 }
 
-// inheritSockets rebuilds the sockets from descriptors 3.. as numbered by cfg.
+// InheritSockets rebuilds the sockets from descriptors 3.. as numbered by cfg.
 func InheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
 	specs, err := SocketSpecs(cfg, os.Getenv(handoff.EnvSocketList))
 	if err != nil {
@@ -129,7 +129,7 @@ func InheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
 	return socks, nil
 }
 
-// socketSpecs is the socket list passed in list, or (from an older master
+// SocketSpecs is the socket list passed in list, or (from an older master
 // that passed none) the one the configuration names.
 func SocketSpecs(cfg *config.Config, list string) ([]handoff.SocketSpec, error) {
 	if list != "" {
@@ -150,19 +150,19 @@ func NetworkName(s *Socket) string {
 	return "UNIX"
 }
 
-// httpsValues are the --https-socket values, then the --https ones (uWSGI's
+// HttpsValues are the --https-socket values, then the --https ones (uWSGI's
 // HTTPS router; uwsgo's workers serve its address themselves, as for --http).
 func HttpsValues(cfg *config.Config) []string {
 	return append(cfg.Strings("https-socket"), cfg.Strings("https")...)
 }
 
-// httpsSocketName is the address of an --https-socket value.
+// HttpsSocketName is the address of an --https-socket value.
 func HttpsSocketName(v string) string {
 	name, _, _ := strings.Cut(v, ",")
 	return name
 }
 
-// specsOf describes socks for the socket list a worker inherits.
+// SpecsOf describes socks for the socket list a worker inherits.
 func SpecsOf(socks []*Socket) []handoff.SocketSpec {
 	specs := make([]handoff.SocketSpec, len(socks))
 	for i, s := range socks {

@@ -6,7 +6,7 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// bodyGuard is the request body an HTTP socket's handler reads: fasthttp's
+// BodyGuard is the request body an HTTP socket's handler reads: fasthttp's
 // body stream with the checks fasthttp leaves out.
 //
 //   - A body shorter than its Content-Length fails with
@@ -37,7 +37,7 @@ type BodyGuard struct {
 	overrun     bool
 }
 
-// bodyError is a request body refused by a limit: its StatusCode is the
+// BodyError is a request body refused by a limit: its StatusCode is the
 // answer when nothing was sent yet (the bridge looks for that method).
 type BodyError struct {
 	Status int
@@ -54,7 +54,7 @@ var (
 	ErrChunkOverhead = &BodyError{fasthttp.StatusBadRequest, "chunked body with too much framing for its data (chunk extensions)"}
 )
 
-// chunkOverheadBase is how many bytes of framing a chunked body may carry
+// ChunkOverheadBase is how many bytes of framing a chunked body may carry
 // beyond 16 a chunk and twice its data, as net/http allows.
 const ChunkOverheadBase = 16 << 10
 

@@ -1,11 +1,12 @@
 package socket
 
 import (
-	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 	"sync/atomic"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 )
 
-// connLimit is --max-conns: the connections a worker keeps open at once,
+// ConnLimit is --max-conns: the connections a worker keeps open at once,
 // over all its sockets. Past it, a new connection is shed at once (an HTTP
 // one with a 503 and Retry-After) instead of the worker running out of
 // file descriptors. A shedding episode is logged when it starts and ends.
@@ -17,7 +18,7 @@ type ConnLimit struct {
 	Log      *logger.Logger
 }
 
-// tryAdd counts a new connection; false means shed it.
+// TryAdd counts a new connection; false means shed it.
 func (l *ConnLimit) TryAdd() bool {
 	if l == nil || l.Max <= 0 {
 		return true
@@ -33,7 +34,7 @@ func (l *ConnLimit) TryAdd() bool {
 	return true
 }
 
-// done uncounts a connection.
+// Done uncounts a connection.
 func (l *ConnLimit) Done() {
 	if l == nil || l.Max <= 0 {
 		return

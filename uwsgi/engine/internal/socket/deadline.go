@@ -151,7 +151,7 @@ func (c *DrainConn) SetDeadline(t time.Time) error {
 	return c.Conn.SetWriteDeadline(t)
 }
 
-// awaitRequest calls AwaitRequest on the outermost connection of c that
+// AwaitRequest calls AwaitRequest on the outermost connection of c that
 // has it: the bridge's Conn (which then expects a request header and passes
 // the call on) or the drainConn.
 func AwaitRequest(c net.Conn) {

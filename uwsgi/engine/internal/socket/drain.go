@@ -11,7 +11,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 )
 
-// drainListener tracks the connections it accepted until they close, so a
+// DrainListener tracks the connections it accepted until they close, so a
 // graceful stop can wait for the ones that were accepted but have not sent
 // their first byte yet. fasthttp's own shutdown counts those as idle and
 // closes them at once, which would reset a client whose request is on its
@@ -125,7 +125,7 @@ func (c *DrainConn) Close() error {
 	return c.Conn.Close()
 }
 
-// waitFresh waits, up to d, until every open connection has sent a byte.
+// WaitFresh waits, up to d, until every open connection has sent a byte.
 func (l *DrainListener) WaitFresh(d time.Duration) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
@@ -174,7 +174,7 @@ func (l *DrainListener) accept() (net.Conn, error) {
 	}
 }
 
-// retryableAccept reports whether an accept error is worth retrying.
+// RetryableAccept reports whether an accept error is worth retrying.
 func RetryableAccept(err error) bool {
 	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS) ||
 		errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EINTR)
@@ -184,7 +184,7 @@ func RetryableAccept(err error) bool {
 // (see sockConn.corkLast).
 type corker interface{ corkLast() }
 
-// corkLast corks the connection under c, when it can: an accepted
+// CorkLast corks the connection under c, when it can: an accepted
 // sockConn, bare (uwsgi sockets) or wrapped (HTTP).
 func CorkLast(c net.Conn) {
 	for ; c != nil; c = Wrapped(c) {
@@ -195,7 +195,7 @@ func CorkLast(c net.Conn) {
 	}
 }
 
-// reservedCore takes the core reserved for c's first request (see
+// ReservedCore takes the core reserved for c's first request (see
 // admit.go), or returns -1.
 func ReservedCore(c net.Conn) int {
 	if sc := sockConnOf(c); sc != nil {
@@ -204,7 +204,7 @@ func ReservedCore(c net.Conn) int {
 	return -1
 }
 
-// dropReserved gives back the core reserved for c's first request, for a
+// DropReserved gives back the core reserved for c's first request, for a
 // request answered without running on a core.
 func DropReserved(c net.Conn) {
 	if sc := sockConnOf(c); sc != nil {
@@ -222,7 +222,7 @@ func sockConnOf(c net.Conn) *sockConn {
 	return nil
 }
 
-// drainConnOf finds the *drainConn under c, through the bridge's and
+// DrainConnOf finds the *drainConn under c, through the bridge's and
 // fasthttp's (hijack) wrappers.
 func DrainConnOf(c net.Conn) *DrainConn {
 	for ; c != nil; c = Wrapped(c) {
@@ -237,7 +237,7 @@ func DrainConnOf(c net.Conn) *DrainConn {
 // socket's connection, an HTTPS connection).
 type wrapper interface{ WrappedConn() net.Conn }
 
-// wrapped is the connection c wraps, or nil.
+// Wrapped is the connection c wraps, or nil.
 func Wrapped(c net.Conn) net.Conn {
 	switch t := c.(type) {
 	case *DrainConn:

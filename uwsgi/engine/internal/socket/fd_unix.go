@@ -7,7 +7,7 @@ import (
 	"syscall"
 )
 
-// fdOf returns the file descriptor behind a listener, for log lines.
+// FdOf returns the file descriptor behind a listener, for log lines.
 func FdOf(ln net.Listener) int {
 	sc, ok := ln.(syscall.Conn)
 	if !ok {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// fileID identifies a file's content version: replaced or modified files
+// FileID identifies a file's content version: replaced or modified files
 // get a different one.
 type FileID struct {
 	Exists bool
@@ -30,7 +30,7 @@ func StatID(path string) FileID {
 	return id
 }
 
-// listenerFile returns a duplicate descriptor of the listener, to pass on.
+// ListenerFile returns a duplicate descriptor of the listener, to pass on.
 func ListenerFile(ln net.Listener) (*os.File, error) {
 	type filer interface{ File() (*os.File, error) }
 	f, ok := ln.(filer)
@@ -40,10 +40,7 @@ func ListenerFile(ln net.Listener) (*os.File, error) {
 	return f.File()
 }
 
-// listenerFromFile makes a listener from a descriptor, keeping f open.
-func ListenerFromFile(f *os.File) (net.Listener, error) { return net.FileListener(f) }
-
-// rawFD returns f's descriptor without Fd(), which would switch a
+// RawFD returns f's descriptor without Fd(), which would switch a
 // non-blocking socket (and every descriptor sharing it) to blocking mode.
 func RawFD(f *os.File) uintptr {
 	rc, err := f.SyscallConn()

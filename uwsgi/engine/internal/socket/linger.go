@@ -17,7 +17,7 @@ const (
 	lingerBytes = 4 << 20                // at most this much is drained
 )
 
-// lingerClose marks the connection under c to close that way.
+// LingerClose marks the connection under c to close that way.
 func LingerClose(c net.Conn) {
 	if dc := DrainConnOf(c); dc != nil {
 		dc.linger.Store(true)

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// listenQueue reads a listening TCP socket's accept queue from the kernel:
+// ListenQueue reads a listening TCP socket's accept queue from the kernel:
 // TCP_INFO's unacked is the queue length and sacked the backlog, as uWSGI
 // reads them. Other sockets report (0, backlog).
 func ListenQueue(f *os.File, backlog uint64) (queue, max uint64) {

@@ -43,7 +43,7 @@ type sockConn struct {
 	cores *cores.Cores
 }
 
-// reserve records core id of cores as reserved for the first request.
+// Reserve records core id of cores as reserved for the first request.
 func (c *sockConn) Reserve(cores *cores.Cores, id int) {
 	c.cores = cores
 	c.res.Store(int32(id) + 1)

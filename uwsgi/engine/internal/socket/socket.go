@@ -2,8 +2,6 @@ package socket
 
 import (
 	"fmt"
-	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/cores"
-	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 	"net"
 	"os"
 	"os/user"
@@ -11,9 +9,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/cores"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 )
 
-// proto names the socket's protocol in logs and stats: uwsgi, http or https.
+// Proto names the socket's protocol in logs and stats: uwsgi, http or https.
 func (s *Socket) Proto() string {
 	if s.TLS >= 0 {
 		return "https"
@@ -44,7 +45,7 @@ type Socket struct {
 	closeOnce sync.Once
 }
 
-// splitAddr maps a uWSGI socket name to a Go network and address: a name
+// SplitAddr maps a uWSGI socket name to a Go network and address: a name
 // with a colon is TCP (":port" listens on every address), anything else is a
 // unix socket path ("@name" is an abstract socket).
 func SplitAddr(name string) (network, addr string) {
@@ -66,7 +67,6 @@ type SocketOptions struct {
 	// 0 with --no-defer-accept); KeepAlive is --so-keepalive.
 	DeferAccept int
 	KeepAlive   bool
-	ListenFunc  func(network, addr string, backlog int, reusePort bool) (net.Listener, error)
 }
 
 // Bind creates the listening socket for name.
@@ -81,11 +81,7 @@ func Bind(index int, name string, kind handoff.Kind, o SocketOptions) (*Socket, 
 			_ = os.Remove(addr)
 		}
 	}
-	listen := o.ListenFunc
-	if listen == nil {
-		listen = listenBacklog
-	}
-	ln, err := listen(network, addr, o.Backlog, o.ReusePort)
+	ln, err := listenBacklog(network, addr, o.Backlog, o.ReusePort)
 	if err != nil {
 		return nil, fmt.Errorf("unable to bind %s socket %q: %w", kind, name, err)
 	}
@@ -201,7 +197,7 @@ func (s *Socket) Accept() (net.Conn, error) {
 	return s.acc.Accept()
 }
 
-// sockListener is a Socket as a net.Listener.
+// SockListener is a Socket as a net.Listener.
 type SockListener struct{ S *Socket }
 
 func (l SockListener) Accept() (net.Conn, error) { return l.S.Accept() }

@@ -35,7 +35,7 @@ type sniSpec struct {
 	spec tlsSpec
 }
 
-// tlsConf is the TLS configuration of the instance: the --https-socket
+// TlsConf is the TLS configuration of the instance: the --https-socket
 // specs in order, the SNI contexts and the --ssl-* settings.
 type TlsConf struct {
 	sockets       []tlsSpec
@@ -68,7 +68,7 @@ func splitTLSFields(v string) (tlsSpec, bool) {
 	return s, true
 }
 
-// readTLSConf reads the TLS options; it reads no file.
+// ReadTLSConf reads the TLS options; it reads no file.
 func ReadTLSConf(cfg *config.Config) (*TlsConf, error) {
 	c := &TlsConf{minVersion: tls.VersionTLS12, verifyDepth: cfg.Int("ssl-verify-depth"),
 		sniDir: cfg.String("sni-dir"), sniDirCiphers: cfg.String("sni-dir-ciphers"), ExportCert: cfg.Bool("https-export-cert")}
@@ -113,13 +113,13 @@ func ReadTLSConf(cfg *config.Config) (*TlsConf, error) {
 	return c, nil
 }
 
-// checkTLS rejects malformed TLS options before anything starts.
+// CheckTLS rejects malformed TLS options before anything starts.
 func CheckTLS(cfg *config.Config) error {
 	_, err := ReadTLSConf(cfg)
 	return err
 }
 
-// enabled reports whether the instance has an HTTPS socket.
+// Enabled reports whether the instance has an HTTPS socket.
 func (c *TlsConf) Enabled() bool { return len(c.sockets) > 0 }
 
 // paths lists the files the contexts are made of (PEM text given inline
@@ -148,14 +148,14 @@ func (c *TlsConf) paths() []string {
 
 func isInlinePEM(s string) bool { return strings.HasPrefix(s, "-----BEGIN ") }
 
-// tlsBundle holds the contents of the certificate, key and CA files, by
+// TlsBundle holds the contents of the certificate, key and CA files, by
 // path. The master reads them (at start and at each graceful reload) and
 // hands them to its workers, so that a worker never reads a file the
 // master did not validate: a file broken at reload time leaves the
 // workers on the last good bundle.
 type TlsBundle map[string][]byte
 
-// readTLSBundle reads every file of c; the error names the file.
+// ReadTLSBundle reads every file of c; the error names the file.
 func ReadTLSBundle(c *TlsConf) (TlsBundle, error) {
 	b := TlsBundle{}
 	for _, p := range c.paths() {
@@ -176,7 +176,7 @@ func (b TlsBundle) pem(ref string) []byte {
 	return b[ref]
 }
 
-// file writes the bundle to a sealed-off memory file for the workers.
+// File writes the bundle to a sealed-off memory file for the workers.
 func (b TlsBundle) File() (*os.File, error) {
 	data, err := json.Marshal(b)
 	if err != nil {
@@ -193,7 +193,7 @@ func (b TlsBundle) File() (*os.File, error) {
 	return f, nil
 }
 
-// bundleFromFile reads a bundle written by file.
+// BundleFromFile reads a bundle written by file.
 func BundleFromFile(f *os.File) (TlsBundle, error) {
 	data, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<30))
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/crypto/acme/autocert"
 )
 
-// tlsContexts are the TLS configurations of one process: one per
+// TlsContexts are the TLS configurations of one process: one per
 // --https-socket, one per --sni/--sni-regexp, and those made on demand
 // from --sni-dir.
 type TlsContexts struct {
@@ -33,7 +33,7 @@ type TlsContexts struct {
 	Acme *autocert.Manager
 }
 
-// buildTLSContexts makes every context from the bundle. warn logs the
+// BuildTLSContexts makes every context from the bundle. warn logs the
 // options Go cannot honour (once per instance: the master or the single
 // process passes true, workers false).
 func BuildTLSContexts(c *TlsConf, b TlsBundle, protos []string, log *logger.Logger, warn bool) (*TlsContexts, error) {

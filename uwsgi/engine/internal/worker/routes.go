@@ -62,7 +62,7 @@ func compileChains(cfg *config.Config) (routeChains, error) {
 	return rc, nil
 }
 
-// checkRoutes refuses a bad rule at start, naming it.
+// CheckRoutes refuses a bad rule at start, naming it.
 func CheckRoutes(cfg *config.Config) error {
 	_, err := compileChains(cfg)
 	return err

@@ -91,7 +91,7 @@ func (c *tlsConn) AwaitRequest() {
 	}
 }
 
-// processTLS makes this process's TLS contexts: from the master's bundle
+// ProcessTLS makes this process's TLS contexts: from the master's bundle
 // in a worker, from the files in a single process. nil without HTTPS sockets.
 func ProcessTLS(cfg *config.Config, opts options.Options, app App, log *logger.Logger) (*tlsconf.TlsContexts, error) {
 	conf, err := tlsconf.ReadTLSConf(cfg)

@@ -64,8 +64,6 @@ func releaseUconn(uc *uconn) {
 // REMOTE_ADDR/REMOTE_PORT, not the proxy's.
 func (uc *uconn) RemoteAddr() net.Addr { return &uc.raddr }
 
-var errTimeout = errors.New("timeout")
-
 // readPacket reads the header and the vars block, waiting at most timeout
 // in all. Bytes after the block are the start of the body.
 func (uc *uconn) readPacket(timeout time.Duration) error {

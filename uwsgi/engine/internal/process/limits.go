@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// applyUmask sets --umask (octal, as uWSGI reads it) before any socket or
+// ApplyUmask sets --umask (octal, as uWSGI reads it) before any socket or
 // file is created.
 func ApplyUmask(cfg *config.Config) error {
 	s := cfg.String("umask")
@@ -25,7 +25,7 @@ func ApplyUmask(cfg *config.Config) error {
 	return nil
 }
 
-// applyMaxFD sets the open files limit to --max-fd, soft and hard, as uWSGI
+// ApplyMaxFD sets the open files limit to --max-fd, soft and hard, as uWSGI
 // does (Go raises a process's soft limit to the hard one at start, so the
 // hard limit is what holds in the workers), and logs the limit in force.
 // It goes through package syscall so that children inherit it.

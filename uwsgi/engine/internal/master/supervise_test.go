@@ -6,7 +6,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
@@ -227,7 +226,6 @@ func TestShutdowns(t *testing.T) {
 		t.Fatalf("workers respawned during shutdown: %d procs", len(fm.procs))
 	}
 	fm.onTick() // deadlines of gone workers do nothing
-	_ = time.Second
 }
 
 func TestRecycleReplacesThenRetires(t *testing.T) {

@@ -23,7 +23,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 )
 
-// runWorker is a worker process spawned by a master: inherited sockets,
+// RunWorker is a worker process spawned by a master: inherited sockets,
 // scoreboard and control channel, then serve until told to stop.
 func RunWorker(cfg *config.Config, opts options.Options, app App, wi handoff.WorkerIdentity) int {
 	log := logger.NewLogger(os.Stderr)
@@ -78,7 +78,7 @@ func RunWorker(cfg *config.Config, opts options.Options, app App, wi handoff.Wor
 	return w.Loop(ctrl)
 }
 
-// start launches one server goroutine per socket.
+// Start launches one server goroutine per socket.
 func (w *Worker) Start(sockets []*socket.Socket) {
 	w.errc = make(chan error, len(sockets))
 	if w.opts.MemoryReport || w.opts.ReloadOnRSS > 0 || w.opts.ReloadOnAS > 0 {
@@ -102,7 +102,7 @@ func (w *Worker) Start(sockets []*socket.Socket) {
 	}
 }
 
-// catchSignals starts catching the worker's signals, once: before it
+// CatchSignals starts catching the worker's signals, once: before it
 // accepts, so that a SIGHUP sent while a request is in flight is a graceful
 // stop, never Go's default exit.
 func (w *Worker) CatchSignals() chan os.Signal {
@@ -113,7 +113,7 @@ func (w *Worker) CatchSignals() chan os.Signal {
 	return w.sigc
 }
 
-// loop waits for signals (and, in a spawned worker, the master's end of
+// Loop waits for signals (and, in a spawned worker, the master's end of
 // the control channel) and returns the exit status.
 func (w *Worker) Loop(ctrl *os.File) int {
 	sigc := w.CatchSignals()
@@ -122,7 +122,7 @@ func (w *Worker) Loop(ctrl *os.File) int {
 	if ctrl != nil {
 		go func() { w.readCtrl(ctrl); close(masterGone) }()
 	}
-	worker := ctrl != nil
+	spawned := ctrl != nil // by a master; nil: serving alone
 	for {
 		select {
 		case err := <-w.errc:
@@ -134,17 +134,18 @@ func (w *Worker) Loop(ctrl *os.File) int {
 			w.stopNow()
 			return handoff.ExitEnd
 		case sig := <-sigc:
-			if code, done := w.onSignal(sig.(syscall.Signal), worker); done {
+			if code, done := w.onSignal(sig.(syscall.Signal), spawned); done {
 				return code
 			}
 		}
 	}
 }
 
-// onSignal handles one signal; done says the process should exit with code.
-func (w *Worker) onSignal(sig syscall.Signal, worker bool) (code int, done bool) {
+// onSignal handles one signal; done says the process should exit with
+// code. spawned: the worker was spawned by a master (else it serves alone).
+func (w *Worker) onSignal(sig syscall.Signal, spawned bool) (code int, done bool) {
 	switch {
-	case sig == syscall.SIGHUP && worker:
+	case sig == syscall.SIGHUP && spawned:
 		w.log.Printf("Gracefully killing worker %d (pid: %d)...", w.ID, w.Pid)
 		w.stopGracefully(w.opts.WorkerMercy)
 		return handoff.ExitReload, true
@@ -152,7 +153,7 @@ func (w *Worker) onSignal(sig syscall.Signal, worker bool) (code int, done bool)
 		w.log.Printf("SIGHUP received: a graceful reload needs --master; ignored in single-process mode")
 	case sig == syscall.SIGUSR1 || sig == syscall.SIGUSR2:
 		w.log.Printf("worker %d (pid: %d): %d requests, %d of %d cores busy", w.ID, w.Pid, w.Requests(), w.Cores.Busy(), w.Cores.Len())
-	case worker:
+	case spawned:
 		w.stopNow()
 		return handoff.ExitEnd, true
 	case sig == syscall.SIGTERM:

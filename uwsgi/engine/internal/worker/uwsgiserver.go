@@ -114,7 +114,7 @@ func (us *uwsgiServer) track(c net.Conn, add bool) {
 	}
 }
 
-// close stops at once: the listener and every connection.
+// Close stops at once: the listener and every connection.
 func (us *uwsgiServer) Close() {
 	us.mu.Lock()
 	us.closing = true
