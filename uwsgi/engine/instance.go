@@ -5,7 +5,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/emperor"
@@ -164,10 +163,8 @@ func runSingle(cfg *config.Config, opts options.Options, app worker.App, log *lo
 		return 1
 	}
 	w.Tls = tlsCtx
-	board.Worker(0).ID.Store(1)
+	master.SetUpSlot(board.Worker(0), 1, 0, 1, 0)
 	board.Worker(0).PID.Store(int64(os.Getpid()))
-	board.Worker(0).LastSpawn.Store(time.Now().Unix())
-	board.Worker(0).RespawnCount.Store(1)
 	servers, err := master.StartStatsServers(cfg, log, func() *stats.Snapshot { return master.Snapshot(board, sockets, nil, 1) })
 	if err != nil {
 		log.Printf("%v", err)
@@ -182,10 +179,8 @@ func runSingle(cfg *config.Config, opts options.Options, app worker.App, log *lo
 	w.Start(sockets)
 	board.Worker(0).Accepting.Store(1)
 	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.Pid, w.Cores.Len())
-	for _, phase := range []string{"accepting", "accepting1", "accepting-once", "accepting1-once"} {
-		if !hooks.RunFatalHooks(cfg, log, phase) {
-			return 1
-		}
+	if !hooks.RunAccepting(cfg, log, 1, true) {
+		return 1
 	}
 	// The first heartbeat goes before the loyalty message: the Emperor
 	// watches the heartbeats of a loyal vassal from then on.

@@ -155,18 +155,11 @@ func describeCache(c *cache.Cache) string {
 	sp := c.Spec()
 	mb := (sp.Items*(88+sp.KeySize) + sp.BlockSize*sp.Blocks) >> 20
 	s := fmt.Sprintf("*** Cache %q initialized: %dMB (key: %d bytes, keys: %d bytes, data: %d bytes, bitmap: %d bytes) preallocated ***",
-		sp.Name, mb, 88+sp.KeySize, (88+sp.KeySize)*sp.Items, sp.BlockSize*sp.Blocks, (sp.Blocks+7)/8*boolU64(sp.Bitmap))
+		sp.Name, mb, 88+sp.KeySize, (88+sp.KeySize)*sp.Items, sp.BlockSize*sp.Blocks, (sp.Blocks+7)/8*handoff.Bit[uint64](sp.Bitmap))
 	if sp.Store != "" {
 		s += fmt.Sprintf("\n[uwsgi-cache] store %s: %d items", sp.Store, c.Stats().Items)
 	}
 	return s
-}
-
-func boolU64(b bool) uint64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // addCacheItems stores each --add-cache-item "[CACHE ]KEY=VALUE".

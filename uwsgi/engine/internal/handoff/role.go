@@ -96,7 +96,7 @@ func EncodeSockets(specs []SocketSpec) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, "%d:%d:%s", s.Kind, BoolInt(s.Activated), url.QueryEscape(s.Name))
+		fmt.Fprintf(&b, "%d:%d:%s", s.Kind, Bit[int](s.Activated), url.QueryEscape(s.Name))
 	}
 	return b.String()
 }
@@ -136,13 +136,6 @@ func SplitIntsSep(s, sep string) []int {
 	return out
 }
 
-func BoolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // Worker exit statuses, as uWSGI's (spec §3.7).
 const (
 	ExitReload = 17 // graceful stop asked by the master
@@ -168,4 +161,13 @@ func (k Kind) String() string {
 		return "http"
 	}
 	return "uwsgi"
+}
+
+// Bit is 1 for true and 0 for false: the flags of the state formats, and
+// of packets on the wire.
+func Bit[T interface{ ~int | ~uint8 | ~uint64 }](b bool) T {
+	if b {
+		return 1
+	}
+	return 0
 }

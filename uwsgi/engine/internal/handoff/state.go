@@ -49,7 +49,7 @@ func (s *MasterState) Encode() string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, "%d:%d:%d:%d:%d:%d:%d", w.ID, w.Slot, w.Gen, w.PID, w.Ctrl, BoolInt(w.Ready), BoolInt(w.Retiring))
+		fmt.Fprintf(&b, "%d:%d:%d:%d:%d:%d:%d", w.ID, w.Slot, w.Gen, w.PID, w.Ctrl, Bit[int](w.Ready), Bit[int](w.Retiring))
 	}
 	return b.String()
 }

@@ -233,3 +233,25 @@ func DropPrivilegesWithHooks(cfg *config.Config, opts options.Options, log *logg
 	}
 	return RunFatalHooks(cfg, log, "as-user")
 }
+
+// RunAccepting runs the accepting hooks of worker id once it accepts, in
+// uWSGI's order (first tells whether this is its first spawn, for the
+// -once variants): a worker's, and a single process's (worker 1).
+func RunAccepting(cfg *config.Config, log *logger.Logger, id int, first bool) bool {
+	phases := []string{"accepting"}
+	if first {
+		phases = append(phases, "accepting-once")
+	}
+	if id == 1 {
+		phases = append(phases, "accepting1")
+		if first {
+			phases = append(phases, "accepting1-once")
+		}
+	}
+	for _, p := range phases {
+		if !RunFatalHooks(cfg, log, p) {
+			return false
+		}
+	}
+	return true
+}

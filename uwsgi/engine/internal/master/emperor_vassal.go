@@ -121,7 +121,7 @@ func (e *emperorLink) execEnv() []string {
 	if e == nil {
 		return nil
 	}
-	return []string{envEmperorFD + "=" + strconv.Itoa(e.fd), envEmperorAnnounced + "=" + strconv.Itoa(handoff.BoolInt(e.announced))}
+	return []string{envEmperorFD + "=" + strconv.Itoa(e.fd), envEmperorAnnounced + "=" + strconv.Itoa(handoff.Bit[int](e.announced))}
 }
 
 // envEmperorAnnounced tells the master's next image that the Emperor was

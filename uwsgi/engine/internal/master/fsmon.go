@@ -2,8 +2,6 @@ package master
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -60,12 +58,11 @@ func (m *master) onFS(wd int) {
 // configureFS reads --fs-signal "PATH SIG", --fs-reload and --fs-brutal-reload.
 func (m *master) configureFS() error {
 	for _, spec := range m.cfg.Strings("fs-signal") {
-		i := strings.LastIndexByte(strings.TrimSpace(spec), ' ')
-		n, err := strconv.Atoi(strings.TrimSpace(spec[i+1:]))
-		if i < 0 || err != nil || n < 0 || n > 255 {
-			return fmt.Errorf("uwsgi: invalid --fs-signal %q, must be: <path> <signal>", spec)
+		path, n, err := pathSignal("fs-signal", "path", spec)
+		if err != nil {
+			return err
 		}
-		if err := m.watchPath(strings.TrimSpace(spec[:i]), &fsAction{signum: n}); err != nil {
+		if err := m.watchPath(path, &fsAction{signum: int(n)}); err != nil {
 			m.log.Printf("%v (the monitor is skipped, as uWSGI does)", err)
 		}
 	}

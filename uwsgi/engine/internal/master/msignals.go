@@ -259,16 +259,29 @@ func parseCron2(spec string) (*sigCron, error) {
 // master cycle, as --touch-reload).
 func (m *master) configureTouchSignals() error {
 	for _, spec := range m.cfg.Strings("touch-signal") {
-		i := strings.LastIndexByte(strings.TrimSpace(spec), ' ')
-		n, err := strconv.Atoi(strings.TrimSpace(spec[i+1:]))
-		if i < 0 || err != nil || n < 0 || n > 255 {
-			return fmt.Errorf("uwsgi: invalid --touch-signal %q, must be: <file> <signal>", spec)
+		path, n, err := pathSignal("touch-signal", "file", spec)
+		if err != nil {
+			return err
 		}
-		path := strings.TrimSpace(spec[:i])
-		m.touchSignals = append(m.touchSignals, touchSignal{path: path, signum: uint8(n)})
+		m.touchSignals = append(m.touchSignals, touchSignal{path: path, signum: n})
 		m.touch[path] = socket.StatID(path)
 	}
 	return nil
+}
+
+// pathSignal reads an option value "PATH SIGNUM" (--touch-signal,
+// --fs-signal): the path may hold spaces, the signal number comes last.
+func pathSignal(opt, what, spec string) (string, uint8, error) {
+	t := strings.TrimSpace(spec)
+	i := strings.LastIndexByte(t, ' ')
+	if i < 0 {
+		return "", 0, fmt.Errorf("uwsgi: invalid --%s %q, must be: <%s> <signal>", opt, spec, what)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(t[i+1:]))
+	if err != nil || n < 0 || n > 255 {
+		return "", 0, fmt.Errorf("uwsgi: invalid --%s %q, must be: <%s> <signal>", opt, spec, what)
+	}
+	return strings.TrimSpace(t[:i]), uint8(n), nil
 }
 
 type touchSignal struct {

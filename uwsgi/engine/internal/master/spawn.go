@@ -14,8 +14,20 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
+	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"golang.org/x/sys/unix"
 )
+
+// SetUpSlot fills a worker's scoreboard slot as its process starts: its
+// id and generation, which spawn of that id this is, and the requests its
+// predecessors served (uWSGI's counters survive a respawn).
+func SetUpSlot(ws *scoreboard.Worker, id int, gen, spawns, carried uint64) {
+	ws.Requests.Store(carried)
+	ws.ID.Store(uint32(id))
+	ws.Generation.Store(gen)
+	ws.LastSpawn.Store(time.Now().Unix())
+	ws.RespawnCount.Store(spawns)
+}
 
 // spawn starts worker id of generation gen: the same binary and arguments,
 // with the sockets, the scoreboard and one end of a control channel.
@@ -27,11 +39,7 @@ func (m *master) spawn(id int, gen uint64) (*child, error) {
 	carried, spawns := m.carriedRequests(id), m.respawns(id)+1 // before Reset: the slot may be the dead worker's
 	m.board.Reset(slot)
 	ws := m.board.Worker(slot)
-	ws.Requests.Store(carried)
-	ws.ID.Store(uint32(id))
-	ws.Generation.Store(gen)
-	ws.LastSpawn.Store(time.Now().Unix())
-	ws.RespawnCount.Store(spawns)
+	SetUpSlot(ws, id, gen, spawns, carried)
 
 	m.log.Flush()
 	pid, proc, ctrl, err := m.sys.start(m, id, slot, gen)

@@ -14,6 +14,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
+	"github.com/uwsgo/uwsgo/uwsgi/internal/sockaddr"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"github.com/uwsgo/uwsgo/uwsgi/stats"
 )
@@ -33,11 +34,11 @@ type statsServer struct {
 func StartStatsServers(cfg *config.Config, log *logger.Logger, snap func() *stats.Snapshot) ([]*statsServer, error) {
 	var out []*statsServer
 	add := func(addr, format string) error {
-		network := "unix"
-		if strings.Contains(addr, ":") {
-			network = "tcp"
-		} else if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			_ = os.Remove(addr) // left by a previous run or by the master before a binary reload
+		network := sockaddr.Network(addr)
+		if network == "unix" && !strings.HasPrefix(addr, "@") {
+			if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
+				_ = os.Remove(addr) // left by a previous run or by the master before a binary reload
+			}
 		}
 		ln, err := net.Listen(network, addr)
 		if err != nil {

@@ -14,13 +14,9 @@ import (
 // sockets and pidfiles were set up as root.
 func DropPrivileges(uidSpec, gidSpec string, log *logger.Logger) error {
 	if gidSpec != "" {
-		gid, err := strconv.Atoi(gidSpec)
+		gid, err := LookupGroup(gidSpec)
 		if err != nil {
-			g, lerr := user.LookupGroup(gidSpec)
-			if lerr != nil {
-				return fmt.Errorf("uwsgi: unable to find group %s: %v", gidSpec, lerr)
-			}
-			gid, _ = strconv.Atoi(g.Gid)
+			return fmt.Errorf("uwsgi: unable to find group %s: %v", gidSpec, err)
 		}
 		if err := syscall.Setgroups([]int{gid}); err != nil {
 			return fmt.Errorf("uwsgi: setgroups(): %v", err)
@@ -31,13 +27,9 @@ func DropPrivileges(uidSpec, gidSpec string, log *logger.Logger) error {
 		log.Printf("setgid() to %d", gid)
 	}
 	if uidSpec != "" {
-		uid, err := strconv.Atoi(uidSpec)
+		uid, _, err := LookupUser(uidSpec)
 		if err != nil {
-			u, lerr := user.Lookup(uidSpec)
-			if lerr != nil {
-				return fmt.Errorf("uwsgi: unable to find user %s: %v", uidSpec, lerr)
-			}
-			uid, _ = strconv.Atoi(u.Uid)
+			return fmt.Errorf("uwsgi: unable to find user %s: %v", uidSpec, err)
 		}
 		if err := syscall.Setuid(uid); err != nil {
 			return fmt.Errorf("uwsgi: setuid(): %v", err)
@@ -47,4 +39,32 @@ func DropPrivileges(uidSpec, gidSpec string, log *logger.Logger) error {
 		log.Printf("*** WARNING: you are running uWSGI as root !!! (use the --uid flag) ***")
 	}
 	return nil
+}
+
+// LookupUser resolves a user name or number (--uid, --chown-socket) to its
+// uid and, for a name, its primary gid (-1 for a number).
+func LookupUser(spec string) (uid, gid int, err error) {
+	if uid, err := strconv.Atoi(spec); err == nil {
+		return uid, -1, nil
+	}
+	u, err := user.Lookup(spec)
+	if err != nil {
+		return 0, 0, err
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid, nil
+}
+
+// LookupGroup resolves a group name or number (--gid, --chown-socket).
+func LookupGroup(spec string) (int, error) {
+	if gid, err := strconv.Atoi(spec); err == nil {
+		return gid, nil
+	}
+	g, err := user.LookupGroup(spec)
+	if err != nil {
+		return 0, err
+	}
+	gid, _ := strconv.Atoi(g.Gid)
+	return gid, nil
 }

@@ -1,14 +1,13 @@
 package socket
 
 import (
-	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 )
 
 // DrainListener tracks the connections it accepted until they close, so a
@@ -154,30 +153,11 @@ func (l *DrainListener) fresh() int {
 // a growing pause, logging once per episode, so that running out of
 // descriptors slows accepting down instead of flooding the log.
 func (l *DrainListener) accept() (net.Conn, error) {
-	var backoff time.Duration
-	for {
-		c, err := l.Listener.Accept()
-		if err == nil {
-			if backoff > 0 && l.limit != nil && l.limit.Log != nil {
-				l.limit.Log.Printf("uwsgi: accepting again on %s", l.Addr())
-			}
-			return c, nil
-		}
-		if !RetryableAccept(err) {
-			return nil, err
-		}
-		if backoff == 0 && l.limit != nil && l.limit.Log != nil {
-			l.limit.Log.Printf("uwsgi: accept() on %s: %v (retrying, quietly, until it works)", l.Addr(), err)
-		}
-		backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-		time.Sleep(backoff)
+	var log *logger.Logger
+	if l.limit != nil {
+		log = l.limit.Log
 	}
-}
-
-// RetryableAccept reports whether an accept error is worth retrying.
-func RetryableAccept(err error) bool {
-	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS) ||
-		errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EINTR)
+	return AcceptRetrying(l.Listener, l, log, nil)
 }
 
 // corker is a connection that can hold its last response back for the FIN

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/user"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/cores"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/internal/sockaddr"
 )
 
 // Proto names the socket's protocol in logs and stats: uwsgi, http or https.
@@ -49,10 +50,7 @@ type Socket struct {
 // with a colon is TCP (":port" listens on every address), anything else is a
 // unix socket path ("@name" is an abstract socket).
 func SplitAddr(name string) (network, addr string) {
-	if strings.Contains(name, ":") && !strings.HasPrefix(name, "@") && !strings.HasPrefix(name, "/") {
-		return "tcp", name
-	}
-	return "unix", name
+	return sockaddr.Network(name), name
 }
 
 // SocketOptions are the bind-time settings shared by every socket.
@@ -131,24 +129,12 @@ func (s *Socket) applyPermissions(o SocketOptions) error {
 // lookupOwner resolves "user[:group]" (names or numbers) to ids.
 func lookupOwner(spec string) (uid, gid int, err error) {
 	uname, gname, hasGroup := strings.Cut(spec, ":")
-	uid, gid = -1, -1
-	if uid, err = strconv.Atoi(uname); err != nil {
-		u, lerr := user.Lookup(uname)
-		if lerr != nil {
-			return 0, 0, lerr
-		}
-		uid, _ = strconv.Atoi(u.Uid)
-		if !hasGroup {
-			gid, _ = strconv.Atoi(u.Gid)
-		}
+	if uid, gid, err = process.LookupUser(uname); err != nil {
+		return 0, 0, err
 	}
 	if hasGroup {
-		if gid, err = strconv.Atoi(gname); err != nil {
-			g, lerr := user.LookupGroup(gname)
-			if lerr != nil {
-				return 0, 0, lerr
-			}
-			gid, _ = strconv.Atoi(g.Gid)
+		if gid, err = process.LookupGroup(gname); err != nil {
+			return 0, 0, err
 		}
 	}
 	return uid, gid, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/cache"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 	"github.com/uwsgo/uwsgo/uwsgi/proto"
 )
 
@@ -25,7 +26,7 @@ func (us *uwsgiServer) serveCache(uc *uconn) {
 		val, hit := def.GetAppend(nil, string(block))
 		switch {
 		case uc.hdr.Modifier2 == proto.CacheStream:
-			h := proto.Header{Modifier1: uint8(proto.ModCache), Modifier2: boolByte(hit)}.Bytes()
+			h := proto.Header{Modifier1: uint8(proto.ModCache), Modifier2: handoff.Bit[uint8](hit)}.Bytes()
 			_, _ = uc.Conn.Write(append(h[:], val...))
 		case hit && len(val) <= proto.MaxDataSize:
 			h := proto.Header{Modifier1: uint8(proto.ModCache), DataSize: uint16(len(val))}.Bytes()
@@ -48,13 +49,6 @@ func (us *uwsgiServer) serveCache(uc *uconn) {
 	default:
 		us.w.log.Printf("uwsgi: unsupported cache command (modifier2 %d) from %s", uc.hdr.Modifier2, uc.Conn.RemoteAddr())
 	}
-}
-
-func boolByte(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // serveCacheDict answers modifier2 3/4: vars key=K (the value, or nothing)

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/uwsgo/uwsgo/uwsgi/internal/sockaddr"
 	"github.com/uwsgo/uwsgo/uwsgi/proto"
 )
 
@@ -64,11 +64,7 @@ func CallRPC(node, name string, timeout time.Duration, args ...[]byte) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	network := "tcp"
-	if !strings.Contains(node, ":") {
-		network = "unix"
-	}
-	c, err := net.DialTimeout(network, node, timeout)
+	c, err := net.DialTimeout(sockaddr.Network(node), node, timeout)
 	if err != nil {
 		return nil, fmt.Errorf("uwsgi: RPC to %s: %w", node, err)
 	}

@@ -67,7 +67,7 @@ func RunWorker(cfg *config.Config, opts options.Options, app App, wi handoff.Wor
 	w.CatchSignals()
 	w.Start(sockets)
 	board.Worker(wi.Slot).Accepting.Store(1)
-	if !runAcceptingHooks(cfg, log, wi.Id, board.Worker(wi.Slot).RespawnCount.Load() == 1) {
+	if !hooks.RunAccepting(cfg, log, wi.Id, board.Worker(wi.Slot).RespawnCount.Load() == 1) {
 		return destroyInstance()
 	}
 	signals.attach(w)
@@ -250,27 +250,6 @@ func (w *Worker) readCtrl(ctrl io.Reader) {
 			w.deliverSignal(m.Signum)
 		}
 	}
-}
-
-// runAcceptingHooks runs the accepting hooks of worker id (first tells
-// whether this is its first spawn, for the -once variants).
-func runAcceptingHooks(cfg *config.Config, log *logger.Logger, id int, first bool) bool {
-	phases := []string{"accepting"}
-	if first {
-		phases = append(phases, "accepting-once")
-	}
-	if id == 1 {
-		phases = append(phases, "accepting1")
-		if first {
-			phases = append(phases, "accepting1-once")
-		}
-	}
-	for _, p := range phases {
-		if !hooks.RunFatalHooks(cfg, log, p) {
-			return false
-		}
-	}
-	return true
 }
 
 // destroyInstance stops the whole instance after a fatal hook failed in a

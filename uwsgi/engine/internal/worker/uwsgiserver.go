@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -36,28 +35,14 @@ func newUwsgiServer(w *Worker, sock *socket.Socket) *uwsgiServer {
 // run accepts connections until the listener closes.
 func (us *uwsgiServer) run() error {
 	defer close(us.acceptDone)
-	var backoff time.Duration
 	for {
-		c, err := us.sock.Accept()
+		c, err := socket.AcceptRetrying(socket.SockListener{S: us.sock}, us.sock, us.w.log, us.isClosing)
 		if err != nil {
 			if us.isClosing() {
 				return nil
 			}
-			var ne net.Error
-			if (socket.RetryableAccept(err) || errors.As(err, &ne)) && !errors.Is(err, net.ErrClosed) {
-				if backoff == 0 {
-					us.w.log.Printf("uwsgi: accept() on %s: %v (retrying, quietly, until it works)", us.sock.Name, err)
-				}
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
 			return err
 		}
-		if backoff > 0 {
-			us.w.log.Printf("uwsgi: accepting again on %s", us.sock.Name)
-		}
-		backoff = 0
 		if !us.w.conns.TryAdd() {
 			_ = c.Close() // --max-conns: nginx answers its client 502
 			continue
