@@ -2,6 +2,7 @@ package options
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,11 +95,11 @@ func (f *forceLog) Match(res *bridge.Result, elapsed time.Duration) bool {
 func ReadOptions(cfg *config.Config) (Options, error) {
 	o := Options{
 		Cores:            cfg.Int("goroutines"),
-		BufferSize:       cfg.Int("buffer-size"),
+		BufferSize:       positive(cfg, "buffer-size"),
 		MaxVars:          cfg.Int("max-vars"),
 		Backlog:          cfg.Int("listen"),
-		SocketTimeout:    seconds(cfg.Int("socket-timeout")),
-		HTTPTimeout:      seconds(cfg.Int("http-timeout")),
+		SocketTimeout:    seconds(positive(cfg, "socket-timeout")),
+		HTTPTimeout:      seconds(positive(cfg, "http-timeout")),
 		LimitPost:        int64(cfg.Int("limit-post")),
 		ReloadMercy:      seconds(cfg.Int("reload-mercy")),
 		DisableLogging:   cfg.Bool("disable-logging"),
@@ -121,7 +122,7 @@ func ReadOptions(cfg *config.Config) (Options, error) {
 		LogTo:             cfg.String("logto"),
 		Master:            cfg.Bool("master"),
 		Processes:         cfg.Int("processes"),
-		WorkerMercy:       seconds(cfg.Int("worker-reload-mercy")),
+		WorkerMercy:       seconds(positive(cfg, "worker-reload-mercy")),
 		TouchReload:       cfg.Strings("touch-reload"),
 		TouchChainReload:  cfg.Strings("touch-chain-reload"),
 		MasterFIFO:        cfg.Strings("master-fifo"),
@@ -156,23 +157,11 @@ func ReadOptions(cfg *config.Config) (Options, error) {
 	if o.Processes > 1 || len(o.TouchReload) > 0 || len(o.TouchChainReload) > 0 || len(o.MasterFIFO) > 0 {
 		o.Master = true // as uWSGI, options that need a master enable it
 	}
-	if o.WorkerMercy <= 0 {
-		o.WorkerMercy = 60 * time.Second
-	}
 	if o.Cores == 0 {
 		o.Cores = cfg.Int("threads")
 	}
 	if o.Cores < 1 {
 		o.Cores = 1
-	}
-	if o.BufferSize <= 0 {
-		o.BufferSize = 4096
-	}
-	if o.SocketTimeout <= 0 {
-		o.SocketTimeout = 4 * time.Second
-	}
-	if o.HTTPTimeout <= 0 {
-		o.HTTPTimeout = 60 * time.Second
 	}
 	switch p := cfg.String("protocol"); p {
 	case "", "uwsgi", "http", "http11":
@@ -198,6 +187,18 @@ func ReadOptions(cfg *config.Config) (Options, error) {
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// positive is the value of the Int option name, or, when it is not above
+// 0, the option table's default (0 means "the default" for these, as in
+// uWSGI): the table is the one place defaults are written.
+func positive(cfg *config.Config, name string) int {
+	if v := cfg.Int(name); v > 0 {
+		return v
+	}
+	o, _ := config.Lookup(name)
+	n, _ := strconv.Atoi(o.Default)
+	return n
+}
 
 // readCheaper reads the adaptive-worker options with uWSGI's checks.
 func readCheaper(cfg *config.Config, o *Options) error {
@@ -252,18 +253,13 @@ type busynessOptions struct {
 }
 
 func readBusyness(cfg *config.Config) busynessOptions {
-	def := func(name string, d int) int {
-		if v := cfg.Int(name); v > 0 {
-			return v
-		}
-		return d
-	}
+	def := func(name string) int { return positive(cfg, name) }
 	return busynessOptions{
-		Max: uint64(def("cheaper-busyness-max", 50)), Min: uint64(def("cheaper-busyness-min", 25)),
-		Multiplier: uint64(def("cheaper-busyness-multiplier", 10)), Penalty: uint64(def("cheaper-busyness-penalty", 2)),
+		Max: uint64(def("cheaper-busyness-max")), Min: uint64(def("cheaper-busyness-min")),
+		Multiplier: uint64(def("cheaper-busyness-multiplier")), Penalty: uint64(def("cheaper-busyness-penalty")),
 		Verbose:      cfg.Bool("cheaper-busyness-verbose"),
-		BacklogAlert: def("cheaper-busyness-backlog-alert", 33), BacklogMultiplier: uint64(def("cheaper-busyness-backlog-multiplier", 3)),
-		BacklogStep: def("cheaper-busyness-backlog-step", 1), BacklogNonzero: uint64(def("cheaper-busyness-backlog-nonzero", 60)),
+		BacklogAlert: def("cheaper-busyness-backlog-alert"), BacklogMultiplier: uint64(def("cheaper-busyness-backlog-multiplier")),
+		BacklogStep: def("cheaper-busyness-backlog-step"), BacklogNonzero: uint64(def("cheaper-busyness-backlog-nonzero")),
 	}
 }
 
