@@ -10,7 +10,7 @@ import (
 // worker spawned by a master, 0 in the master itself, 1 when serving alone.
 func WorkerID(cfg *config.Config) int {
 	if wi, ok, err := handoff.RoleFromEnv(); ok && err == nil {
-		return wi.Id
+		return wi.ID
 	}
 	if o, err := options.ReadOptions(cfg); err == nil && o.Master {
 		return 0

@@ -162,7 +162,7 @@ func runSingle(cfg *config.Config, opts options.Options, app worker.App, log *lo
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
-	w.Tls = tlsCtx
+	w.TLS = tlsCtx
 	master.SetUpSlot(board.Worker(0), 1, 0, 1, 0)
 	board.Worker(0).PID.Store(int64(os.Getpid()))
 	servers, err := master.StartStatsServers(cfg, log, func() *stats.Snapshot { return master.Snapshot(board, sockets, nil, 1) })
@@ -178,7 +178,7 @@ func runSingle(cfg *config.Config, opts options.Options, app worker.App, log *lo
 	w.CatchSignals()
 	w.Start(sockets)
 	board.Worker(0).Accepting.Store(1)
-	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.Pid, w.Cores.Len())
+	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.PID, w.Cores.Len())
 	if !hooks.RunAccepting(cfg, log, 1, true) {
 		return 1
 	}

@@ -44,7 +44,7 @@ func StartStatsServers(cfg *config.Config, log *logger.Logger, snap func() *stat
 		if err != nil {
 			return fmt.Errorf("uwsgi: stats server %s: %w", addr, err)
 		}
-		log.Printf("*** Stats server enabled on %s fd: %d ***", addr, socket.FdOf(ln))
+		log.Printf("*** Stats server enabled on %s fd: %d ***", addr, socket.FDOf(ln))
 		s := &statsServer{ln: ln, format: format, minified: cfg.Bool("stats-minified"), snap: snap, log: log}
 		go s.serve()
 		out = append(out, s)

@@ -12,7 +12,7 @@ import (
 // tlsMaster is the master's TLS material: the configuration and the memory
 // file with the last good bundle, which every new worker inherits.
 type tlsMaster struct {
-	conf *tlsconf.TlsConf
+	conf *tlsconf.TLSConf
 	file *os.File
 }
 
@@ -31,7 +31,7 @@ func loadTLSMaster(cfg *config.Config, log *logger.Logger) (*tlsMaster, error) {
 	return &tlsMaster{conf: conf, file: f}, nil
 }
 
-func checkedBundleFile(conf *tlsconf.TlsConf, log *logger.Logger, warn bool) (*os.File, error) {
+func checkedBundleFile(conf *tlsconf.TLSConf, log *logger.Logger, warn bool) (*os.File, error) {
 	b, err := tlsconf.ReadTLSBundle(conf)
 	if err != nil {
 		return nil, err

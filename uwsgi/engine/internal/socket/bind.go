@@ -97,7 +97,7 @@ func BindAll(cfg *config.Config, o SocketOptions, log *logger.Logger) ([]*Socket
 	MarkTLS(cfg, socks)
 	for _, s := range socks {
 		if !s.Activated {
-			log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, NetworkName(s), s.Name, FdOf(s.Listener), s.Proto())
+			log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, NetworkName(s), s.Name, FDOf(s.Listener), s.Proto())
 		}
 	}
 	return socks, nil

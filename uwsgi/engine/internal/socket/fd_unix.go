@@ -7,8 +7,8 @@ import (
 	"syscall"
 )
 
-// FdOf returns the file descriptor behind a listener, for log lines.
-func FdOf(ln net.Listener) int {
+// FDOf returns the file descriptor behind a listener, for log lines.
+func FDOf(ln net.Listener) int {
 	sc, ok := ln.(syscall.Conn)
 	if !ok {
 		return -1

@@ -50,7 +50,7 @@ func TestValidSNIName(t *testing.T) {
 }
 
 func TestCheckDepth(t *testing.T) {
-	tc := &TlsContexts{Conf: &TlsConf{verifyDepth: 1}}
+	tc := &TLSContexts{Conf: &TLSConf{verifyDepth: 1}}
 	c := &x509.Certificate{}
 	chain := func(n int) [][]*x509.Certificate { return [][]*x509.Certificate{make([]*x509.Certificate, n)} }
 	for _, k := range []struct {

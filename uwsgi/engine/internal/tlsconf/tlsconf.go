@@ -35,9 +35,9 @@ type sniSpec struct {
 	spec tlsSpec
 }
 
-// TlsConf is the TLS configuration of the instance: the --https-socket
+// TLSConf is the TLS configuration of the instance: the --https-socket
 // specs in order, the SNI contexts and the --ssl-* settings.
-type TlsConf struct {
+type TLSConf struct {
 	sockets       []tlsSpec
 	sni           []sniSpec
 	sniDir        string
@@ -69,8 +69,8 @@ func splitTLSFields(v string) (tlsSpec, bool) {
 }
 
 // ReadTLSConf reads the TLS options; it reads no file.
-func ReadTLSConf(cfg *config.Config) (*TlsConf, error) {
-	c := &TlsConf{minVersion: tls.VersionTLS12, verifyDepth: cfg.Int("ssl-verify-depth"),
+func ReadTLSConf(cfg *config.Config) (*TLSConf, error) {
+	c := &TLSConf{minVersion: tls.VersionTLS12, verifyDepth: cfg.Int("ssl-verify-depth"),
 		sniDir: cfg.String("sni-dir"), sniDirCiphers: cfg.String("sni-dir-ciphers"), ExportCert: cfg.Bool("https-export-cert")}
 	if cfg.Bool("ssl-enable-tlsv1") {
 		c.minVersion = tls.VersionTLS10
@@ -120,11 +120,11 @@ func CheckTLS(cfg *config.Config) error {
 }
 
 // Enabled reports whether the instance has an HTTPS socket.
-func (c *TlsConf) Enabled() bool { return len(c.sockets) > 0 }
+func (c *TLSConf) Enabled() bool { return len(c.sockets) > 0 }
 
 // paths lists the files the contexts are made of (PEM text given inline
 // needs none), each once.
-func (c *TlsConf) paths() []string {
+func (c *TLSConf) paths() []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(s tlsSpec) {
@@ -148,16 +148,16 @@ func (c *TlsConf) paths() []string {
 
 func isInlinePEM(s string) bool { return strings.HasPrefix(s, "-----BEGIN ") }
 
-// TlsBundle holds the contents of the certificate, key and CA files, by
+// TLSBundle holds the contents of the certificate, key and CA files, by
 // path. The master reads them (at start and at each graceful reload) and
 // hands them to its workers, so that a worker never reads a file the
 // master did not validate: a file broken at reload time leaves the
 // workers on the last good bundle.
-type TlsBundle map[string][]byte
+type TLSBundle map[string][]byte
 
 // ReadTLSBundle reads every file of c; the error names the file.
-func ReadTLSBundle(c *TlsConf) (TlsBundle, error) {
-	b := TlsBundle{}
+func ReadTLSBundle(c *TLSConf) (TLSBundle, error) {
+	b := TLSBundle{}
 	for _, p := range c.paths() {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -169,7 +169,7 @@ func ReadTLSBundle(c *TlsConf) (TlsBundle, error) {
 }
 
 // pem is the PEM text a spec field names.
-func (b TlsBundle) pem(ref string) []byte {
+func (b TLSBundle) pem(ref string) []byte {
 	if isInlinePEM(ref) {
 		return []byte(ref)
 	}
@@ -177,7 +177,7 @@ func (b TlsBundle) pem(ref string) []byte {
 }
 
 // File writes the bundle to a sealed-off memory file for the workers.
-func (b TlsBundle) File() (*os.File, error) {
+func (b TLSBundle) File() (*os.File, error) {
 	data, err := json.Marshal(b)
 	if err != nil {
 		return nil, err
@@ -194,12 +194,12 @@ func (b TlsBundle) File() (*os.File, error) {
 }
 
 // BundleFromFile reads a bundle written by file.
-func BundleFromFile(f *os.File) (TlsBundle, error) {
+func BundleFromFile(f *os.File) (TLSBundle, error) {
 	data, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<30))
 	if err != nil {
 		return nil, err
 	}
-	var b TlsBundle
+	var b TLSBundle
 	if err := json.Unmarshal(data, &b); err != nil {
 		return nil, fmt.Errorf("TLS bundle: %v", err)
 	}

@@ -15,11 +15,11 @@ import (
 	"golang.org/x/crypto/acme/autocert"
 )
 
-// TlsContexts are the TLS configurations of one process: one per
+// TLSContexts are the TLS configurations of one process: one per
 // --https-socket, one per --sni/--sni-regexp, and those made on demand
 // from --sni-dir.
-type TlsContexts struct {
-	Conf    *TlsConf
+type TLSContexts struct {
+	Conf    *TLSConf
 	protos  []string // ALPN protocols offered, in preference order
 	Sockets []*tls.Config
 	byName  map[string]*tls.Config
@@ -30,20 +30,20 @@ type TlsContexts struct {
 	dirMu sync.Mutex
 	dir   map[string]*tls.Config
 	// acme is the process's ACME certificate manager (nil without ACME).
-	Acme *autocert.Manager
+	ACME *autocert.Manager
 }
 
 // BuildTLSContexts makes every context from the bundle. warn logs the
 // options Go cannot honour (once per instance: the master or the single
 // process passes true, workers false).
-func BuildTLSContexts(c *TlsConf, b TlsBundle, protos []string, log *logger.Logger, warn bool) (*TlsContexts, error) {
-	t := &TlsContexts{Conf: c, protos: protos, byName: map[string]*tls.Config{}, log: log, dir: map[string]*tls.Config{}}
+func BuildTLSContexts(c *TLSConf, b TLSBundle, protos []string, log *logger.Logger, warn bool) (*TLSContexts, error) {
+	t := &TLSContexts{Conf: c, protos: protos, byName: map[string]*tls.Config{}, log: log, dir: map[string]*tls.Config{}}
 	for i, s := range c.sockets {
 		if s.ACME {
-			if t.Acme == nil {
-				t.Acme = newACMEManager(c.acme)
+			if t.ACME == nil {
+				t.ACME = newACMEManager(c.acme)
 			}
-			t.Sockets = append(t.Sockets, acmeTLSConfig(t.Acme, c.minVersion, protos))
+			t.Sockets = append(t.Sockets, acmeTLSConfig(t.ACME, c.minVersion, protos))
 			continue
 		}
 		cfg, err := t.newConfig(fmt.Sprintf("https-socket %d", i), s, b, warn)
@@ -71,7 +71,7 @@ func BuildTLSContexts(c *TlsConf, b TlsBundle, protos []string, log *logger.Logg
 
 // newConfig makes the context called name (as uWSGI names them in its
 // errors) from a spec.
-func (t *TlsContexts) newConfig(name string, s tlsSpec, b TlsBundle, warn bool) (*tls.Config, error) {
+func (t *TLSContexts) newConfig(name string, s tlsSpec, b TLSBundle, warn bool) (*tls.Config, error) {
 	chain, key := b.pem(s.Cert), b.pem(s.Key)
 	if blk, _ := pem.Decode(chain); blk == nil || blk.Type != "CERTIFICATE" {
 		return nil, fmt.Errorf("uwsgi: TLS: unable to assign certificate %s for context %q: no PEM certificate in it", shortRef(s.Cert), name)
@@ -126,7 +126,7 @@ var errTooDeep = errors.New("client certificate chain longer than --ssl-verify-d
 // checkDepth applies --ssl-verify-depth as OpenSSL counts it: depth d
 // allows d intermediate certificates between the peer's and the trust
 // anchor, that is chains of up to d+2 certificates.
-func (t *TlsContexts) checkDepth(cs tls.ConnectionState) error {
+func (t *TLSContexts) checkDepth(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 || len(cs.VerifiedChains) == 0 {
 		return nil // no certificate, or a resumption without its chains: verified when it was made
 	}
@@ -141,7 +141,7 @@ func (t *TlsContexts) checkDepth(cs tls.ConnectionState) error {
 // forClient picks the SNI context of a handshake, as uWSGI: the --sni
 // names first, then the --sni-regexp patterns, then --sni-dir; nil keeps
 // the socket's own context.
-func (t *TlsContexts) forClient(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+func (t *TLSContexts) forClient(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	name := strings.ToLower(hello.ServerName)
 	if name == "" {
 		return nil, nil
@@ -182,7 +182,7 @@ func validSNIName(name string) bool {
 
 // fromDir makes (once per name) the context of NAME.crt and NAME.key in
 // --sni-dir, with NAME.ca as an optional client CA, as uWSGI does.
-func (t *TlsContexts) fromDir(name string) *tls.Config {
+func (t *TLSContexts) fromDir(name string) *tls.Config {
 	if !validSNIName(name) {
 		return nil
 	}
@@ -200,7 +200,7 @@ func (t *TlsContexts) fromDir(name string) *tls.Config {
 	if fileExists(ca) {
 		spec.ClientCA = ca
 	}
-	b, err := ReadTLSBundle(&TlsConf{sockets: []tlsSpec{spec}})
+	b, err := ReadTLSBundle(&TLSConf{sockets: []tlsSpec{spec}})
 	var cfg *tls.Config
 	if err == nil {
 		cfg, err = t.newConfig(name, spec, b, false)

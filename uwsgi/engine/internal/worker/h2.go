@@ -173,7 +173,7 @@ func (w *Worker) finishH2(r *http.Request, sw *h2Writer, core int, start time.Ti
 		host = ap.Addr().Unmap().AppendTo(nil)
 	}
 	rec := reqlog.Record{
-		PID: w.Pid, WorkerID: w.ID, AppRequests: n, TotalRequests: total, Start: start, Duration: elapsed,
+		PID: w.PID, WorkerID: w.ID, AppRequests: n, TotalRequests: total, Start: start, Duration: elapsed,
 		RemoteAddr: host, Method: []byte(r.Method), URI: []byte(r.RequestURI), Proto: []byte(r.Proto),
 		Host: []byte(r.Host), UserAgent: []byte(r.UserAgent()), Referer: []byte(r.Referer()),
 		Status: res.Status, BodySize: res.BodySize, HeaderCount: hcount, HeaderBytes: hbytes,

@@ -72,7 +72,7 @@ func (w *Worker) watchHarakiri() {
 			method, uri := c.Request()
 			elapsed := time.Duration(now-c.RequestStart.Load()) * time.Microsecond
 			w.log.Printf("*** HARAKIRI ON WORKER %d (pid: %d, core: %d) *** %s %s running for %v: cancelling its context; the worker is killed if it is still running in %v\n%s",
-				w.ID, w.Pid, i, method, uri, elapsed.Round(time.Millisecond), w.opts.HarakiriGrace, requestStacks(w.opts.HarakiriVerbose))
+				w.ID, w.PID, i, method, uri, elapsed.Round(time.Millisecond), w.opts.HarakiriGrace, requestStacks(w.opts.HarakiriVerbose))
 			w.controls[i].Cancel(ErrHarakiri)
 		}
 	}
@@ -139,6 +139,6 @@ func (w *Worker) askRecycle(reason string) {
 	if w.ctrl == nil || !w.recycleAsked.CompareAndSwap(false, true) {
 		return
 	}
-	w.log.Printf("...The work of process %d is done (%s). Seeya!", w.Pid, reason)
+	w.log.Printf("...The work of process %d is done (%s). Seeya!", w.PID, reason)
 	_ = w.sendCtrl(handoff.Msg{Kind: handoff.MsgRecycle})
 }

@@ -46,9 +46,9 @@ func newHTTPServer(w *Worker, sock *socket.Socket) *httpServer {
 	hs := &httpServer{w: w, sock: sock}
 	host, _ := os.Hostname()
 	hs.vars = bridge.HTTPVars{ServerName: host, ServerPort: sock.Port(), HTTPS: sock.TLS >= 0}
-	if w.Tls != nil && sock.TLS >= 0 {
-		hs.tls = w.Tls.Sockets[sock.TLS]
-		hs.vars.ExportCert = w.Tls.Conf.ExportCert
+	if w.TLS != nil && sock.TLS >= 0 {
+		hs.tls = w.TLS.Sockets[sock.TLS]
+		hs.vars.ExportCert = w.TLS.Conf.ExportCert
 	}
 	o := &w.opts
 	hs.srv = &fasthttp.Server{
@@ -67,8 +67,8 @@ func newHTTPServer(w *Worker, sock *socket.Socket) *httpServer {
 		Logger:                        httpLogger{fasthttpLogger{w.log}, &hs.reported},
 	}
 	w.setupBridge(&hs.bridge, hs.srv, sock)
-	if sock.TLS < 0 && w.Tls != nil && w.Tls.Acme != nil {
-		hs.srv.Handler = hs.acmeHTTP01(w.Tls.Acme, hs.srv.Handler)
+	if sock.TLS < 0 && w.TLS != nil && w.TLS.ACME != nil {
+		hs.srv.Handler = hs.acmeHTTP01(w.TLS.ACME, hs.srv.Handler)
 	}
 	if hs.tls != nil && slices.Contains(hs.tls.NextProtos, "h2") {
 		if hs.h2 = newH2Server(hs); hs.h2 != nil {

@@ -38,27 +38,27 @@ func RunWorker(cfg *config.Config, opts options.Options, app App, wi handoff.Wor
 	lay := handoff.Layout{Sockets: wi.Sockets}
 	board, err := scoreboard.Open(os.NewFile(uintptr(lay.Scoreboard()), "scoreboard"))
 	if err != nil {
-		log.Printf("uwsgi: worker %d: %v", wi.Id, err)
+		log.Printf("uwsgi: worker %d: %v", wi.ID, err)
 		return 1
 	}
 	ctrl := os.NewFile(uintptr(lay.Control()), "control")
 	list, err := caches.Caches(cfg)
 	if err != nil {
-		log.Printf("uwsgi: worker %d: %v", wi.Id, err)
+		log.Printf("uwsgi: worker %d: %v", wi.ID, err)
 		return 1
 	}
 	caches.SetCacheLoggers(list, log)
-	w, err := NewWorker(wi.Id, opts, app, log, board, wi.Slot)
+	w, err := NewWorker(wi.ID, opts, app, log, board, wi.Slot)
 	if err != nil {
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
 	w.ctrl = ctrl
-	if w.Tls, err = ProcessTLS(cfg, opts, app, log); err != nil {
+	if w.TLS, err = ProcessTLS(cfg, opts, app, log); err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	process.ApplyProcTitle(cfg, "worker", wi.Id)
+	process.ApplyProcTitle(cfg, "worker", wi.ID)
 	if !hooks.RunFatalHooks(cfg, log, "post-fork") {
 		return destroyInstance()
 	}
@@ -67,7 +67,7 @@ func RunWorker(cfg *config.Config, opts options.Options, app App, wi handoff.Wor
 	w.CatchSignals()
 	w.Start(sockets)
 	board.Worker(wi.Slot).Accepting.Store(1)
-	if !hooks.RunAccepting(cfg, log, wi.Id, board.Worker(wi.Slot).RespawnCount.Load() == 1) {
+	if !hooks.RunAccepting(cfg, log, wi.ID, board.Worker(wi.Slot).RespawnCount.Load() == 1) {
 		return destroyInstance()
 	}
 	signals.attach(w)
@@ -146,13 +146,13 @@ func (w *Worker) Loop(ctrl *os.File) int {
 func (w *Worker) onSignal(sig syscall.Signal, spawned bool) (code int, done bool) {
 	switch {
 	case sig == syscall.SIGHUP && spawned:
-		w.log.Printf("Gracefully killing worker %d (pid: %d)...", w.ID, w.Pid)
+		w.log.Printf("Gracefully killing worker %d (pid: %d)...", w.ID, w.PID)
 		w.stopGracefully(w.opts.WorkerMercy)
 		return handoff.ExitReload, true
 	case sig == syscall.SIGHUP:
 		w.log.Printf("SIGHUP received: a graceful reload needs --master; ignored in single-process mode")
 	case sig == syscall.SIGUSR1 || sig == syscall.SIGUSR2:
-		w.log.Printf("worker %d (pid: %d): %d requests, %d of %d cores busy", w.ID, w.Pid, w.Requests(), w.Cores.Busy(), w.Cores.Len())
+		w.log.Printf("worker %d (pid: %d): %d requests, %d of %d cores busy", w.ID, w.PID, w.Requests(), w.Cores.Busy(), w.Cores.Len())
 	case spawned:
 		w.stopNow()
 		return handoff.ExitEnd, true
@@ -220,7 +220,7 @@ func (w *Worker) stopGracefully(mercy time.Duration) {
 func (w *Worker) sampleMemory() {
 	slot := w.board.Worker(w.slot)
 	for {
-		rss, vsz := process.ProcessMemory(w.Pid)
+		rss, vsz := process.ProcessMemory(w.PID)
 		slot.RSS.Store(rss)
 		slot.VSZ.Store(vsz)
 		time.Sleep(time.Second)

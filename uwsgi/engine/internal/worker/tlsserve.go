@@ -93,12 +93,12 @@ func (c *tlsConn) AwaitRequest() {
 
 // ProcessTLS makes this process's TLS contexts: from the master's bundle
 // in a worker, from the files in a single process. nil without HTTPS sockets.
-func ProcessTLS(cfg *config.Config, opts options.Options, app App, log *logger.Logger) (*tlsconf.TlsContexts, error) {
+func ProcessTLS(cfg *config.Config, opts options.Options, app App, log *logger.Logger) (*tlsconf.TLSContexts, error) {
 	conf, err := tlsconf.ReadTLSConf(cfg)
 	if err != nil || !conf.Enabled() {
 		return nil, err
 	}
-	var b tlsconf.TlsBundle
+	var b tlsconf.TLSBundle
 	warn := true
 	if v := os.Getenv(handoff.EnvTLS); v != "" {
 		fd, err := strconv.Atoi(v)

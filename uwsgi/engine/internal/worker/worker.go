@@ -24,7 +24,7 @@ import (
 // its request accounting in the scoreboard.
 type Worker struct {
 	ID      int
-	Pid     int
+	PID     int
 	opts    options.Options
 	app     App
 	Cores   *cores.Cores
@@ -48,7 +48,7 @@ type Worker struct {
 	chains       routeChains          // the routing chains (nil tables without rules)
 	conns        *socket.ConnLimit    // --max-conns
 	overloaded   atomic.Bool          // answering 503 for --queue-timeout (logged once)
-	Tls          *tlsconf.TlsContexts // the HTTPS sockets' contexts; nil without
+	TLS          *tlsconf.TLSContexts // the HTTPS sockets' contexts; nil without
 }
 
 func NewWorker(id int, opts options.Options, app App, log *logger.Logger, board *scoreboard.Board, slot int) (*Worker, error) {
@@ -66,7 +66,7 @@ func NewWorker(id int, opts options.Options, app App, log *logger.Logger, board 
 		return nil, err
 	}
 	w := &Worker{
-		ID: id, Pid: os.Getpid(), opts: opts, app: app, log: log, format: f,
+		ID: id, PID: os.Getpid(), opts: opts, app: app, log: log, format: f,
 		board: board, slot: slot, Cores: cores.NewCores(opts.Cores, board, slot), started: time.Now(), static: st, chains: chains,
 		conns: &socket.ConnLimit{Max: int64(opts.MaxConns), Log: log},
 	}
@@ -94,7 +94,7 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 	h := &ctx.Request.Header
 	sz := size()
 	rec := reqlog.Record{
-		PID:                  w.Pid,
+		PID:                  w.PID,
 		WorkerID:             w.ID,
 		AppRequests:          n,
 		TotalRequests:        total,

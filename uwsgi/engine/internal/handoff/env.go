@@ -24,7 +24,7 @@ const FirstFD = 3
 
 // WorkerIdentity is what a worker learns from its environment.
 type WorkerIdentity struct {
-	Id, Slot int
+	ID, Slot int
 	gen      uint64
 	Sockets  int
 }
@@ -40,7 +40,7 @@ func RoleFromEnv() (WorkerIdentity, bool, error) {
 		return wi, true, fmt.Errorf("uwsgi: bad %s=%q", EnvWorker, os.Getenv(EnvWorker))
 	}
 	var err1, err2, err3, err4 error
-	wi.Id, err1 = strconv.Atoi(parts[0])
+	wi.ID, err1 = strconv.Atoi(parts[0])
 	wi.Slot, err2 = strconv.Atoi(parts[1])
 	wi.gen, err3 = strconv.ParseUint(parts[2], 10, 64)
 	wi.Sockets, err4 = strconv.Atoi(os.Getenv(EnvSocketCount))
