@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -90,23 +89,51 @@ var hookActions = map[string]hookAction{
 var masterFuncs = map[string]bool{"gracefully_kill_them_all": true, "kill_them_all": true, "end_me": true,
 	"grace_them_all": true, "reap_them_all": true}
 
-// SignalRemaps holds the master's UNIX signals rebound by unix_signal hooks.
-var SignalRemaps sync.Map // syscall.Signal -> function name
-
 // remapUnixSignal is the unix_signal hook: "SIGNUM FUNCTION", e.g. the
-// Docker images' "unix_signal:15 gracefully_kill_them_all".
+// Docker images' "unix_signal:15 gracefully_kill_them_all". Running it
+// only checks it: the master reads the remaps from the configuration
+// (SignalRemaps).
 func remapUnixSignal(arg string) error {
+	_, _, err := parseUnixSignal(arg)
+	return err
+}
+
+func parseUnixSignal(arg string) (syscall.Signal, string, error) {
 	num, fn, ok := strings.Cut(strings.TrimSpace(arg), " ")
 	n, err := strconv.Atoi(num)
 	if !ok || err != nil || n <= 0 || n >= 65 {
-		return fmt.Errorf("invalid unix_signal syntax %q, must be <signum> <func>", arg)
+		return 0, "", fmt.Errorf("invalid unix_signal syntax %q, must be <signum> <func>", arg)
 	}
 	fn = strings.TrimSpace(fn)
 	if !masterFuncs[fn] {
-		return fmt.Errorf("unable to find function %q (uwsgo has gracefully_kill_them_all, kill_them_all, end_me, grace_them_all, reap_them_all)", fn)
+		return 0, "", fmt.Errorf("unable to find function %q (uwsgo has gracefully_kill_them_all, kill_them_all, end_me, grace_them_all, reap_them_all)", fn)
 	}
-	SignalRemaps.Store(syscall.Signal(n), fn)
-	return nil
+	return syscall.Signal(n), fn, nil
+}
+
+// masterPhases are the phases the master process runs before its loop.
+var masterPhases = []string{"asap", "as-root", "as-user", "pre-app", "post-app", "master-start"}
+
+// SignalRemaps are the master's UNIX signals rebound to a master function
+// by the unix_signal hooks of the phases it runs before its loop (as-root
+// only when it runs as root); a later hook for the same signal wins.
+func SignalRemaps(cfg *config.Config) map[syscall.Signal]string {
+	remaps := map[syscall.Signal]string{}
+	for _, phase := range masterPhases {
+		if phase == "as-root" && os.Getuid() != 0 {
+			continue
+		}
+		for _, h := range cfg.Strings("hook-" + phase) {
+			action, arg, _ := strings.Cut(strings.TrimPrefix(h, "!"), ":")
+			if action != "unix_signal" {
+				continue
+			}
+			if sig, fn, err := parseUnixSignal(arg); err == nil {
+				remaps[sig] = fn
+			}
+		}
+	}
+	return remaps
 }
 
 // fileHook is the write/append hooks: "FILE TEXT", TEXT followed by end.

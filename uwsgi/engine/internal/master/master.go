@@ -29,8 +29,9 @@ type master struct {
 	cfg       *config.Config
 	opts      options.Options
 	log       *logger.Logger
-	logMaster *LogMaster           // nil without log routing options
-	state     *handoff.MasterState // left by the image this one replaced; nil at a first start
+	logMaster *LogMaster                // nil without log routing options
+	state     *handoff.MasterState      // left by the image this one replaced; nil at a first start
+	remaps    map[syscall.Signal]string // UNIX signals rebound by unix_signal hooks
 	exe       string
 	exeID     socket.FileID
 	sockets   []*socket.Socket
@@ -159,7 +160,10 @@ func (m *master) startStats() error {
 // Loop runs until the instance stops.
 func (m *master) Loop() int {
 	sigc := m.sigc
-	hooks.SignalRemaps.Range(func(k, _ any) bool { signal.Notify(sigc, k.(syscall.Signal)); return true })
+	m.remaps = hooks.SignalRemaps(m.cfg)
+	for sig := range m.remaps {
+		signal.Notify(sigc, sig)
+	}
 	fifo := m.openFIFOs()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -192,7 +196,7 @@ func (m *master) Loop() int {
 }
 
 func (m *master) onSignal(sig syscall.Signal) {
-	if fn, ok := hooks.SignalRemaps.Load(sig); ok {
+	if fn, ok := m.remaps[sig]; ok {
 		m.log.Printf("signal %d: running %s (unix_signal hook)", sig, fn)
 		switch fn {
 		case "gracefully_kill_them_all":
