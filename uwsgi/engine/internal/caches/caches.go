@@ -18,22 +18,24 @@ import (
 // ErrNoCache is returned for a cache name no --cache/--cache2 created.
 var ErrNoCache = errors.New("uwsgi: no such cache")
 
-// The caches of this process: created by the master (or a process serving
-// alone) at its first use, or attached by a worker from the descriptors
-// its master passed. The first use may come from the app's main() before
-// Run, so it is lazy and happens once.
-var TheCaches struct {
+// registry is the caches of this process: created by the master (or a
+// process serving alone) at its first use, or attached by a worker from
+// the descriptors its master passed. The first use may come from the
+// app's main() before Run, so it is lazy and happens once. It is a
+// process-wide singleton on purpose: package uwsgi's Cache* functions
+// take no handle.
+var registry struct {
 	once   sync.Once
-	List   []*cache.Cache
-	ByName map[string]*cache.Cache
+	list   []*cache.Cache
+	byName map[string]*cache.Cache
 	err    error
 	notes  []string // start-up log lines, written once a logger exists
 }
 
 // Caches returns this process's caches, in configuration order.
 func Caches(cfg *config.Config) ([]*cache.Cache, error) {
-	TheCaches.once.Do(func() { TheCaches.err = initCaches(cfg) })
-	return TheCaches.List, TheCaches.err
+	registry.once.Do(func() { registry.err = initCaches(cfg) })
+	return registry.list, registry.err
 }
 
 // LocalCache returns the cache called name ("" = the default, the first
@@ -48,12 +50,12 @@ func LocalCache(cfg *config.Config, name string) (*cache.Cache, error) {
 // LookupCache finds a cache of this process once they exist.
 func LookupCache(name string) (*cache.Cache, error) {
 	if name == "" {
-		if len(TheCaches.List) == 0 {
+		if len(registry.list) == 0 {
 			return nil, fmt.Errorf("%w: no cache is configured (--cache or --cache2)", ErrNoCache)
 		}
-		return TheCaches.List[0], nil
+		return registry.list[0], nil
 	}
-	if c := TheCaches.ByName[name]; c != nil {
+	if c := registry.byName[name]; c != nil {
 		return c, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrNoCache, name)
@@ -99,7 +101,7 @@ func initCaches(cfg *config.Config) error {
 	if inherited && len(fds) != len(specs) {
 		return fmt.Errorf("uwsgi: inherited %d caches but the configuration names %d", len(fds), len(specs))
 	}
-	TheCaches.ByName = map[string]*cache.Cache{}
+	registry.byName = map[string]*cache.Cache{}
 	for i, sp := range specs {
 		var c *cache.Cache
 		if inherited {
@@ -108,14 +110,14 @@ func initCaches(cfg *config.Config) error {
 		} else {
 			c, err = cache.Create(sp)
 			if err == nil {
-				TheCaches.notes = append(TheCaches.notes, describeCache(c))
+				registry.notes = append(registry.notes, describeCache(c))
 			}
 		}
 		if err != nil {
 			return fmt.Errorf("uwsgi: %w", err)
 		}
-		TheCaches.List = append(TheCaches.List, c)
-		TheCaches.ByName[sp.Name] = c
+		registry.list = append(registry.list, c)
+		registry.byName[sp.Name] = c
 	}
 	if !inherited {
 		if err := addCacheItems(cfg); err != nil {
@@ -189,10 +191,10 @@ func addCacheItems(cfg *config.Config) error {
 // flushes, until stop is closed; then it syncs the store files.
 func StartCacheDuties(cfg *config.Config, log *logger.Logger, stop <-chan struct{}) {
 	list, _ := Caches(cfg)
-	for _, n := range TheCaches.notes {
+	for _, n := range registry.notes {
 		log.Printf("%s", n)
 	}
-	TheCaches.notes = nil
+	registry.notes = nil
 	if len(list) == 0 {
 		return
 	}
@@ -249,7 +251,15 @@ func SetCacheLoggers(list []*cache.Cache, log *logger.Logger) {
 
 // RecoverCaches takes back any cache lock the dead process pid held.
 func RecoverCaches(pid int) {
-	for _, c := range TheCaches.List {
+	for _, c := range registry.list {
 		c.RecoverFrom(pid)
 	}
 }
+
+// All is the process's caches, in configuration order (empty before the
+// first Caches).
+func All() []*cache.Cache { return registry.list }
+
+// Named is the cache called name, or nil (name as the packet carries it:
+// the lookup allocates nothing).
+func Named(name []byte) *cache.Cache { return registry.byName[string(name)] }

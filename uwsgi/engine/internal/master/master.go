@@ -310,7 +310,7 @@ func (m *master) cleanup() {
 	if m.cacheStop != nil {
 		close(m.cacheStop)
 	}
-	caches.SyncCaches(caches.TheCaches.List, m.log)
+	caches.SyncCaches(caches.All(), m.log)
 	for _, s := range m.stats {
 		s.Close()
 	}

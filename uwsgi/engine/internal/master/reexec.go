@@ -42,7 +42,7 @@ func (m *master) reexec(gen uint64) {
 	for _, f := range m.files {
 		st.Sockets = append(st.Sockets, int(socket.RawFD(f)))
 	}
-	for _, c := range caches.TheCaches.List {
+	for _, c := range caches.All() {
 		st.Caches = append(st.Caches, int(socket.RawFD(c.File())))
 	}
 	keep := append(append(append([]int{}, st.Sockets...), st.Board), st.Caches...)

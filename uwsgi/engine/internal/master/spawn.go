@@ -84,7 +84,7 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	// the listener files, which turns the shared socket to blocking mode for
 	// every worker and can leave an accept(2) that Close cannot interrupt.
 	reqPipe := m.logMaster.childLogFiles()
-	lay := handoff.Layout{Sockets: len(m.files), Caches: len(caches.TheCaches.List), ReqLog: len(reqPipe) > 0, TLS: m.tls != nil}
+	lay := handoff.Layout{Sockets: len(m.files), Caches: len(caches.All()), ReqLog: len(reqPipe) > 0, TLS: m.tls != nil}
 	files := make([]uintptr, lay.Len())
 	files[0], files[1], files[2] = 0, m.log.Output().Fd(), m.log.Output().Fd()
 	for i, f := range m.files {
@@ -92,7 +92,7 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	}
 	files[lay.Scoreboard()], files[lay.Control()] = socket.RawFD(m.board.File()), uintptr(pair[1])
 	cacheFDs := make([]string, lay.Caches)
-	for i, c := range caches.TheCaches.List {
+	for i, c := range caches.All() {
 		files[lay.Cache(i)] = socket.RawFD(c.File())
 		cacheFDs[i] = strconv.Itoa(lay.Cache(i))
 	}

@@ -117,7 +117,7 @@ func (s *statsServer) answer(c net.Conn) {
 func Snapshot(board *scoreboard.Board, sockets []*socket.Socket, files []*os.File, workers int) *stats.Snapshot {
 	wd, _ := os.Getwd()
 	s := &stats.Snapshot{Version: config.Version, PID: os.Getpid(), UID: os.Getuid(), GID: os.Getgid(), CWD: wd}
-	for _, c := range caches.TheCaches.List {
+	for _, c := range caches.All() {
 		sp, st := c.Spec(), c.Stats()
 		s.Caches = append(s.Caches, stats.Cache{Name: sp.Name, Hash: sp.Hash, HashSize: sp.HashSize, KeySize: sp.KeySize,
 			MaxItems: sp.Items, Blocks: sp.Blocks, BlockSize: sp.BlockSize, Items: st.Items, Hits: st.Hits, Miss: st.Miss,

@@ -78,7 +78,7 @@ func (us *uwsgiServer) serveCacheMagic(uc *uconn) {
 	}
 	c := defaultCache()
 	if len(r.Cache) > 0 {
-		c = caches.TheCaches.ByName[string(r.Cache)]
+		c = caches.Named(r.Cache)
 	}
 	if c == nil {
 		return
@@ -149,8 +149,8 @@ func (uc *uconn) readTrailer(n int) ([]byte, error) {
 
 // defaultCache is the first cache created, or nil.
 func defaultCache() *cache.Cache {
-	if len(caches.TheCaches.List) == 0 {
+	if len(caches.All()) == 0 {
 		return nil
 	}
-	return caches.TheCaches.List[0]
+	return caches.All()[0]
 }
