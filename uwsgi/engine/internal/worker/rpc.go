@@ -18,6 +18,8 @@ type RPCFunc func(args ...[]byte) []byte
 // MaxRPCFunctions is uWSGI's --rpc-max default.
 const MaxRPCFunctions = 64
 
+// rpcTable is the process's RPC functions: a documented singleton, filled
+// by the app's main() (RegisterRPC) before Run, read by the uwsgi server.
 var rpcTable struct {
 	mu    sync.RWMutex
 	funcs map[string]RPCFunc

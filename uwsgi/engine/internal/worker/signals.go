@@ -26,6 +26,9 @@ type signalRegistry struct {
 	worker   *Worker       // set once serving in a spawned worker
 }
 
+// signals is the process's signal handlers: a documented singleton, filled
+// by the app's main() (RegisterSignal) before Run; the worker attaches to it
+// when it starts.
 var signals signalRegistry
 
 // ErrNoMaster is returned by the signal functions without a master.
