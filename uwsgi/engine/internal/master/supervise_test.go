@@ -12,6 +12,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
+	"golang.org/x/sys/unix"
 )
 
 // fakeProc records the signals the master sends; nothing runs.
@@ -47,9 +48,25 @@ type fakeMaster struct {
 	t       *testing.T
 	nextPID int
 	procs   map[int]*fakeProc
+	// ends are the workers' ends of their control channels (by pid), when
+	// the fake has them (newFakeMasterCtrl).
+	ends map[int]*os.File
 }
 
 func newFakeMaster(t *testing.T, processes int) *fakeMaster {
+	t.Helper()
+	return newFakeMasterWith(t, processes, false, func(*master, *child) {})
+}
+
+// newFakeMasterCtrl is a fake master whose workers have real control
+// channels (socketpairs): the test plays each worker's end, and watch
+// decides whether the master reads its ends (the real watch) or not.
+func newFakeMasterCtrl(t *testing.T, processes int, watch func(*master, *child)) *fakeMaster {
+	t.Helper()
+	return newFakeMasterWith(t, processes, true, watch)
+}
+
+func newFakeMasterWith(t *testing.T, processes int, withCtrl bool, watch func(*master, *child)) *fakeMaster {
 	t.Helper()
 	cfg, err := config.Load([]string{"--http-socket", ":0", "--master", "--processes", "2"}, nil)
 	if err != nil {
@@ -57,15 +74,25 @@ func newFakeMaster(t *testing.T, processes int) *fakeMaster {
 	}
 	opts, _ := options.ReadOptions(cfg)
 	opts.Processes = processes
-	fm := &fakeMaster{t: t, nextPID: 1000, procs: map[int]*fakeProc{}}
+	fm := &fakeMaster{t: t, nextPID: 1000, procs: map[int]*fakeProc{}, ends: map[int]*os.File{}}
 	sys := sysEnv{
 		start: func(m *master, id, slot int, gen uint64) (int, process, *os.File, error) {
 			fm.nextPID++
 			p := &fakeProc{}
 			fm.procs[fm.nextPID] = p
-			return fm.nextPID, p, nil, nil
+			if !withCtrl {
+				return fm.nextPID, p, nil, nil
+			}
+			pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours, theirs := os.NewFile(uintptr(pair[0]), "control"), os.NewFile(uintptr(pair[1]), "control-worker")
+			fm.ends[fm.nextPID] = theirs
+			t.Cleanup(func() { ours.Close(); theirs.Close() })
+			return fm.nextPID, p, ours, nil
 		},
-		watch: func(*master, *child) {},
+		watch: watch,
 	}
 	fm.master = newMaster(cfg, opts, logger.NewLogger(io.Discard), sys)
 	if fm.board, err = scoreboard.Create(4*processes, 1); err != nil {

@@ -1,0 +1,218 @@
+package master
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
+	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
+	"golang.org/x/sys/unix"
+)
+
+// readMsg reads the next message the master sent to a worker's end.
+func readMsg(t *testing.T, r *bufio.Reader) handoff.Msg {
+	t.Helper()
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("control channel: %v", err)
+	}
+	return handoff.ParseMsg(line[:len(line)-1])
+}
+
+// The workers' messages reach the master through the real watch (one
+// reader per control channel, events to the loop), and a raised signal
+// reaches every worker of its target as a message: a registration, then
+// a raise, played by the test as the first worker.
+func TestCtrlRegisterAndRoute(t *testing.T) {
+	fm := newFakeMasterCtrl(t, 2, (*master).watch)
+	var ends []*bufio.Reader
+	var first *os.File
+	for _, c := range fm.children {
+		if c.id == 1 {
+			first = fm.ends[c.pid]
+		}
+	}
+	for _, c := range []int{1, 2} {
+		for _, ch := range fm.children {
+			if ch.id == c {
+				ends = append(ends, bufio.NewReader(fm.ends[ch.pid]))
+			}
+		}
+	}
+	for _, m := range []handoff.Msg{{Kind: handoff.MsgRegister, Signum: 5, Target: "workers"}, {Kind: handoff.MsgSignal, Signum: 5}} {
+		if err := handoff.Send(first, m); err != nil {
+			t.Fatal(err)
+		}
+		ev := <-fm.events // what watch read, as the loop gets it
+		if ev.kind != evCtrl || ev.msg != m {
+			t.Fatalf("event %+v, want the message %+v", ev, m)
+		}
+		fm.onEvent(ev)
+	}
+	if fm.sig.targets[5] != "workers" {
+		t.Fatalf("target of signal 5: %q", fm.sig.targets[5])
+	}
+	for i, r := range ends {
+		if m := readMsg(t, r); m.Kind != handoff.MsgSig || m.Signum != 5 {
+			t.Fatalf("worker %d got %+v, want sig 5", i+1, m)
+		}
+	}
+}
+
+// A timer fires on the master's tick once its period passed, and only
+// then, with time itself faked (testing/synctest): no real sleep.
+func TestTimerFiresOnTheTick(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fm := newFakeMasterCtrl(t, 1, func(*master, *child) {})
+		var r *bufio.Reader
+		for _, c := range fm.children {
+			r = bufio.NewReader(fm.ends[c.pid])
+		}
+		fm.onCtrl(fm.anyChild(), handoff.Msg{Kind: handoff.MsgRegister, Signum: 9, Target: "worker"})
+		fm.onCtrl(fm.anyChild(), handoff.Msg{Kind: handoff.MsgTimer, Signum: 9, Seconds: 3, Iterations: 2})
+		fm.onCtrl(fm.anyChild(), handoff.Msg{Kind: handoff.MsgTimer, Signum: 9, Seconds: 3, Iterations: 2}) // another worker's: one timer
+		if len(fm.sig.timers) != 1 {
+			t.Fatalf("%d timers, want 1", len(fm.sig.timers))
+		}
+		fired := 0
+		for range 10 { // 10 ticks of one second: the timer fires at 3 and 6, then its 2 iterations are done
+			time.Sleep(time.Second)
+			fm.onTick()
+		}
+		for r.Buffered() > 0 || fm.pending() {
+			if m := readMsg(t, r); m.Kind != handoff.MsgSig || m.Signum != 9 {
+				t.Fatalf("got %+v, want sig 9", m)
+			}
+			fired++
+		}
+		if fired != 2 {
+			t.Fatalf("the timer fired %d times, want 2", fired)
+		}
+	})
+}
+
+func (fm *fakeMaster) anyChild() *child {
+	for _, c := range fm.children {
+		return c
+	}
+	return nil
+}
+
+// pending reports whether the master wrote something the test's end has
+// not read (the only worker's end).
+func (fm *fakeMaster) pending() bool {
+	for _, f := range fm.ends {
+		var n int
+		n, _ = unixInq(f)
+		return n > 0
+	}
+	return false
+}
+
+// unixInq is the number of bytes waiting in a socket's receive queue.
+func unixInq(f *os.File) (int, error) {
+	return unix.IoctlGetInt(int(f.Fd()), unix.SIOCINQ)
+}
+
+// Harakiri's second stage: the master kills a worker whose request is
+// still running --harakiri-graceful-timeout after its deadline, and not
+// before; time is faked (testing/synctest).
+func TestHarakiriSecondStage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fm := newFakeMaster(t, 1)
+		fm.opts.Harakiri, fm.opts.HarakiriGrace = 5*time.Second, 2*time.Second
+		c := fm.anyChild()
+		core := fm.board.Core(c.slot, 0)
+		core.HarakiriDeadline.Store(time.Now().Add(5 * time.Second).UnixMicro())
+		for range 6 { // the deadline, and 1 s of the grace
+			time.Sleep(time.Second)
+			fm.checkHealth(time.Now())
+		}
+		if fm.procs[c.pid].got(syscall.SIGKILL) {
+			t.Fatal("killed within the grace period")
+		}
+		time.Sleep(time.Second)
+		fm.checkHealth(time.Now())
+		if !fm.procs[c.pid].got(syscall.SIGKILL) || fm.board.Worker(c.slot).HarakiriCount.Load() != 1 {
+			t.Fatal("not killed once the grace period passed")
+		}
+	})
+}
+
+// A master image adopts what the previous one left (MasterState): its
+// sockets, scoreboard and workers, with their control channels.
+func TestAdoptState(t *testing.T) {
+	cfg, err := config.Load([]string{"--http-socket", "127.0.0.1:0", "--master", "--processes", "1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, _ := options.ReadOptions(cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	lf, err := socket.ListenerFile(ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	board, err := scoreboard.Create(4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := os.NewFile(uintptr(pair[1]), "control-worker")
+	defer worker.Close()
+	dup := func(fd uintptr) int {
+		n, err := unix.Dup(int(fd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const pid = 1<<22 - 7 // no such process: adopt only records it
+	state := &handoff.MasterState{Gen: 3, Sockets: []int{dup(socket.RawFD(lf))}, Board: dup(socket.RawFD(board.File())), TLS: -1,
+		SocketList: []handoff.SocketSpec{{Name: ln.Addr().String(), Kind: handoff.KindHTTP}},
+		Workers:    []handoff.WorkerState{{ID: 1, Slot: 2, Gen: 3, PID: pid, Ctrl: pair[0], Ready: true}}}
+	decoded, err := handoff.DecodeMasterState(state.Encode()) // as the new image reads it
+	if err != nil {
+		t.Fatal(err)
+	}
+	var watched []*child
+	m := newMaster(cfg, opts, logger.NewLogger(io.Discard), sysEnv{watch: func(_ *master, c *child) { watched = append(watched, c) }})
+	if err := m.adopt(decoded); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, f := range m.files {
+			f.Close()
+		}
+		m.board.Close()
+		m.children[pid].ctrl.Close()
+	}()
+	c := m.children[pid]
+	if m.gen != 3 || len(m.sockets) != 1 || m.sockets[0].Name != ln.Addr().String() || c == nil || c.id != 1 || c.slot != 2 || !c.ready || !m.slotUsed[2] || len(watched) != 1 {
+		t.Fatalf("adopted gen %d, sockets %v, worker %+v, watched %d", m.gen, m.sockets, c, len(watched))
+	}
+	if err := handoff.Send(c.ctrl, handoff.Msg{Kind: handoff.MsgSig, Signum: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if m := readMsg(t, bufio.NewReader(worker)); m.Kind != handoff.MsgSig || m.Signum != 3 {
+		t.Fatalf("the adopted worker's channel carried %+v", m)
+	}
+}
