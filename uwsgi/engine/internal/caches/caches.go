@@ -231,6 +231,7 @@ func StartCacheDuties(cfg *config.Config, log *logger.Logger, stop <-chan struct
 	}()
 }
 
+// SyncCaches flushes the caches' shared memory to their store files (msync).
 func SyncCaches(list []*cache.Cache, log *logger.Logger) {
 	for _, c := range list {
 		if err := c.Sync(); err != nil {

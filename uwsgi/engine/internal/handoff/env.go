@@ -90,6 +90,8 @@ type SocketSpec struct {
 // master state: KIND:ACTIVATED:ESCAPED-NAME, comma-separated.
 const EnvSocketList = "UWSGO_SOCKET_LIST"
 
+// EncodeSockets is the socket list a worker inherits (EnvSocketList):
+// "kind:activated:name" items, the name query-escaped.
 func EncodeSockets(specs []SocketSpec) string {
 	var b strings.Builder
 	for i, s := range specs {
@@ -101,6 +103,7 @@ func EncodeSockets(specs []SocketSpec) string {
 	return b.String()
 }
 
+// DecodeSockets reads EncodeSockets' list.
 func DecodeSockets(v string) ([]SocketSpec, error) {
 	if v == "" {
 		return nil, nil
@@ -124,8 +127,10 @@ func DecodeSockets(v string) ([]SocketSpec, error) {
 // EnvTLS names the descriptor of the TLS bundle a worker inherits.
 const EnvTLS = "UWSGO_TLS"
 
+// SplitInts reads a comma-separated list of numbers, skipping what is not one.
 func SplitInts(s string) []int { return SplitIntsSep(s, ",") }
 
+// SplitIntsSep is SplitInts with another separator.
 func SplitIntsSep(s, sep string) []int {
 	var out []int
 	for _, p := range strings.Split(s, sep) {
@@ -156,6 +161,7 @@ const (
 	KindHTTP
 )
 
+// String is the kind's name in the log: "uwsgi" or "http".
 func (k Kind) String() string {
 	if k == KindHTTP {
 		return "http"

@@ -124,6 +124,8 @@ type daemonSupervisor struct {
 	wg      sync.WaitGroup
 }
 
+// StartDaemons starts the attached daemons (--attach-daemon*, --smart-attach-daemon*) and
+// supervises them; mercy bounds their stop.
 func StartDaemons(cfg *config.Config, log *logger.Logger, mercy time.Duration) (*daemonSupervisor, error) {
 	ds, err := ParseDaemons(cfg)
 	if err != nil || len(ds) == 0 {

@@ -31,6 +31,7 @@ type LogMaster struct {
 	reqR, reqW *os.File
 }
 
+// LoggingConfig is the log router's configuration from the options.
 func LoggingConfig(cfg *config.Config) logging.Config {
 	return logging.Config{
 		Loggers: cfg.Strings("logger"), ReqLoggers: cfg.Strings("req-logger"),

@@ -67,6 +67,7 @@ func StartStatsServers(cfg *config.Config, log *logger.Logger, snap func() *stat
 	return out, nil
 }
 
+// Close stops the stats server.
 func (s *statsServer) Close() { _ = s.ln.Close() }
 
 // serve answers one connection at a time, as uWSGI's master does.

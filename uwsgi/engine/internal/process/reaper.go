@@ -53,6 +53,8 @@ func WaitCmd(c *exec.Cmd) error {
 	return err
 }
 
+// TrackChild marks pid as a child its starter waits for (the orphan
+// reaper leaves it alone).
 func TrackChild(pid int) {
 	ownChildren.mu.Lock()
 	defer ownChildren.mu.Unlock()
@@ -62,6 +64,7 @@ func TrackChild(pid int) {
 	ownChildren.pids[pid] = true
 }
 
+// UntrackChild forgets pid (TrackChild), once it was waited for.
 func UntrackChild(pid int) {
 	ownChildren.mu.Lock()
 	defer ownChildren.mu.Unlock()

@@ -143,6 +143,7 @@ func SocketSpecs(cfg *config.Config, list string) ([]handoff.SocketSpec, error) 
 	return specs, nil
 }
 
+// NetworkName is "TCP" or "UNIX", as uWSGI's log lines name a socket.
 func NetworkName(s *Socket) string {
 	if s.Network == "tcp" {
 		return "TCP"

@@ -29,6 +29,7 @@ type DrainListener struct {
 	HeaderTimeout, IdleTimeout time.Duration
 }
 
+// DrainConn is a connection the drain listener counts until it closes.
 type DrainConn struct {
 	net.Conn
 	L      *DrainListener
@@ -41,6 +42,8 @@ type DrainConn struct {
 	linger atomic.Bool  // close the net/http way, after an error (linger.go)
 }
 
+// NewDrainListener counts ln's connections, within limit (--max-conns;
+// nil: none).
 func NewDrainListener(ln net.Listener, limit *ConnLimit) *DrainListener {
 	return &DrainListener{Listener: ln, conns: map[*DrainConn]struct{}{}, limit: limit}
 }

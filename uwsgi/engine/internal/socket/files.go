@@ -18,6 +18,7 @@ type FileID struct {
 	Mtime  time.Time
 }
 
+// StatID identifies the file at path as it is now (see FileID).
 func StatID(path string) FileID {
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -21,6 +21,7 @@ func ListenQueue(f *os.File, backlog uint64) (queue, max uint64) {
 	return tcpInfoQueue(rc, backlog)
 }
 
+// ListenQueueOfListener is ListenQueue for a listener.
 func ListenQueueOfListener(ln net.Listener, backlog uint64) (queue, max uint64) {
 	sc, ok := ln.(syscall.Conn)
 	if !ok {

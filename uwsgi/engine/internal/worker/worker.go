@@ -51,6 +51,7 @@ type Worker struct {
 	TLS          *tlsconf.TLSContexts // the HTTPS sockets' contexts; nil without
 }
 
+// NewWorker makes worker id (slot: its scoreboard slot) serving app.
 func NewWorker(id int, opts options.Options, app App, log *logger.Logger, board *scoreboard.Board, slot int) (*Worker, error) {
 	f, err := reqlog.Compile(opts.LogFormat)
 	if err != nil {
