@@ -216,3 +216,45 @@ func TestAdoptState(t *testing.T) {
 		t.Fatalf("the adopted worker's channel carried %+v", m)
 	}
 }
+
+// The spare algorithm, cycle by cycle: a worker busy for more than
+// --cheaper-overload cycles brings a cheaped one back; idle for
+// --cheaper-overload cycles again, the oldest idle worker goes cheap
+// (gracefully), down to --cheaper. The workers' ages are faked
+// (testing/synctest), so "oldest" is certain.
+func TestCheaperSpare(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fm := newFakeMaster(t, 1)
+		fm.opts.Processes, fm.opts.Cheaper, fm.opts.CheaperOverload, fm.opts.CheaperStep, fm.opts.CheaperAlgo = 3, 1, 2, 1, "spare"
+		fm.cheap.cheaped[2], fm.cheap.cheaped[3] = true, true
+		first := fm.anyChild()
+		fm.board.Core(first.slot, 0).InRequest.Store(1)
+		for range 2 {
+			fm.checkCheaper()
+		}
+		if len(fm.children) != 1 {
+			t.Fatalf("spawned within --cheaper-overload cycles: %d workers", len(fm.children))
+		}
+		time.Sleep(time.Second)
+		fm.checkCheaper() // the third busy cycle
+		var second *child
+		for _, c := range fm.children {
+			if c.id == 2 {
+				second = c
+			}
+		}
+		if len(fm.children) != 2 || second == nil || fm.cheap.cheaped[2] || !fm.cheap.cheaped[3] {
+			t.Fatalf("after 3 busy cycles: %d workers, cheaped %v", len(fm.children), fm.cheap.cheaped)
+		}
+		fm.onEvent(event{kind: evReady, c: second})
+		fm.board.Core(first.slot, 0).InRequest.Store(0)
+		fm.checkCheaper() // idle cycle 1
+		if fm.procs[first.pid].got(syscall.SIGHUP) {
+			t.Fatal("a worker went cheap after one idle cycle")
+		}
+		fm.checkCheaper() // idle cycle 2: the oldest idle one goes
+		if !fm.procs[first.pid].got(syscall.SIGHUP) || !first.retiring || !fm.cheap.cheaped[1] || fm.procs[second.pid].got(syscall.SIGHUP) {
+			t.Fatalf("after 2 idle cycles: first retiring %v, cheaped %v", first.retiring, fm.cheap.cheaped)
+		}
+	})
+}
