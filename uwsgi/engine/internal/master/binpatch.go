@@ -9,7 +9,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 )
 
 // BinaryPatch runs --privileged-binary-patch / --unprivileged-binary-patch:
@@ -32,7 +32,7 @@ func BinaryPatch(cfg *config.Config, o options.Options) error {
 			continue
 		}
 		if name == "unprivileged-binary-patch" {
-			if err := processpkg.DropPrivileges(o.UID, o.GID, logger.NewLogger(os.Stderr)); err != nil {
+			if err := process.DropPrivileges(o.UID, o.GID, logger.NewLogger(os.Stderr)); err != nil {
 				return err
 			}
 		}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/internal/proc"
 )
 
@@ -200,7 +200,7 @@ func (s *daemonSupervisor) runDumb(d *attachedDaemon) {
 		}
 		c := s.command(d)
 		d.mu.Lock()
-		err := processpkg.StartCmd(c)
+		err := process.StartCmd(c)
 		if err == nil {
 			d.pid, d.last = c.Process.Pid, time.Now()
 			d.respawns++
@@ -216,7 +216,7 @@ func (s *daemonSupervisor) runDumb(d *attachedDaemon) {
 		s.log.Printf("[uwsgi-daemons] spawning %q (uid: %d gid: %d) pid: %d", d.cmd, os.Getuid(), os.Getgid(), c.Process.Pid)
 		done := make(chan struct{})
 		go s.watchTouch(d, c, done)
-		_ = processpkg.WaitCmd(c)
+		_ = process.WaitCmd(c)
 		close(done)
 		d.mu.Lock()
 		d.pid = 0
@@ -291,7 +291,7 @@ func (s *daemonSupervisor) spawnSmart(d *attachedDaemon) {
 		}
 	}
 	c := s.command(d)
-	if err := processpkg.StartCmd(c); err != nil {
+	if err := process.StartCmd(c); err != nil {
 		s.log.Printf("[uwsgi-daemons] cannot start %q: %v", d.cmd, err)
 		return
 	}
@@ -299,13 +299,13 @@ func (s *daemonSupervisor) spawnSmart(d *attachedDaemon) {
 	d.respawns++
 	s.log.Printf("[uwsgi-daemons] spawning %q (uid: %d gid: %d) pid: %d", d.cmd, os.Getuid(), os.Getgid(), c.Process.Pid)
 	if d.daemonizes {
-		_ = processpkg.WaitCmd(c) // it forks and writes its pidfile, then this process exits
+		_ = process.WaitCmd(c) // it forks and writes its pidfile, then this process exits
 		return
 	}
 	if err := os.WriteFile(d.pidfile, []byte(strconv.Itoa(c.Process.Pid)+"\n"), 0o644); err != nil {
 		s.log.Printf("[uwsgi-daemons] writing %s: %v", d.pidfile, err)
 	}
-	go func() { _ = processpkg.WaitCmd(c) }()
+	go func() { _ = process.WaitCmd(c) }()
 }
 
 func readPidfile(path string) int {

@@ -14,7 +14,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/hooks"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 	"github.com/uwsgo/uwsgo/uwsgi/proto"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
@@ -74,7 +74,7 @@ type child struct {
 	id, slot     int
 	gen          uint64
 	pid          int
-	proc         process
+	proc         workerProc
 	ctrl         *os.File // the master's end of the control channel
 	spawned      time.Time
 	ready        bool
@@ -117,7 +117,7 @@ func RunMaster(cfg *config.Config, opts options.Options, log *logger.Logger, not
 	// binary re-exec ends every thread but the calling one: start them all,
 	// and exec, from this one locked thread.
 	runtime.LockOSThread()
-	processpkg.ApplyProcTitle(cfg, "master", 0)
+	process.ApplyProcTitle(cfg, "master", 0)
 	m := newMaster(cfg, opts, log, realSys)
 	m.logMaster, m.state = lm, state
 	// Catch the signals before setup: one arriving while the workers start
@@ -125,7 +125,7 @@ func RunMaster(cfg *config.Config, opts options.Options, log *logger.Logger, not
 	// killing the master by its default action.
 	signal.Notify(m.sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP)
 	defer signal.Stop(m.sigc)
-	defer processpkg.StartReaper(log)()
+	defer process.StartReaper(log)()
 	m.notify = notify
 	m.emperorCmds = m.notify.Vassal().Commands()
 	if code, ok := m.setup(); !ok {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 )
 
@@ -149,14 +149,14 @@ func (m *master) signalTick(now time.Time) {
 		}
 		cmd := exec.Command("/bin/sh", "-c", c.command)
 		cmd.Stdout, cmd.Stderr = m.log.Output(), m.log.Output()
-		if err := processpkg.StartCmd(cmd); err != nil {
+		if err := process.StartCmd(cmd); err != nil {
 			m.log.Printf("[uwsgi-cron] %q: %v", c.command, err)
 			continue
 		}
 		m.log.Printf("[uwsgi-cron] running %q (pid %d)", c.command, cmd.Process.Pid)
 		done := make(chan struct{})
 		c.running, c.done = cmd, done
-		go func() { _ = processpkg.WaitCmd(cmd); close(done) }()
+		go func() { _ = process.WaitCmd(cmd); close(done) }()
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"golang.org/x/sys/unix"
 )
 
@@ -110,7 +110,7 @@ func (n *Notifier) Send(lines ...string) {
 // Starting announces the start of the instance.
 func (n *Notifier) Starting() {
 	lines := []string{"STATUS=initializing uWSGI"}
-	if processpkg.Daemonized {
+	if process.Daemonized {
 		lines = append(lines, "MAINPID="+strconv.Itoa(os.Getpid()))
 	}
 	n.Send(lines...)

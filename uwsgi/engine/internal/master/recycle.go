@@ -4,7 +4,7 @@ import (
 	"syscall"
 	"time"
 
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 )
 
 // recycle replaces worker c without dropping a request: a new worker with
@@ -57,7 +57,7 @@ func (m *master) checkHealth(now time.Time) {
 			}
 		}
 		if lim := m.opts.EvilReloadOnRSS; lim > 0 && !c.killed {
-			if rss, _ := processpkg.ProcessMemory(c.pid); rss >= lim {
+			if rss, _ := process.ProcessMemory(c.pid); rss >= lim {
 				m.log.Printf("*** EVIL RELOAD ON WORKER %d RSS: %d (pid: %d) ***", c.id, rss, c.pid)
 				c.killed = true
 				_ = c.proc.Signal(syscall.SIGKILL)
@@ -65,7 +65,7 @@ func (m *master) checkHealth(now time.Time) {
 			}
 		}
 		if lim := m.opts.EvilReloadOnAS; lim > 0 && !c.killed && c.ready {
-			if _, vsz := processpkg.ProcessMemory(c.pid); vsz >= lim {
+			if _, vsz := process.ProcessMemory(c.pid); vsz >= lim {
 				m.log.Printf("*** EVIL RELOAD ON WORKER %d ADDRESS SPACE: %d (pid: %d) ***", c.id, vsz, c.pid)
 				c.killed = true
 				_ = c.proc.Signal(syscall.SIGKILL)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/tlsconf"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
@@ -142,7 +142,7 @@ func (m *master) adoptWorker(w handoff.WorkerState) error {
 	if uint64(c.gen) > m.lastGen {
 		m.lastGen = c.gen
 	}
-	processpkg.TrackChild(c.pid)
+	process.TrackChild(c.pid)
 	m.children[c.pid] = c
 	m.slotUsed[c.slot] = true
 	m.sys.watch(m, c)

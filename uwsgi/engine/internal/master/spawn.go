@@ -10,7 +10,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/cores"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 )
 
@@ -51,9 +51,9 @@ func (m *master) spawn(id int, gen uint64) (*child, error) {
 	return c, nil
 }
 
-// process is what the master needs of a worker process: *os.Process, or a
-// fake in the lifecycle unit tests.
-type process interface {
+// workerProc is what the master needs of a worker process: *os.Process, or a
+// fake in the supervision unit tests.
+type workerProc interface {
 	Signal(os.Signal) error
 	Wait() (*os.ProcessState, error)
 }
@@ -61,7 +61,7 @@ type process interface {
 // sysEnv is the master's seam to the operating system: starting a worker
 // and watching it. Tests replace it with fakes driven by events.
 type sysEnv struct {
-	start func(m *master, id, slot int, gen uint64) (pid int, p process, ctrl *os.File, err error)
+	start func(m *master, id, slot int, gen uint64) (pid int, p workerProc, ctrl *os.File, err error)
 	watch func(m *master, c *child)
 }
 
@@ -85,7 +85,7 @@ func (m *master) watch(c *child) {
 	}()
 	go func() {
 		st, _ := c.proc.Wait()
-		processpkg.UntrackChild(c.pid)
+		process.UntrackChild(c.pid)
 		m.events <- event{kind: evExit, c: c, state: st}
 	}()
 }

@@ -9,13 +9,13 @@ import (
 
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 	"golang.org/x/sys/unix"
 )
 
 // startWorkerProcess re-executes the binary as a worker.
-func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.File, error) {
+func startWorkerProcess(m *master, id, slot int, gen uint64) (int, workerProc, *os.File, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("control socketpair: %w", err)
@@ -61,7 +61,7 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, process, *os.
 	if lay.TLS {
 		env = append(env, handoff.EnvTLS+"="+strconv.Itoa(lay.TLSBundle()))
 	}
-	pid, err := processpkg.StartTracked(func() (int, error) {
+	pid, err := process.StartTracked(func() (int, error) {
 		pid, _, err := syscall.StartProcess(m.exe, os.Args, &syscall.ProcAttr{
 			Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 		})

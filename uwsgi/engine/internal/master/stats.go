@@ -12,7 +12,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
-	processpkg "github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 	"github.com/uwsgo/uwsgo/uwsgi/internal/sockaddr"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
@@ -168,7 +168,7 @@ func workerStats(board *scoreboard.Board, id int) stats.Worker {
 	out.RunningTime, out.LastSpawn, out.RespawnCount = w.RunningTime.Load(), w.LastSpawn.Load(), w.RespawnCount.Load()
 	out.TX, out.AvgRT = w.TX.Load(), w.AvgRT.Load()
 	if out.PID != 0 {
-		out.RSS, out.VSZ = processpkg.ProcessMemory(out.PID)
+		out.RSS, out.VSZ = process.ProcessMemory(out.PID)
 	}
 	for j := range board.Cores() {
 		c := board.Core(best, j)

@@ -76,7 +76,7 @@ func newFakeMasterWith(t *testing.T, processes int, withCtrl bool, watch func(*m
 	opts.Processes = processes
 	fm := &fakeMaster{t: t, nextPID: 1000, procs: map[int]*fakeProc{}, ends: map[int]*os.File{}}
 	sys := sysEnv{
-		start: func(m *master, id, slot int, gen uint64) (int, process, *os.File, error) {
+		start: func(m *master, id, slot int, gen uint64) (int, workerProc, *os.File, error) {
 			fm.nextPID++
 			p := &fakeProc{}
 			fm.procs[fm.nextPID] = p
