@@ -61,20 +61,26 @@ func (w *Worker) watchHarakiri() {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for range tick.C {
-		now := time.Now().UnixMicro()
-		for i := range handled {
-			c := w.board.Core(w.slot, i)
-			d := c.HarakiriDeadline.Load()
-			if d == 0 || now < d || handled[i] == d {
-				continue
-			}
-			handled[i] = d
-			method, uri := c.Request()
-			elapsed := time.Duration(now-c.RequestStart.Load()) * time.Microsecond
-			w.log.Printf("*** HARAKIRI ON WORKER %d (pid: %d, core: %d) *** %s %s running for %v: cancelling its context; the worker is killed if it is still running in %v\n%s",
-				w.ID, w.PID, i, method, uri, elapsed.Round(time.Millisecond), w.opts.HarakiriGrace, requestStacks(w.opts.HarakiriVerbose))
-			w.controls[i].Cancel(ErrHarakiri)
+		w.checkHarakiri(time.Now(), handled)
+	}
+}
+
+// checkHarakiri is one look of watchHarakiri at the cores, at time t;
+// handled[i] is the deadline of core i already acted on.
+func (w *Worker) checkHarakiri(t time.Time, handled []int64) {
+	now := t.UnixMicro()
+	for i := range handled {
+		c := w.board.Core(w.slot, i)
+		d := c.HarakiriDeadline.Load()
+		if d == 0 || now < d || handled[i] == d {
+			continue
 		}
+		handled[i] = d
+		method, uri := c.Request()
+		elapsed := time.Duration(now-c.RequestStart.Load()) * time.Microsecond
+		w.log.Printf("*** HARAKIRI ON WORKER %d (pid: %d, core: %d) *** %s %s running for %v: cancelling its context; the worker is killed if it is still running in %v\n%s",
+			w.ID, w.PID, i, method, uri, elapsed.Round(time.Millisecond), w.opts.HarakiriGrace, requestStacks(w.opts.HarakiriVerbose))
+		w.controls[i].Cancel(ErrHarakiri)
 	}
 }
 
