@@ -258,3 +258,43 @@ func TestCheaperSpare(t *testing.T) {
 		}
 	})
 }
+
+// The real watch reports a worker that became ready and then exited:
+// the test plays the process (its control channel and, through a
+// channel, its exit) and the master respawns the id.
+func TestWatchReadyThenExit(t *testing.T) {
+	fm := newFakeMasterCtrl(t, 1, (*master).watch)
+	c := fm.anyChild()
+	c.ready = false
+	if err := handoff.Send(fm.ends[c.pid], handoff.Msg{Kind: handoff.MsgReady}); err != nil {
+		t.Fatal(err)
+	}
+	ev := <-fm.events
+	if ev.kind != evReady || ev.c != c {
+		t.Fatalf("event %+v, want ready", ev)
+	}
+	fm.onEvent(ev)
+	if !c.ready {
+		t.Fatal("not ready after its ready message")
+	}
+	fm.procs[c.pid].exit <- exitState(t, 1) // the process dies
+	ev = <-fm.events
+	if ev.kind != evExit || ev.c != c || ev.state.ExitCode() != 1 {
+		t.Fatalf("event %+v, want the exit", ev)
+	}
+	fm.onEvent(ev)
+	if _, alive := fm.children[c.pid]; alive {
+		t.Fatal("the dead worker is still a child")
+	}
+	var respawned bool
+	for _, o := range fm.children {
+		respawned = respawned || o.id == 1
+	}
+	for !respawned { // a first death respawns at once or after the throttle, as an event
+		ev := <-fm.events
+		fm.onEvent(ev)
+		for _, o := range fm.children {
+			respawned = respawned || o.id == 1
+		}
+	}
+}

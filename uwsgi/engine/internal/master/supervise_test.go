@@ -15,10 +15,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fakeProc records the signals the master sends; nothing runs.
+// fakeProc records the signals the master sends; nothing runs. Its Wait
+// returns when the test sends the process's exit on exit (never, if it
+// sends none): the test drives the process's life through a channel.
 type fakeProc struct {
 	mu      sync.Mutex
 	signals []os.Signal
+	exit    chan *os.ProcessState
 }
 
 func (p *fakeProc) Signal(s os.Signal) error {
@@ -28,7 +31,7 @@ func (p *fakeProc) Signal(s os.Signal) error {
 	return nil
 }
 
-func (p *fakeProc) Wait() (*os.ProcessState, error) { select {} }
+func (p *fakeProc) Wait() (*os.ProcessState, error) { return <-p.exit, nil }
 
 func (p *fakeProc) got(s os.Signal) bool {
 	p.mu.Lock()
@@ -78,7 +81,7 @@ func newFakeMasterWith(t *testing.T, processes int, withCtrl bool, watch func(*m
 	sys := sysEnv{
 		start: func(m *master, id, slot int, gen uint64) (int, workerProc, *os.File, error) {
 			fm.nextPID++
-			p := &fakeProc{}
+			p := &fakeProc{exit: make(chan *os.ProcessState, 1)}
 			fm.procs[fm.nextPID] = p
 			if !withCtrl {
 				return fm.nextPID, p, nil, nil
