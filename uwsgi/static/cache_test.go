@@ -1,0 +1,157 @@
+package static
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+)
+
+// body is the response's body, read from its stream when it has one.
+func body(t *testing.T, ctx *fasthttp.RequestCtx) string {
+	t.Helper()
+	if !ctx.Response.IsBodyStream() {
+		return string(ctx.Response.Body())
+	}
+	r := ctx.Response.BodyStream()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx.Response.Reset() // closes the stream: gives the file back
+	return string(b)
+}
+
+// TestCacheServesTheFileAsItIs changes a cached file in every way between
+// two requests: each response is the file as it now is.
+func TestCacheServesTheFileAsItIs(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Config{Maps: []string{"/s=" + dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "f.txt")
+	serve := func(step, want string) {
+		t.Helper()
+		ctx, ok := get(s, "/s/f.txt", "")
+		got := ""
+		if ok {
+			got = body(t, ctx)
+		}
+		if want == "" && ok || want != "" && got != want {
+			t.Fatalf("%s: found %v, %q, want %q", step, ok, got, want)
+		}
+	}
+	os.WriteFile(name, []byte("one"), 0o644)
+	serve("new", "one")
+	serve("cached", "one")
+	if n := len(s.cache.plain); n != 1 {
+		t.Fatalf("%d cached entries, want 1", n)
+	}
+	f, _ := os.OpenFile(name, os.O_WRONLY, 0)
+	f.WriteAt([]byte("ONE"), 0)
+	f.Close()
+	serve("same size, in place", "ONE")
+	os.Truncate(name, 2)
+	serve("truncated", "ON")
+	big := strings.Repeat("x", 100<<10) // streamed (a Body)
+	os.WriteFile(name+".tmp", []byte(big), 0o644)
+	os.Rename(name+".tmp", name)
+	serve("replaced by rename, bigger", big)
+	serve("cached, bigger", big)
+	os.Remove(name)
+	serve("deleted", "")
+	os.WriteFile(name, []byte("two"), 0o644)
+	serve("created again", "two")
+}
+
+// TestCacheRechecksThePath swaps a symlinked directory: the cached file
+// still exists, unchanged, but the path leads elsewhere; it is seen within
+// a second.
+func TestCacheRechecksThePath(t *testing.T) {
+	dir := t.TempDir()
+	for _, rel := range []string{"a", "b"} {
+		os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		os.WriteFile(filepath.Join(dir, rel, "f.txt"), []byte("release "+rel), 0o644)
+	}
+	os.Symlink("a", filepath.Join(dir, "current"))
+	s, _ := New(Config{Maps: []string{"/s=" + dir}})
+	ctx, ok := get(s, "/s/current/f.txt", "")
+	if !ok || body(t, ctx) != "release a" {
+		t.Fatalf("before the swap: %v %q", ok, ctx.Response.Body())
+	}
+	os.Symlink("b", filepath.Join(dir, "next"))
+	os.Rename(filepath.Join(dir, "next"), filepath.Join(dir, "current"))
+	e := s.cache.plain["/s/current/f.txt"]
+	e.checked.Store(clock() - int64(recheck)) // a second later
+	ctx, ok = get(s, "/s/current/f.txt", "")
+	if !ok || body(t, ctx) != "release b" {
+		t.Fatalf("a second after the swap: %v %q", ok, ctx.Response.Body())
+	}
+}
+
+// TestCacheLetsIdleFilesGo: a sweep closes the files not used since the
+// previous one, and a file in use stays open until its response is done.
+func TestCacheLetsIdleFilesGo(t *testing.T) {
+	s, _ := testServer(t)
+	ctx, _ := get(s, "/static/a.css", "")
+	e := s.cache.plain["/static/a.css"]
+	if e == nil || e.refs.Load() != 1 {
+		t.Fatalf("after a request: entry %v", e)
+	}
+	ctx.Response.Reset()
+	f, _ := s.Open("/static/a.css", false) // in use across two sweeps
+	s.cache.sweep()
+	s.cache.sweep()
+	if len(s.cache.plain) != 0 || e.refs.Load() != 1 {
+		t.Fatalf("after two sweeps: %d entries, %d references", len(s.cache.plain), e.refs.Load())
+	}
+	var b [1]byte
+	if _, err := (&Body{file: f, n: 1}).Read(b[:]); err != nil {
+		t.Fatalf("the file in use was closed: %v", err)
+	}
+	f.Close()
+	if e.refs.Load() != 0 {
+		t.Fatalf("%d references left", e.refs.Load())
+	}
+}
+
+// TestServeHitAllocatesNothing: a cached file served, headers and body,
+// allocates nothing (make test's Alloc pass).
+func TestServeHitAllocatesNothing(t *testing.T) {
+	s, _ := testServer(t)
+	ctx := &fasthttp.RequestCtx{}
+	ctx.Request.SetRequestURI("/static/a.css")
+	hit := func() {
+		ctx.Response.Reset()
+		f, _ := s.Open("/static/a.css", false)
+		s.Serve(ctx, f)
+	}
+	hit()
+	if n := testing.AllocsPerRun(200, hit); n != 0 {
+		t.Fatalf("a cache hit allocates %v times", n)
+	}
+	ctx.Request.Header.Set("If-Modified-Since", string(ctx.Response.Header.Peek("Last-Modified")))
+	if n := testing.AllocsPerRun(200, hit); n != 0 || ctx.Response.StatusCode() != 304 {
+		t.Fatalf("a 304 allocates %v times (status %d)", n, ctx.Response.StatusCode())
+	}
+}
+
+// BenchmarkServeBigFile is a 1 MiB hit as a streamed Body (what the
+// connection sends with sendfile).
+func BenchmarkServeBigFile(b *testing.B) {
+	dir := b.TempDir()
+	os.WriteFile(filepath.Join(dir, "big.js"), make([]byte, 1<<20), 0o644)
+	s, _ := New(Config{Maps: []string{"/s=" + dir}})
+	ctx := &fasthttp.RequestCtx{}
+	ctx.Request.SetRequestURI("/s/big.js")
+	b.ReportAllocs()
+	for range b.N {
+		ctx.Response.Reset()
+		f, _ := s.Open("/s/big.js", false)
+		s.Serve(ctx, f)
+	}
+}
