@@ -42,3 +42,11 @@ func (c *Conn) SendsFiles() bool {
 	sf, ok := c.Conn.(interface{ SendsFiles() bool })
 	return ok && sf.SendsFiles()
 }
+
+// FileFollows passes on to the wrapped connection that the next write is
+// the header of a file body (see SendsFiles).
+func (c *Conn) FileFollows() {
+	if ff, ok := c.Conn.(interface{ FileFollows() }); ok {
+		ff.FileFollows()
+	}
+}

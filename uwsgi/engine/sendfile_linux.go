@@ -75,18 +75,21 @@ func copyTo(w io.Writer, r io.Reader) (int64, error) {
 	}
 }
 
-// sendState is a connection's sendfile in the poller, kept between
-// responses so that none allocates.
+// sendState is a connection's sendfile and MSG_MORE writes in the poller,
+// kept between responses so that none allocates.
 type sendState struct {
+	more         bool // the next Write is a header a file body follows (FileFollows)
 	f            *os.File
 	rc           syscall.RawConn
-	step         func(fd uintptr) bool
+	step, stepW  func(fd uintptr) bool
 	src          int
 	off, n, sent int64
+	p            []byte // what stepW writes
 	err          error
 }
 
-// run sends what it can; false asks the poller to wait for room.
+// run sends what it can of the file; false asks the poller to wait for
+// room.
 func (s *sendState) run(fd uintptr) bool {
 	m, err := sendfileAll(int(fd), s.src, s.off+s.sent, s.n-s.sent)
 	s.sent += m
@@ -95,6 +98,114 @@ func (s *sendState) run(fd uintptr) bool {
 	}
 	s.err = err
 	return true
+}
+
+// runW writes what it can of p with MSG_MORE.
+func (s *sendState) runW(fd uintptr) bool {
+	m, err := writeMore(int(fd), s.p[s.sent:])
+	s.sent += int64(m)
+	if err == unix.EAGAIN {
+		return false
+	}
+	s.err = err
+	return true
+}
+
+// polled returns the state for the connection's file in the poller.
+func (c *sockConn) polled(f *os.File) (*sendState, error) {
+	s := c.send
+	if s == nil {
+		s = &sendState{}
+		s.step, s.stepW = s.run, s.runW
+		c.send = s
+	}
+	if s.f != f {
+		rc, err := f.SyscallConn()
+		if err != nil {
+			return nil, err
+		}
+		s.f, s.rc = f, rc
+	}
+	return s, nil
+}
+
+// FileFollows tells the connection that its next Write is a response
+// header (with the body's first bytes) whose body follows through
+// ReadFrom. That write goes with MSG_MORE: the kernel holds it for the
+// sendfile, and header and file leave together, as with TCP_CORK but
+// without its two system calls per response.
+func (c *drainConn) FileFollows() {
+	if c.sc == nil {
+		return
+	}
+	if c.sc.send == nil {
+		s := &sendState{}
+		s.step, s.stepW = s.run, s.runW
+		c.sc.send = s
+	}
+	c.sc.send.more = true
+}
+
+// holding reports whether FileFollows announced the next write.
+func (c *sockConn) holding() bool { return c.send != nil && c.send.more }
+
+// writeHeld is Write with MSG_MORE, for the write FileFollows announced.
+func (c *sockConn) writeHeld(p []byte) (int, error) {
+	c.send.more = false
+	written := 0
+	f, closed := c.lockRaw()
+	switch {
+	case closed:
+		return 0, c.opError("write", net.ErrClosed)
+	case f == nil && past(c.wdl):
+		c.mu.Unlock()
+		return 0, c.opError("write", os.ErrDeadlineExceeded)
+	case f == nil:
+		var err error
+		written, err = writeMore(c.fd, p)
+		if err != unix.EAGAIN {
+			c.mu.Unlock()
+			if err != nil {
+				return written, c.opError("write", os.NewSyscallError("sendmsg", err))
+			}
+			return written, nil
+		}
+		f = c.registerLocked()
+		c.mu.Unlock()
+	}
+	s, err := c.polled(f)
+	if err != nil {
+		return written, c.opError("write", err)
+	}
+	s.p, s.sent, s.err = p[written:], 0, nil
+	werr := s.rc.Write(s.stepW)
+	written += int(s.sent)
+	s.p = nil
+	switch {
+	case werr != nil:
+		return written, c.opError("write", werr)
+	case s.err != nil:
+		return written, c.opError("write", os.NewSyscallError("sendmsg", s.err))
+	}
+	return written, nil
+}
+
+// writeMore writes p to fd with MSG_MORE; it stops at EAGAIN.
+func writeMore(fd int, p []byte) (int, error) {
+	written := 0
+	for written < len(p) {
+		n, err := unix.SendmsgN(fd, p[written:], nil, nil, unix.MSG_MORE)
+		if n > 0 {
+			written += n
+		}
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return written, err
+		}
+	}
+	return written, nil
 }
 
 // sendFile sends n bytes of src from off with sendfile(2): with plain
@@ -119,18 +230,12 @@ func (c *sockConn) sendFile(src int, off, n int64) (int64, error) {
 		f = c.registerLocked()
 		c.mu.Unlock()
 	}
-	s := c.send
-	if s == nil || s.f != f {
-		rc, err := f.SyscallConn()
-		if err != nil {
-			return sent, c.opError("write", err)
-		}
-		s = &sendState{f: f, rc: rc}
-		s.step = s.run
-		c.send = s
+	s, err := c.polled(f)
+	if err != nil {
+		return sent, c.opError("write", err)
 	}
 	s.src, s.off, s.n, s.sent, s.err = src, off+sent, n-sent, 0, nil
-	err := s.rc.Write(s.step)
+	err = s.rc.Write(s.step)
 	sent += s.sent
 	if err != nil {
 		return sent, c.opError("write", err)

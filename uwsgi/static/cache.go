@@ -55,7 +55,7 @@ type statKey struct {
 }
 
 func keyOf(st *unix.Stat_t) statKey {
-	return statKey{dev: st.Dev, ino: st.Ino, nlink: uint64(st.Nlink), size: st.Size, mtim: st.Mtim, ctim: st.Ctim}
+	return statKey{dev: uint64(st.Dev), ino: uint64(st.Ino), nlink: uint64(st.Nlink), size: st.Size, mtim: st.Mtim, ctim: st.Ctim}
 }
 
 var epoch = time.Now()
@@ -185,5 +185,6 @@ func (s *Server) fresh(e *entry, p string, gz bool) bool {
 	}
 	defer f.Close()
 	err := unix.Fstat(f.fd, &st)
-	return err == nil && st.Dev == e.st.dev && st.Ino == e.st.ino && f.gzip == e.file.gzip && f.name == e.file.name
+	k := keyOf(&st)
+	return err == nil && k.dev == e.st.dev && k.ino == e.st.ino && f.gzip == e.file.gzip && f.name == e.file.name
 }

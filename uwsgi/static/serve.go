@@ -95,7 +95,8 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 		resp.SkipBody = true
 		return status, 0
 	}
-	if length <= smallFile && (length < sendfileMin || !canSendfile(ctx)) {
+	sf := fileSender(ctx)
+	if length <= smallFile && (length < sendfileMin || sf == nil) {
 		err := readInto(resp, file.fd, start, length)
 		file.Close()
 		if err != nil {
@@ -108,6 +109,9 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 	b := bodyPool.Get().(*Body)
 	b.file, b.off, b.n = file, start, length
 	resp.SetBodyStream(b, int(length))
+	if sf != nil {
+		sf.FileFollows()
+	}
 	return status, length
 }
 
@@ -130,11 +134,20 @@ func contentType(name string) string {
 	return "application/octet-stream"
 }
 
-// canSendfile reports whether the connection sends a Body with
-// sendfile(2) (uwsgo's own plain sockets say so; TLS cannot).
-func canSendfile(ctx *fasthttp.RequestCtx) bool {
-	sf, ok := ctx.Conn().(interface{ SendsFiles() bool })
-	return ok && sf.SendsFiles()
+// sender is a connection that sends a Body with sendfile(2): uwsgo's
+// own plain sockets (TLS cannot). FileFollows tells it the next write is
+// the header of such a body, to be held for it.
+type sender interface {
+	SendsFiles() bool
+	FileFollows()
+}
+
+// fileSender returns the request's connection if it sends files, or nil.
+func fileSender(ctx *fasthttp.RequestCtx) sender {
+	if sf, ok := ctx.Conn().(sender); ok && sf.SendsFiles() {
+		return sf
+	}
+	return nil
 }
 
 // sendfileMin is the size from which a body goes out with sendfile(2)
