@@ -200,7 +200,7 @@ var compatOptions = []Option{
 	opt("no-defer-accept", Flag, "", "do not set TCP_DEFER_ACCEPT on TCP sockets (set by default, to --socket-timeout seconds)"),
 	opt("so-keepalive", Flag, "", "enable TCP keep-alive probes on accepted connections (off by default, as in uWSGI)"),
 	ignored("ksm", OptString, "kernel samepage merging is not used"),
-	ignored("offload-threads", Int, "Go's sendfile path is the offload"),
+	ignored("offload-threads", Int, "the worker sends static files with sendfile(2) itself"),
 	opt("post-buffering", Int, "0", "read a request body whole before the handler runs: in memory up to N bytes, in a temporary file above").min(0).note("the body is read before the request takes a core; an incomplete one never reaches the handler (400); chunked bodies still stream"),
 	ignored("post-buffering-bufsize", Int, "the body is read with Go's buffered I/O"),
 }
