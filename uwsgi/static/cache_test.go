@@ -1,10 +1,14 @@
 package static
 
 import (
+	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -153,5 +157,113 @@ func BenchmarkServeBigFile(b *testing.B) {
 		ctx.Response.Reset()
 		f, _ := s.Open("/s/big.js", false)
 		s.Serve(ctx, f)
+	}
+}
+
+// fileConn is a connection that says it sends files (as uwsgo's sockets).
+type fileConn struct {
+	net.Conn
+	follows int
+}
+
+func (c *fileConn) SendsFiles() bool { return true }
+func (c *fileConn) FileFollows()     { c.follows++ }
+
+// TestServeSendfileHitAllocatesNothing: on a connection that sends files,
+// a hit answers with a pooled Body and announces it, allocating nothing.
+func TestServeSendfileHitAllocatesNothing(t *testing.T) {
+	s, body := testServer(t)
+	ctx := &fasthttp.RequestCtx{}
+	conn := &fileConn{}
+	ctx.Init2(conn, nil, false)
+	ctx.Request.SetRequestURI("/static/a.css")
+	hit := func() {
+		ctx.Response.Reset() // closes the last Body: the file goes back
+		f, _ := s.Open("/static/a.css", false)
+		s.Serve(ctx, f)
+	}
+	hit()
+	b, ok := ctx.Response.BodyStream().(*Body)
+	if !ok || conn.follows != 1 {
+		t.Fatalf("body %T, FileFollows called %d times", ctx.Response.BodyStream(), conn.follows)
+	}
+	if fd, off, n := b.FileRange(); fd < 0 || off != 0 || n != int64(len(body)) {
+		t.Fatalf("range %d %d %d", fd, off, n)
+	}
+	if n := testing.AllocsPerRun(200, hit); n != 0 {
+		t.Fatalf("a sendfile hit allocates %v times", n)
+	}
+	ctx.Response.Reset()
+}
+
+// TestCacheUnderChurn serves a file from several goroutines while it is
+// rewritten, replaced and deleted and the cache sweeps (for -race): every
+// answer is one of the versions whole, and no reference is left over.
+func TestCacheUnderChurn(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "f.txt")
+	versions := []string{strings.Repeat("a", 100), strings.Repeat("b", 20<<10), strings.Repeat("c", 90<<10)}
+	os.WriteFile(name, []byte(versions[0]), 0o644)
+	s, _ := New(Config{Maps: []string{"/s=" + dir}})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ctx, ok := get(s, "/s/f.txt", "")
+				if !ok {
+					continue // deleted just then
+				}
+				got := string(ctx.Response.Body())
+				if r := ctx.Response.BodyStream(); r != nil {
+					b, err := io.ReadAll(r)
+					got = string(b)
+					if err != nil {
+						got = err.Error()
+					}
+				}
+				if !slices.Contains(versions, got) {
+					select {
+					case errs <- fmt.Sprintf("%d bytes, not a version", len(got)):
+					default:
+					}
+				}
+				ctx.Response.Reset()
+			}
+		}()
+	}
+	for i := range 300 {
+		v := versions[i%len(versions)]
+		switch i % 3 {
+		case 0:
+			os.WriteFile(name+".tmp", []byte(v), 0o644)
+			os.Rename(name+".tmp", name)
+		case 1:
+			os.Remove(name)
+			os.WriteFile(name+".tmp", []byte(v), 0o644)
+			os.Rename(name+".tmp", name)
+		case 2:
+			s.cache.sweep()
+		}
+	}
+	close(stop)
+	wg.Wait()
+	select {
+	case e := <-errs:
+		t.Fatal(e)
+	default:
+	}
+	s.cache.sweep()
+	s.cache.sweep()
+	if n := len(s.cache.plain); n != 0 {
+		t.Fatalf("%d entries after two idle sweeps", n)
 	}
 }
