@@ -193,7 +193,7 @@ var compatOptions = []Option{
 	ignored("py-call-osafterfork", Flag, pythonOnly),
 	ignored("gevent", Int, "Python's gevent loop engine; a Go app's cores are --goroutines"),
 	ignored("gevent-early-monkey-patch", Flag, pythonOnly),
-	ignored("static-cache-paths", Int, "uwsgo opens static files beneath their mount with one openat2 call; there is no path cache to size"),
+	ignored("static-cache-paths", Int, "uwsgo keeps the static files it served open and checks them at each request (docs/static.md); there is no path cache to size"),
 	ignored("lazy", Flag, "deprecated in uWSGI; uwsgo always loads the app in each worker"),
 	ignored("close-on-exec", Flag, "Go opens every descriptor close-on-exec"),
 	ignored("reaper", Flag, "the master always reaps its children").short('r'),

@@ -26,9 +26,11 @@ type fdCache struct {
 	mu        sync.RWMutex
 	plain, gz map[string]*entry // by request path; gz: the client takes gzip
 	sweeping  bool              // a sweep is scheduled (mu held)
+	max       int               // entries at most
 }
 
-// maxEntries bounds the descriptors a Server keeps open.
+// maxEntries bounds the descriptors a Server keeps open, and so does a
+// quarter of the process's descriptor limit.
 const maxEntries = 1024
 
 // recheck is how often an entry's path is resolved again.
@@ -64,7 +66,12 @@ var epoch = time.Now()
 func clock() int64 { return int64(time.Since(epoch)) }
 
 func newCache() *fdCache {
-	return &fdCache{plain: map[string]*entry{}, gz: map[string]*entry{}}
+	c := &fdCache{plain: map[string]*entry{}, gz: map[string]*entry{}, max: maxEntries}
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil && lim.Cur/4 < uint64(c.max) {
+		c.max = int(lim.Cur / 4)
+	}
+	return c
 }
 
 func (c *fdCache) table(gz bool) map[string]*entry {
@@ -103,7 +110,11 @@ func (c *fdCache) add(p string, gz bool, f File) File {
 		delete(t, p)
 		old.release()
 	}
-	if len(c.plain)+len(c.gz) >= maxEntries {
+	if len(c.plain)+len(c.gz) >= c.max {
+		if c.max == 0 {
+			c.mu.Unlock()
+			return f
+		}
 		for k, v := range t { // one, at random
 			delete(t, k)
 			v.release()

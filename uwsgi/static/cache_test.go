@@ -267,3 +267,29 @@ func TestCacheUnderChurn(t *testing.T) {
 		t.Fatalf("%d entries after two idle sweeps", n)
 	}
 }
+
+// TestCacheStaysBounded: past its size the cache lets a file go for each
+// new one, and serves the rest uncached when it may keep none.
+func TestCacheStaysBounded(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 5 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.txt", i)), []byte{byte('0' + i)}, 0o644)
+	}
+	s, _ := New(Config{Maps: []string{"/s=" + dir}})
+	s.cache.max = 2
+	for i := range 5 {
+		p := fmt.Sprintf("/s/%d.txt", i)
+		if ctx, ok := get(s, p, ""); !ok || body(t, ctx) != string(rune('0'+i)) {
+			t.Fatalf("%s: %v %q", p, ok, ctx.Response.Body())
+		}
+		if n := len(s.cache.plain); n > 2 {
+			t.Fatalf("%d entries, at most 2 wanted", n)
+		}
+	}
+	s.cache.max = 0
+	s.cache.sweep()
+	s.cache.sweep()
+	if ctx, ok := get(s, "/s/1.txt", ""); !ok || body(t, ctx) != "1" || len(s.cache.plain) != 0 {
+		t.Fatalf("with no room: %v %q, %d entries", ok, ctx.Response.Body(), len(s.cache.plain))
+	}
+}
