@@ -259,3 +259,36 @@ func oneShot(t *testing.T, method, url string, hdr map[string]string) (*http.Res
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
 }
+
+// TestStaticSendfileUnixSocket: an --http-socket on a unix path sends
+// files with sendfile too (header with MSG_MORE, which unix sockets
+// ignore): the bodies arrive whole, a miss and a hit.
+func TestStaticSendfileUnixSocket(t *testing.T) {
+	dir := t.TempDir()
+	small, big := make([]byte, 16<<10), make([]byte, 3<<20)
+	rand.Read(small)
+	rand.Read(big)
+	os.WriteFile(filepath.Join(dir, "small.bin"), small, 0o644)
+	os.WriteFile(filepath.Join(dir, "big.bin"), big, 0o644)
+	sock := filepath.Join(t.TempDir(), "http.sock")
+	p := start(t, bins.testapp, nil, "--http-socket", sock, "--static-map", "/s="+dir)
+	waitDial(t, "unix", sock, p)
+	client := unixClient(sock)
+	defer client.CloseIdleConnections()
+	for range 2 {
+		for _, c := range []struct {
+			path string
+			want []byte
+		}{{"/s/small.bin", small}, {"/s/big.bin", big}} {
+			resp, err := client.Get("http://x" + c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !bytes.Equal(b, c.want) {
+				t.Fatalf("%s: %d, %d bytes", c.path, resp.StatusCode, len(b))
+			}
+		}
+	}
+}
