@@ -61,8 +61,8 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 		resp.Header.Add("Vary", "Accept-Encoding")
 	}
 	resp.Header.SetContentType(ctype)
-	resp.Header.SetBytesV("Last-Modified", lastMod)
-	resp.Header.Set("Accept-Ranges", "bytes")
+	resp.Header.SetCanonical(hdrLastModified, lastMod) // keys already canonical: not normalized again
+	resp.Header.SetCanonical(hdrAcceptRanges, valBytes)
 	if s != nil && len(s.expires) > 0 {
 		if at, ok := s.expiresFor(file.name, string(ctx.Path()), string(ctx.Request.Header.RequestURI()), ctype, file.mtime); ok {
 			resp.Header.SetBytesV("Expires", appendHTTPDate(date[:0], at))
@@ -114,6 +114,12 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 	}
 	return status, length
 }
+
+var (
+	hdrLastModified = []byte("Last-Modified")
+	hdrAcceptRanges = []byte("Accept-Ranges")
+	valBytes        = []byte("bytes")
+)
 
 // notModified reports whether an If-Modified-Since value is at or after
 // the file's mtime; the common case, the client sending back the
