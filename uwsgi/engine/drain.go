@@ -105,6 +105,9 @@ func (c *drainConn) Read(p []byte) (n int, err error) {
 // Write implements net.Conn.
 func (c *drainConn) Write(p []byte) (int, error) {
 	if c.sc != nil {
+		if c.sc.holding() {
+			return c.sc.writeHeld(p) // sendfile_linux.go
+		}
 		return c.sc.Write(p)
 	}
 	return c.Conn.Write(p)
