@@ -74,3 +74,44 @@ func TestRequestLinesWholeAndCompleteAtStop(t *testing.T) {
 		}
 	}
 }
+
+// TestInstanceTotalSumsWorkers: with two workers, each counting requests in
+// its own scoreboard slot, the log line's instance total ("req: n/TOTAL")
+// of the i-th of sequential requests is i whichever worker served it, and
+// the master's SIGUSR1 report gives the sum, as uWSGI's shared counter did.
+func TestInstanceTotalSumsWorkers(t *testing.T) {
+	p, base := httpServer(t, bins.testapp, nil, "--master", "--processes", "2")
+	waitWorkers := time.Now().Add(20 * time.Second)
+	for strings.Count(p.log.String(), "spawned uWSGI worker") < 2 && time.Now().Before(waitWorkers) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	const n = 40
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := 1; i <= n; i++ {
+		if code, _ := get(t, client, fmt.Sprintf("%s/view/?i=%d", base, i)); code != 200 {
+			t.Fatalf("request %d: status %d", i, code)
+		}
+	}
+	p.signal(syscall.SIGUSR1)
+	p.waitLog(fmt.Sprintf("*** instance: %d requests ***", n), 10*time.Second)
+	p.signal(syscall.SIGTERM)
+	p.wait(30 * time.Second)
+	line := regexp.MustCompile(`\[pid: (\d+)\|app: 0\|req: (\d+)/(\d+)\] .* GET /view/\?i=(\d+) `)
+	pids := map[string]int{}
+	for _, m := range line.FindAllStringSubmatch(p.log.String(), -1) {
+		if m[3] != m[4] {
+			t.Errorf("request %s logged instance total %s", m[4], m[3])
+		}
+		pids[m[1]]++
+	}
+	if len(pids) != 2 {
+		t.Logf("all %d requests went to %d worker(s): %v", n, len(pids), pids)
+	}
+	var sum int
+	for _, c := range pids {
+		sum += c
+	}
+	if sum != n {
+		t.Fatalf("%d request lines, want %d", sum, n)
+	}
+}
