@@ -65,3 +65,48 @@ func TestNoSharedCacheLines(t *testing.T) {
 		t.Fatal("the accept locks spill out of the header's cache line")
 	}
 }
+
+// BenchmarkCountRequestParallel counts requests from parallel goroutines,
+// each in its own slot, as workers on different CPUs do.
+func BenchmarkCountRequestParallel(b *testing.B) {
+	board, err := Create(8, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer board.Close()
+	var next sync.Mutex
+	slot := 0
+	b.RunParallel(func(pb *testing.PB) {
+		next.Lock()
+		w := board.Worker(slot % 8)
+		slot++
+		next.Unlock()
+		for pb.Next() {
+			w.CountRequest()
+		}
+	})
+}
+
+// BenchmarkSharedTotalParallel is the counting as it was: the slot's
+// counters and one instance-wide counter in the header that every worker
+// adds to (formerTotal), for comparison with BenchmarkCountRequestParallel.
+func BenchmarkSharedTotalParallel(b *testing.B) {
+	board, err := Create(8, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer board.Close()
+	var next sync.Mutex
+	slot := 0
+	b.RunParallel(func(pb *testing.PB) {
+		next.Lock()
+		w := board.Worker(slot % 8)
+		slot++
+		next.Unlock()
+		for pb.Next() {
+			w.DeltaRequests.Add(1)
+			w.Requests.Add(1)
+			board.header().formerTotal.Add(1)
+		}
+	})
+}
