@@ -125,6 +125,7 @@ func (b *bench) nginxFront(listen, ssl, pass string) func(port, backend int) (*e
 		if err != nil {
 			return nil, nil, err
 		}
+		pass := pass // this run's backend; the closure serves every round
 		if strings.Contains(pass, "%[1]d") {
 			pass = fmt.Sprintf(pass, backend)
 		}

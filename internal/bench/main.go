@@ -11,8 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -24,7 +22,7 @@ func main() {
 	conns := flag.Int("c", 64, "wrk connections")
 	out := flag.String("o", "", "markdown file to update (between <!-- BENCH-TABLE --> markers)")
 	only := flag.String("only", "", "semicolon-separated configuration names to run (default all; \"mixed\" for fast requests beside a slow one, \"footprint\" for start-up time and memory)")
-	old := flag.String("old", "", "directory of binaries built from an older commit (hello, testapp): each selected uwsgo row runs again from them as \"ROW [old]\", for paired A/B runs")
+	before := flag.String("before", "", "directory of binaries built from an earlier commit (hello, testapp, nethttp, fasthttp): every selected configuration also runs with them, as \"before: NAME\", and the per-round ratios after/before are printed")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "uwsgo-bench-")
@@ -39,8 +37,8 @@ func main() {
 			selected = append(selected, c)
 		}
 	}
-	if *old != "" {
-		selected = append(selected, oldRows(selected, b, *old)...)
+	if *before != "" {
+		selected = b.withBefore(selected, *before)
 	}
 	table := render(b.runRounds(selected, b.rounds), b)
 	if *only == "" || contains(strings.Split(*only, ";"), "mixed") {
@@ -98,32 +96,4 @@ func writeBetweenMarkers(path, table string) error {
 	}
 	s = s[:i+len(begin)] + "\n" + table + s[j:]
 	return os.WriteFile(path, []byte(s), 0o644)
-}
-
-// oldRows copies the uwsgo rows of cfgs to run the binaries in dir instead
-// of this tree's, against the same baselines: a paired A/B of two commits
-// in one run (each round runs both).
-func oldRows(cfgs []config, b *bench, dir string) []config {
-	var out []config
-	for _, c := range cfgs {
-		if !strings.HasPrefix(c.name, "uwsgo") {
-			continue
-		}
-		start := c.server
-		c.name += " [old]"
-		c.server = func(port int) *exec.Cmd {
-			cmd := start(port)
-			for i, a := range cmd.Args {
-				if strings.HasPrefix(a, b.dir+"/") && !strings.Contains(a[len(b.dir)+1:], "/") {
-					cmd.Args[i] = filepath.Join(dir, filepath.Base(a))
-				}
-			}
-			if strings.HasPrefix(cmd.Path, b.dir+"/") {
-				cmd.Path = filepath.Join(dir, filepath.Base(cmd.Path))
-			}
-			return cmd
-		}
-		out = append(out, c)
-	}
-	return out
 }
