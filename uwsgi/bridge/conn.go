@@ -93,6 +93,10 @@ type Conn struct {
 	// its "\r\n\r\n" end already returned.
 	inHeader bool
 	matched  int
+	// remoteAddr is RemoteAddr formatted for http.Request, once per
+	// connection; only the goroutine serving the connection's requests
+	// uses it.
+	remoteAddr string
 }
 
 // NewConn wraps c.

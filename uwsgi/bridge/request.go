@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 )
@@ -43,8 +44,9 @@ type headerPair struct {
 	k, v span
 }
 
-// buildRequest fills ex.req from the fasthttp request in ctx. It allocates
-// one string for everything the request carries.
+// buildRequest fills ex.req from the fasthttp request in ctx. Everything
+// the request carries is one string: in the request's own objects when it
+// fits (see reqState.inline), else allocated.
 func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	h := &ctx.Request.Header
 	ex.blob = ex.blob[:0]
@@ -57,7 +59,11 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	}
 	uriSpan := ex.add(h.RequestURI())
 	hostSpan := ex.add(h.Host())
-	addrSpan := ex.addRemoteAddr(ctx)
+	remoteAddr, cached := ex.cachedRemoteAddr()
+	var addrSpan span
+	if !cached {
+		addrSpan = ex.addRemoteAddr(ctx)
+	}
 	for k, v := range h.All() {
 		if string(k) == "Host" {
 			continue
@@ -71,10 +77,14 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 		p.v = ex.add(v)
 		ex.pairs = append(ex.pairs, p)
 	}
-	s := string(ex.blob)
+	s := ex.blobString()
 	at := func(sp span) string { return s[sp.off:sp.end] }
 	if !interned {
 		method = at(mSpan)
+	}
+	if !cached {
+		remoteAddr = at(addrSpan)
+		ex.cacheRemoteAddr(remoteAddr)
 	}
 
 	r := &ex.rs.req
@@ -85,7 +95,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	r.Method = method
 	r.RequestURI = at(uriSpan)
 	r.Host = at(hostSpan)
-	r.RemoteAddr = at(addrSpan)
+	r.RemoteAddr = remoteAddr
 	r.Proto, r.ProtoMajor, r.ProtoMinor = protoOf(h)
 	r.Close = h.ConnectionClose()
 	r.Header = ex.fillHeader(s)
@@ -99,6 +109,40 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	ex.req = r
 	ex.setBody(ctx)
 	return nil
+}
+
+// blobString is the request's strings as one string: in the request's
+// own reqState when they fit (it is never reused: nothing writes those
+// bytes again), else a new string. With Server.ReuseRequests the reqState
+// is reused, so the string is always a new one.
+func (ex *exchange) blobString() string {
+	b := ex.blob
+	if ex.srv.ReuseRequests || len(b) > len(ex.rs.inline) {
+		return string(b)
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	n := copy(ex.rs.inline[:], b)
+	return unsafe.String(&ex.rs.inline[0], n)
+}
+
+// cachedRemoteAddr is the formatted RemoteAddr of the connection's
+// earlier requests: an HTTP socket's peer does not change (a uwsgi
+// socket's REMOTE_ADDR does, so it is formatted for each request).
+func (ex *exchange) cachedRemoteAddr() (string, bool) {
+	if c, _ := bridgeConn(ex.fctx.Conn()); c != nil && c.remoteAddr != "" {
+		return c.remoteAddr, true
+	}
+	return "", false
+}
+
+// cacheRemoteAddr keeps a copy of s for the connection's next requests
+// (a copy: s lives in this request's own memory).
+func (ex *exchange) cacheRemoteAddr(s string) {
+	if c, _ := bridgeConn(ex.fctx.Conn()); c != nil {
+		c.remoteAddr = strings.Clone(s)
+	}
 }
 
 func (ex *exchange) add(b []byte) span {
