@@ -58,8 +58,8 @@ func TestRequestFields(t *testing.T) {
 	var got []string
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
-		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%v|%s|%v|%d|%q|%s", r.Method, r.URL.Path, r.URL.RawQuery,
-			r.RequestURI, r.Host, r.Header["X-Multi"], r.Proto, r.TLS == nil, r.ContentLength, r.Header.Get("Host"), r.PathValue("id")))
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%v|%v|%s|%v|%d|%q|%s", r.Method, r.URL.Path, r.URL.RawQuery,
+			r.RequestURI, r.Host, r.Header["X-Multi"], r.Header["Accept"], r.Proto, r.TLS == nil, r.ContentLength, r.Header.Get("Host"), r.PathValue("id")))
 		if !strings.HasPrefix(r.RemoteAddr, "127.0.0.1:") || r.Context() == nil {
 			t.Errorf("RemoteAddr %q", r.RemoteAddr)
 		}
@@ -70,6 +70,8 @@ func TestRequestFields(t *testing.T) {
 		req, _ := http.NewRequest("GET", base+"/items/"+id+"?q=%20x", nil)
 		req.Header.Add("X-Multi", "a")
 		req.Header.Add("X-Multi", "b")
+		req.Header.Add("Accept", "x/1") // an interned name, twice
+		req.Header.Add("Accept", "y/2")
 		resp, err := c.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -78,8 +80,8 @@ func TestRequestFields(t *testing.T) {
 	}
 	host := strings.TrimPrefix(base, "http://")
 	want := []string{
-		"GET|/items/1|q=%20x|/items/1?q=%20x|" + host + "|[a b]|HTTP/1.1|true|0|\"\"|1",
-		"GET|/items/two|q=%20x|/items/two?q=%20x|" + host + "|[a b]|HTTP/1.1|true|0|\"\"|two",
+		"GET|/items/1|q=%20x|/items/1?q=%20x|" + host + "|[a b]|[x/1 y/2]|HTTP/1.1|true|0|\"\"|1",
+		"GET|/items/two|q=%20x|/items/two?q=%20x|" + host + "|[a b]|[x/1 y/2]|HTTP/1.1|true|0|\"\"|two",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("requests seen as\n%q\nwant\n%q", got, want)

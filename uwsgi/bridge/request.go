@@ -44,9 +44,10 @@ type headerPair struct {
 	k, v span
 }
 
-// buildRequest fills ex.req from the fasthttp request in ctx. Everything
-// the request carries is one string: in the request's own objects when it
-// fits (see reqState.inline), else allocated.
+// buildRequest gives the exchange its request objects (newState) and fills
+// ex.req from the fasthttp request in ctx. Everything the request carries
+// is one string: in the request's own objects when it fits, else
+// allocated.
 func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	h := &ctx.Request.Header
 	ex.blob = ex.blob[:0]
@@ -77,6 +78,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 		p.v = ex.add(v)
 		ex.pairs = append(ex.pairs, p)
 	}
+	ex.newState(len(ex.pairs), len(ex.blob))
 	s := ex.blobString()
 	at := func(sp span) string { return s[sp.off:sp.end] }
 	if !interned {
@@ -112,19 +114,19 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 }
 
 // blobString is the request's strings as one string: in the request's
-// own reqState when they fit (it is never reused: nothing writes those
+// fresh reqState when they fit (it is never reused: nothing writes those
 // bytes again), else a new string. With Server.ReuseRequests the reqState
 // is reused, so the string is always a new one.
 func (ex *exchange) blobString() string {
 	b := ex.blob
-	if ex.srv.ReuseRequests || len(b) > len(ex.rs.inline) {
-		return string(b)
-	}
 	if len(b) == 0 {
 		return ""
 	}
-	n := copy(ex.rs.inline[:], b)
-	return unsafe.String(&ex.rs.inline[0], n)
+	if len(b) > len(ex.inline) {
+		return string(b)
+	}
+	n := copy(ex.inline, b)
+	return unsafe.String(&ex.inline[0], n)
 }
 
 // cachedRemoteAddr is the formatted RemoteAddr of the connection's
@@ -179,20 +181,22 @@ func (ex *exchange) fillHeader(s string) http.Header {
 		values = ex.values[:0]
 	} else {
 		hdr = make(http.Header, len(ex.pairs))
-		values = ex.rs.vals[:0]
-		if len(ex.pairs) > len(ex.rs.vals) {
+		values = ex.vals
+		if len(ex.pairs) > cap(values) {
 			values = make([]string, 0, len(ex.pairs))
 		}
 	}
-	for _, p := range ex.pairs {
-		key := p.key
-		if key == "" {
-			key = s[p.k.off:p.k.end]
-		}
+	few := len(ex.pairs) <= 16
+	for n, p := range ex.pairs {
+		key := p.keyIn(s)
 		v := s[p.v.off:p.v.end]
-		if old, ok := hdr[key]; ok {
-			hdr[key] = append(old[:len(old):len(old)], v)
-			continue
+		// A repeated header is rare: with few headers, finding it among
+		// the earlier keys is cheaper than a map lookup for every key.
+		if !few || ex.seenKey(s, n, key) {
+			if old, ok := hdr[key]; ok {
+				hdr[key] = append(old[:len(old):len(old)], v)
+				continue
+			}
 		}
 		i := len(values)
 		values = append(values, v)
@@ -202,6 +206,24 @@ func (ex *exchange) fillHeader(s string) http.Header {
 		ex.values = values
 	}
 	return hdr
+}
+
+// keyIn is the pair's key: interned, or in the request's string s.
+func (p *headerPair) keyIn(s string) string {
+	if p.key != "" {
+		return p.key
+	}
+	return s[p.k.off:p.k.end]
+}
+
+// seenKey reports whether one of the first n pairs has the key key.
+func (ex *exchange) seenKey(s string, n int, key string) bool {
+	for i := range n {
+		if ex.pairs[i].keyIn(s) == key {
+			return true
+		}
+	}
+	return false
 }
 
 func protoOf(h *fasthttp.RequestHeader) (string, int, int) {
