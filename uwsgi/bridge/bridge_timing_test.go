@@ -33,10 +33,11 @@ func helloCtx() *fasthttp.RequestCtx {
 }
 
 // TestHelloAllocations: a hello GET through the bridge allocates its
-// objects (Request, URL, context, body and the request's strings in one
-// allocation) and its Header map (two: the map and its group); with
-// ReuseRequests only the string. Allocation counts are deterministic;
-// timings are not asserted anywhere.
+// objects (Request, URL, context, body, header values and the request's
+// strings in one allocation) and its Header map (two: the map and its
+// group); a bare GET (only Host, as wrk sends) the objects and an empty
+// map; with ReuseRequests only the string. Allocation counts are
+// deterministic; timings are not asserted anywhere.
 func TestHelloAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are checked without -race (make test does both)")
@@ -45,20 +46,35 @@ func TestHelloAllocations(t *testing.T) {
 		t.Error("http.Request has no ctx field of type context.Context: each request allocates a second Request")
 	}
 	for _, c := range []struct {
+		name  string
+		ctx   func() *fasthttp.RequestCtx
 		reuse bool
 		max   float64
-	}{{false, 3}, {true, 1}} {
+	}{
+		{"hello GET", helloCtx, false, 3}, {"hello GET", helloCtx, true, 1},
+		{"bare GET", bareCtx, false, 2}, {"bare GET", bareCtx, true, 1},
+	} {
 		s := &Server{Handler: http.HandlerFunc(helloHandler), ReuseRequests: c.reuse}
-		ctx := helloCtx()
+		ctx := c.ctx()
 		n := testing.AllocsPerRun(200, func() {
 			ctx.Response.Reset()
 			s.Serve(ctx, ModeHTTP, nil)
 		})
 		if n > c.max {
-			t.Errorf("ReuseRequests=%v: a hello GET allocates %v times through the bridge, want at most %v", c.reuse, n, c.max)
+			t.Errorf("%s, ReuseRequests=%v: %v allocations through the bridge, want at most %v", c.name, c.reuse, n, c.max)
 		}
-		t.Logf("ReuseRequests=%v: allocations per hello GET: %v", c.reuse, n)
+		t.Logf("%s, ReuseRequests=%v: %v allocations", c.name, c.reuse, n)
 	}
+}
+
+// bareCtx is a GET with only a Host header, as wrk sends in make bench.
+func bareCtx() *fasthttp.RequestCtx {
+	var req fasthttp.Request
+	req.SetRequestURI("/view/")
+	req.Header.SetHost("127.0.0.1:9090")
+	ctx := new(fasthttp.RequestCtx)
+	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
+	return ctx
 }
 
 // processCPU is the CPU time the process used so far (all threads: the
@@ -115,14 +131,7 @@ func BenchmarkAdaptor(b *testing.B) {
 	}
 }
 
-// BenchmarkBridgeServeBare is a GET with only a Host header, as wrk sends
-// in make bench.
+// BenchmarkBridgeServeBare is a GET with only a Host header (bareCtx).
 func BenchmarkBridgeServeBare(b *testing.B) {
-	s := &Server{Handler: http.HandlerFunc(helloHandler)}
-	var req fasthttp.Request
-	req.SetRequestURI("/view/")
-	req.Header.SetHost("127.0.0.1:9090")
-	ctx := new(fasthttp.RequestCtx)
-	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
-	serveLoop(b, s, ctx)
+	serveLoop(b, &Server{Handler: http.HandlerFunc(helloHandler)}, bareCtx())
 }
