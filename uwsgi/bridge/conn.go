@@ -97,6 +97,7 @@ type Conn struct {
 	// connection; only the goroutine serving the connection's requests
 	// uses it.
 	remoteAddr string
+	localAddr  net.Addr
 }
 
 // NewConn wraps c.

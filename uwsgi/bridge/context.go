@@ -50,7 +50,7 @@ func (c *reqContext) reset(ex *exchange) {
 // bind attaches a fresh or reset context to the request ex serves.
 func (c *reqContext) bind(ex *exchange) {
 	c.ex = ex
-	c.laddr = ex.fctx.LocalAddr()
+	c.laddr = ex.localAddr()
 	c.srv = ex.srv.std()
 }
 

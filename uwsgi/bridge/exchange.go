@@ -128,7 +128,7 @@ type reqState struct {
 // smallState is the reqState of a request with no header but Host and
 // few bytes of strings (wrk's); largeState that of the others. Their
 // inline sizes fill the allocation's size class (640 and 896 bytes with
-// the 8-byte malloc header): sizes_test.go checks them.
+// the 8-byte malloc header): state_test.go checks them.
 type smallState struct {
 	reqState
 	inline [smallInline]byte

@@ -139,6 +139,19 @@ func (ex *exchange) cachedRemoteAddr() (string, bool) {
 	return "", false
 }
 
+// localAddr is the request's http.LocalAddrContextKey, looked up once
+// per HTTP connection.
+func (ex *exchange) localAddr() net.Addr {
+	c, _ := bridgeConn(ex.fctx.Conn())
+	if c == nil {
+		return ex.fctx.LocalAddr()
+	}
+	if c.localAddr == nil {
+		c.localAddr = ex.fctx.LocalAddr()
+	}
+	return c.localAddr
+}
+
 // cacheRemoteAddr keeps a copy of s for the connection's next requests
 // (a copy: s lives in this request's own memory).
 func (ex *exchange) cacheRemoteAddr(s string) {
@@ -180,7 +193,11 @@ func (ex *exchange) fillHeader(s string) http.Header {
 		}
 		values = ex.values[:0]
 	} else {
-		hdr = make(http.Header, len(ex.pairs))
+		if len(ex.pairs) <= 8 {
+			hdr = make(http.Header) // up to 8 keys fit the group its first key allocates
+		} else {
+			hdr = make(http.Header, len(ex.pairs))
+		}
 		values = ex.vals
 		if len(ex.pairs) > cap(values) {
 			values = make([]string, 0, len(ex.pairs))
@@ -241,15 +258,38 @@ func protoOf(h *fasthttp.RequestHeader) (string, int, int) {
 	}
 }
 
+// plainURI reports whether uri is an origin-form URI with no escape and no
+// fragment, which needs no net/url parsing, and where its query starts (the
+// index of the first '?', or -1), in one pass.
+func plainURI(uri string) (query int, ok bool) {
+	if len(uri) == 0 || uri[0] != '/' {
+		return 0, false
+	}
+	query = -1
+	for i := 1; i < len(uri); i++ {
+		switch uri[i] {
+		case '%', '#':
+			return 0, false
+		case '?':
+			if query < 0 {
+				query = i
+			}
+		}
+	}
+	return query, true
+}
+
 // parseURL fills the request's URL from the raw request URI without allocating for the
 // common origin-form URI with no escapes; anything else goes through net/url.
 func (ex *exchange) parseURL(uri string) error {
 	u := &ex.rs.url
-	if strings.HasPrefix(uri, "/") && !strings.ContainsAny(uri, "%#") {
-		path, query, _ := strings.Cut(uri, "?")
-		u.Path = path
-		u.RawQuery = query
-		u.ForceQuery = query == "" && strings.HasSuffix(uri, "?")
+	if q, ok := plainURI(uri); ok {
+		if q < 0 {
+			u.Path = uri
+			return nil
+		}
+		u.Path, u.RawQuery = uri[:q], uri[q+1:]
+		u.ForceQuery = q == len(uri)-1
 		return nil
 	}
 	parsed, err := url.ParseRequestURI(uri)

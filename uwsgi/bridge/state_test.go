@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"net/url"
 	"testing"
 	"unsafe"
 )
@@ -20,6 +21,22 @@ func TestStateSizes(t *testing.T) {
 	} {
 		if c.size+header != c.want {
 			t.Errorf("%s is %d bytes (+%d), want %d: resize its inline bytes", c.name, c.size, header, c.want)
+		}
+	}
+}
+
+// TestPlainURI: the URIs parseURL reads itself give the URL net/url gives.
+func TestPlainURI(t *testing.T) {
+	for _, uri := range []string{"/", "/view/", "/a?b=1", "/a?", "/a??b", "/a?b?c", "/?", "/a/b/../c?x=y&z", "/a%20b", "/a#f", "*", "http://h/x?y"} {
+		want, werr := url.ParseRequestURI(uri)
+		ex := &exchange{rs: new(reqState)}
+		err := ex.parseURL(uri)
+		if (err != nil) != (werr != nil) {
+			t.Errorf("%q: error %v, net/url %v", uri, err, werr)
+			continue
+		}
+		if err == nil && ex.rs.url != *want {
+			t.Errorf("%q: parsed as %#v, net/url %#v", uri, ex.rs.url, *want)
 		}
 	}
 }
