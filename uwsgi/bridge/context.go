@@ -135,29 +135,39 @@ func (c *reqContext) AfterFunc(f func()) (stop func() bool) {
 // kept for the bridge, while Err reports context.Canceled as the
 // context.Context contract asks. Later calls do nothing.
 func (c *reqContext) cancel(why error) {
+	c.mu.Lock()
+	run := c.cancelLocked(why)
+	c.mu.Unlock()
+	startAfters(run)
+}
+
+// startAfters starts the AfterFuncs of a context that ended (see
+// cancelLocked): none can be stopped any more, so stopped is read without
+// the lock.
+func startAfters(run *afterFunc) {
+	for a := run; a != nil; a = a.prev {
+		if !a.stopped {
+			go a.f()
+		}
+	}
+}
+
+// cancelLocked ends the context with c.mu held and returns the AfterFuncs
+// to start (in goroutines, once c.mu is released), or nil.
+func (c *reqContext) cancelLocked(why error) *afterFunc {
+	if c.why != nil {
+		return nil
+	}
 	if why == nil {
 		why = context.Canceled
-	}
-	c.mu.Lock()
-	if c.why != nil {
-		c.mu.Unlock()
-		return
 	}
 	c.why = why
 	if c.done != nil {
 		close(c.done)
 	}
-	var run []func()
-	for a := c.afters; a != nil; a = a.prev {
-		if !a.stopped {
-			run = append(run, a.f)
-		}
-	}
+	run := c.afters
 	c.afters = nil
-	c.mu.Unlock()
-	for _, f := range run {
-		go f()
-	}
+	return run
 }
 
 // clientGone reports whether the context ended because the client went away.
@@ -183,8 +193,9 @@ func (c *reqContext) stopWatching() {
 func (c *reqContext) end() {
 	c.mu.Lock()
 	c.ex = nil
+	run := c.cancelLocked(errRequestDone)
 	c.mu.Unlock()
-	c.cancel(errRequestDone)
+	startAfters(run)
 }
 
 var _ context.Context = (*reqContext)(nil)
