@@ -22,6 +22,12 @@ import (
 // serve starts a fasthttp server configured as the engine does, bridging h.
 func serve(t *testing.T, h http.Handler) (base string, logs *atomic.Int32) {
 	t.Helper()
+	return serveReuse(t, h, false)
+}
+
+// serveReuse is serve with Server.ReuseRequests set to reuse.
+func serveReuse(t *testing.T, h http.Handler, reuse bool) (base string, logs *atomic.Int32) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +37,7 @@ func serve(t *testing.T, h http.Handler) (base string, logs *atomic.Int32) {
 		NoDefaultServerHeader: true, NoDefaultContentType: true, DisablePreParseMultipartForm: true,
 		StreamRequestBody: true, MaxRequestBodySize: 1 << 20, KeepHijackedConns: true, CloseOnShutdown: true,
 	}
-	bs := &Server{Handler: h, HTTP: srv, BufferSize: 4096, Logf: func(string, ...any) { logs.Add(1) }}
+	bs := &Server{Handler: h, HTTP: srv, BufferSize: 4096, Logf: func(string, ...any) { logs.Add(1) }, ReuseRequests: reuse}
 	vars := &HTTPVars{ServerName: "test", ServerPort: "80"}
 	srv.Handler = func(ctx *fasthttp.RequestCtx) { bs.Serve(ctx, ModeHTTP, vars) }
 	go srv.Serve(Listener{Listener: ln})
@@ -374,5 +380,33 @@ func TestConcurrentNoCrossTalk(t *testing.T) {
 	wg.Wait()
 	if bad.Load() != 0 {
 		t.Fatalf("%d responses had another request's data", bad.Load())
+	}
+}
+
+// TestUnparsableURI: a request URI fasthttp accepts but net/url rejects is
+// answered 400 and the server goes on serving, with and without
+// ReuseRequests (which used to dereference the request it never built).
+func TestUnparsableURI(t *testing.T) {
+	for _, reuse := range []bool{false, true} {
+		base, logs := serveReuse(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "ok")
+		}), reuse)
+		addr := strings.TrimPrefix(base, "http://")
+		for _, c := range []struct{ uri, want string }{{"/%zz", "HTTP/1.1 400"}, {"http://[::1/x", "HTTP/1.1 400"}, {"/fine", "HTTP/1.1 200"}} {
+			conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", c.uri)
+			b, _ := io.ReadAll(conn)
+			conn.Close()
+			if !strings.HasPrefix(string(b), c.want) {
+				t.Errorf("ReuseRequests=%v: GET %s answered %q, want %s", reuse, c.uri, b, c.want)
+			}
+		}
+		if logs.Load() != 0 {
+			t.Errorf("ReuseRequests=%v: %d log lines (a panic?)", reuse, logs.Load())
+		}
 	}
 }

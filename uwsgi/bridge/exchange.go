@@ -269,7 +269,9 @@ func (ex *exchange) release() {
 		}
 	}
 	if ex.srv.ReuseRequests {
-		*ex.req = http.Request{}
+		// ownReq, not ex.req: a request whose URI net/url rejects ends
+		// before ex.req is set.
+		*ex.ownReq = http.Request{}
 	}
 	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl, ex.req, ex.rs, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil
 	ex.vals, ex.inline = nil, nil
