@@ -93,9 +93,9 @@ type Conn struct {
 	// its "\r\n\r\n" end already returned.
 	inHeader bool
 	matched  int
-	// remoteAddr is RemoteAddr formatted for http.Request, once per
-	// connection; only the goroutine serving the connection's requests
-	// uses it.
+	// remoteAddr (RemoteAddr formatted for http.Request) and localAddr
+	// (for http.LocalAddrContextKey) are looked up once per connection;
+	// only the goroutine serving the connection's requests uses them.
 	remoteAddr string
 	localAddr  net.Addr
 }
