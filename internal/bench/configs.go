@@ -45,6 +45,8 @@ func configs(b *bench) []config {
 		{name: "nginx proxy_pass, upstream keep-alive → uwsgo --http-socket", baseline: "nginx proxy_pass, upstream keep-alive → net/http", server: uwsgo("hello", nil, "--disable-logging"), front: b.nginx(false, true), path: "/view/"},
 		{name: "nginx static file (16 KiB)", baseline: "nginx static file (16 KiB)", server: b.nginxStatic(assets), path: "/static/asset.css"},
 		{name: "uwsgo --static-map (16 KiB)", baseline: "nginx static file (16 KiB)", server: uwsgo("hello", nil, "--disable-logging", "--static-map", "/static="+assets), path: "/static/asset.css"},
+		{name: "nginx static file (1 MiB)", baseline: "nginx static file (1 MiB)", server: b.nginxStatic(assets), path: "/static/asset.js"},
+		{name: "uwsgo --static-map (1 MiB)", baseline: "nginx static file (1 MiB)", server: uwsgo("hello", nil, "--disable-logging", "--static-map", "/static="+assets), path: "/static/asset.js"},
 		{name: "nginx ssl, return 200 (HTTPS keep-alive)", baseline: "nginx ssl, return 200 (HTTPS keep-alive)", server: b.nginxReturn(), path: "/view/", https: true},
 		{name: "nginx ssl proxy_pass, upstream keep-alive → net/http (HTTPS keep-alive)", baseline: "nginx ssl proxy_pass, upstream keep-alive → net/http (HTTPS keep-alive)",
 			server: plain("nethttp"), front: b.nginxTLS(), path: "/view/", https: true},
@@ -60,15 +62,18 @@ func configs(b *bench) []config {
 	}
 }
 
-// assets writes the static file the static rows serve: 16 KiB of CSS.
+// assets writes the static files the static rows serve: 16 KiB of CSS and
+// 1 MiB of JavaScript.
 func (b *bench) assets() string {
 	dir := filepath.Join(b.dir, "assets")
 	_ = os.MkdirAll(dir, 0o755)
-	css := make([]byte, 0, 16<<10)
-	for len(css) < 16<<10 {
-		css = append(css, ".rule-a { color: #123456; margin: 0 auto; }\n"...)
+	for name, size := range map[string]int{"asset.css": 16 << 10, "asset.js": 1 << 20} {
+		text := make([]byte, 0, size)
+		for len(text) < size {
+			text = append(text, ".rule-a { color: #123456; margin: 0 auto; }\n"...)
+		}
+		_ = os.WriteFile(filepath.Join(dir, name), text[:size], 0o644)
 	}
-	_ = os.WriteFile(filepath.Join(dir, "asset.css"), css[:16<<10], 0o644)
 	return dir
 }
 
@@ -80,7 +85,7 @@ func (b *bench) nginxStatic(dir string) func(port int) *exec.Cmd {
 error_log %[1]s/error.log; pid %[1]s/nginx.pid;
 events { worker_connections 4096; }
 http {
-  access_log off; sendfile on; include /etc/nginx/mime.types;
+  access_log off; sendfile on; tcp_nopush on; include /etc/nginx/mime.types;
   client_body_temp_path %[1]s/body; proxy_temp_path %[1]s/proxy;
   server { listen 127.0.0.1:%[2]d; location /static/ { alias %[3]s/; } }
 }
@@ -120,6 +125,7 @@ func (b *bench) nginxFront(listen, ssl, pass string) func(port, backend int) (*e
 		if err != nil {
 			return nil, nil, err
 		}
+		pass := pass // this run's backend; the closure serves every round
 		if strings.Contains(pass, "%[1]d") {
 			pass = fmt.Sprintf(pass, backend)
 		}

@@ -22,6 +22,7 @@ func main() {
 	conns := flag.Int("c", 64, "wrk connections")
 	out := flag.String("o", "", "markdown file to update (between <!-- BENCH-TABLE --> markers)")
 	only := flag.String("only", "", "semicolon-separated configuration names to run (default all; \"mixed\" for fast requests beside a slow one, \"footprint\" for start-up time and memory)")
+	before := flag.String("before", "", "directory of binaries built from an earlier commit (hello, testapp, nethttp, fasthttp): every selected configuration also runs with them, as \"before: NAME\", and the per-round ratios after/before are printed")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "uwsgo-bench-")
@@ -35,6 +36,9 @@ func main() {
 		if *only == "" || contains(strings.Split(*only, ";"), c.name) {
 			selected = append(selected, c)
 		}
+	}
+	if *before != "" {
+		selected = b.withBefore(selected, *before)
 	}
 	table := render(b.runRounds(selected, b.rounds), b)
 	if *only == "" || contains(strings.Split(*only, ";"), "mixed") {

@@ -29,8 +29,11 @@ func (b *bench) runRounds(cfgs []config, rounds int) []result {
 				continue
 			}
 			runs[i][round] = &r
-			fmt.Fprintf(os.Stderr, "round %d/%d  %-58s %10.0f req/s\n", round+1, rounds, cfgs[i].name, r.rps)
+			fmt.Fprintf(os.Stderr, "round %d/%d  %-58s %10.0f req/s %6.1f µs/req\n", round+1, rounds, cfgs[i].name, r.rps, r.cpuPerReq)
 		}
+	}
+	if b.report != nil {
+		b.report(cfgs, runs)
 	}
 	index := map[string]int{}
 	for i, c := range cfgs {

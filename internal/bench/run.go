@@ -19,6 +19,9 @@ type bench struct {
 	dur    time.Duration
 	conns  int
 	rounds int
+	binDir string // where the binaries are, when not dir (-before's copy)
+	// report, when set, sees every round's runs (see -before).
+	report func(cfgs []config, runs [][]*result)
 }
 
 // config is one server set-up under test.
@@ -42,7 +45,12 @@ type result struct {
 	ratio, ratioLow, ratioHigh float64
 }
 
-func (b *bench) bin(name string) string { return filepath.Join(b.dir, name) }
+func (b *bench) bin(name string) string {
+	if b.binDir != "" {
+		return filepath.Join(b.binDir, name)
+	}
+	return filepath.Join(b.dir, name)
+}
 
 func (b *bench) build() error {
 	for name, pkg := range map[string]string{

@@ -22,6 +22,12 @@ import (
 // serve starts a fasthttp server configured as the engine does, bridging h.
 func serve(t *testing.T, h http.Handler) (base string, logs *atomic.Int32) {
 	t.Helper()
+	return serveReuse(t, h, false)
+}
+
+// serveReuse is serve with Server.ReuseRequests set to reuse.
+func serveReuse(t *testing.T, h http.Handler, reuse bool) (base string, logs *atomic.Int32) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +37,7 @@ func serve(t *testing.T, h http.Handler) (base string, logs *atomic.Int32) {
 		NoDefaultServerHeader: true, NoDefaultContentType: true, DisablePreParseMultipartForm: true,
 		StreamRequestBody: true, MaxRequestBodySize: 1 << 20, KeepHijackedConns: true, CloseOnShutdown: true,
 	}
-	bs := &Server{Handler: h, HTTP: srv, BufferSize: 4096, Logf: func(string, ...any) { logs.Add(1) }}
+	bs := &Server{Handler: h, HTTP: srv, BufferSize: 4096, Logf: func(string, ...any) { logs.Add(1) }, ReuseRequests: reuse}
 	vars := &HTTPVars{ServerName: "test", ServerPort: "80"}
 	srv.Handler = func(ctx *fasthttp.RequestCtx) { bs.Serve(ctx, ModeHTTP, vars) }
 	go srv.Serve(Listener{Listener: ln})
@@ -58,8 +64,8 @@ func TestRequestFields(t *testing.T) {
 	var got []string
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
-		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%v|%s|%v|%d|%q|%s", r.Method, r.URL.Path, r.URL.RawQuery,
-			r.RequestURI, r.Host, r.Header["X-Multi"], r.Proto, r.TLS == nil, r.ContentLength, r.Header.Get("Host"), r.PathValue("id")))
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%v|%v|%s|%v|%d|%q|%s", r.Method, r.URL.Path, r.URL.RawQuery,
+			r.RequestURI, r.Host, r.Header["X-Multi"], r.Header["Accept"], r.Proto, r.TLS == nil, r.ContentLength, r.Header.Get("Host"), r.PathValue("id")))
 		if !strings.HasPrefix(r.RemoteAddr, "127.0.0.1:") || r.Context() == nil {
 			t.Errorf("RemoteAddr %q", r.RemoteAddr)
 		}
@@ -70,6 +76,8 @@ func TestRequestFields(t *testing.T) {
 		req, _ := http.NewRequest("GET", base+"/items/"+id+"?q=%20x", nil)
 		req.Header.Add("X-Multi", "a")
 		req.Header.Add("X-Multi", "b")
+		req.Header.Add("Accept", "x/1") // an interned name, twice
+		req.Header.Add("Accept", "y/2")
 		resp, err := c.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -78,8 +86,8 @@ func TestRequestFields(t *testing.T) {
 	}
 	host := strings.TrimPrefix(base, "http://")
 	want := []string{
-		"GET|/items/1|q=%20x|/items/1?q=%20x|" + host + "|[a b]|HTTP/1.1|true|0|\"\"|1",
-		"GET|/items/two|q=%20x|/items/two?q=%20x|" + host + "|[a b]|HTTP/1.1|true|0|\"\"|two",
+		"GET|/items/1|q=%20x|/items/1?q=%20x|" + host + "|[a b]|[x/1 y/2]|HTTP/1.1|true|0|\"\"|1",
+		"GET|/items/two|q=%20x|/items/two?q=%20x|" + host + "|[a b]|[x/1 y/2]|HTTP/1.1|true|0|\"\"|two",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("requests seen as\n%q\nwant\n%q", got, want)
@@ -372,5 +380,33 @@ func TestConcurrentNoCrossTalk(t *testing.T) {
 	wg.Wait()
 	if bad.Load() != 0 {
 		t.Fatalf("%d responses had another request's data", bad.Load())
+	}
+}
+
+// TestUnparsableURI: a request URI fasthttp accepts but net/url rejects is
+// answered 400 and the server goes on serving, with and without
+// ReuseRequests (which used to dereference the request it never built).
+func TestUnparsableURI(t *testing.T) {
+	for _, reuse := range []bool{false, true} {
+		base, logs := serveReuse(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "ok")
+		}), reuse)
+		addr := strings.TrimPrefix(base, "http://")
+		for _, c := range []struct{ uri, want string }{{"/%zz", "HTTP/1.1 400"}, {"http://[::1/x", "HTTP/1.1 400"}, {"/fine", "HTTP/1.1 200"}} {
+			conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", c.uri)
+			b, _ := io.ReadAll(conn)
+			conn.Close()
+			if !strings.HasPrefix(string(b), c.want) {
+				t.Errorf("ReuseRequests=%v: GET %s answered %q, want %s", reuse, c.uri, b, c.want)
+			}
+		}
+		if logs.Load() != 0 {
+			t.Errorf("ReuseRequests=%v: %d log lines (a panic?)", reuse, logs.Load())
+		}
 	}
 }

@@ -3,7 +3,9 @@ package bridge
 import (
 	"net"
 	"net/http"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
@@ -30,11 +32,12 @@ func helloCtx() *fasthttp.RequestCtx {
 	return ctx
 }
 
-// TestHelloAllocations: a hello GET through the bridge allocates the
-// request's string, its objects (Request, URL, context and body in one
-// allocation) and its Header map (two: the map and its group); with
-// ReuseRequests only the string. Allocation counts are deterministic;
-// timings are not asserted anywhere.
+// TestHelloAllocations: a hello GET through the bridge allocates its
+// objects (Request, URL, context, body, header values and the request's
+// strings in one allocation) and its Header map (two: the map and its
+// group); a bare GET (only Host, as wrk sends) the objects and an empty
+// map; with ReuseRequests only the string. Allocation counts are
+// deterministic; timings are not asserted anywhere.
 func TestHelloAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are checked without -race (make test does both)")
@@ -43,42 +46,66 @@ func TestHelloAllocations(t *testing.T) {
 		t.Error("http.Request has no ctx field of type context.Context: each request allocates a second Request")
 	}
 	for _, c := range []struct {
+		name  string
+		ctx   func() *fasthttp.RequestCtx
 		reuse bool
 		max   float64
-	}{{false, 4}, {true, 1}} {
+	}{
+		{"hello GET", helloCtx, false, 3}, {"hello GET", helloCtx, true, 1},
+		{"bare GET", bareCtx, false, 2}, {"bare GET", bareCtx, true, 1},
+	} {
 		s := &Server{Handler: http.HandlerFunc(helloHandler), ReuseRequests: c.reuse}
-		ctx := helloCtx()
+		ctx := c.ctx()
 		n := testing.AllocsPerRun(200, func() {
 			ctx.Response.Reset()
 			s.Serve(ctx, ModeHTTP, nil)
 		})
 		if n > c.max {
-			t.Errorf("ReuseRequests=%v: a hello GET allocates %v times through the bridge, want at most %v", c.reuse, n, c.max)
+			t.Errorf("%s, ReuseRequests=%v: %v allocations through the bridge, want at most %v", c.name, c.reuse, n, c.max)
 		}
-		t.Logf("ReuseRequests=%v: allocations per hello GET: %v", c.reuse, n)
+		t.Logf("%s, ReuseRequests=%v: %v allocations", c.name, c.reuse, n)
 	}
 }
 
-func BenchmarkBridgeServe(b *testing.B) {
-	s := &Server{Handler: http.HandlerFunc(helloHandler)}
-	ctx := helloCtx()
+// bareCtx is a GET with only a Host header, as wrk sends in make bench.
+func bareCtx() *fasthttp.RequestCtx {
+	var req fasthttp.Request
+	req.SetRequestURI("/view/")
+	req.Header.SetHost("127.0.0.1:9090")
+	ctx := new(fasthttp.RequestCtx)
+	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
+	return ctx
+}
+
+// processCPU is the CPU time the process used so far (all threads: the
+// garbage collector's work too).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serveLoop serves ctx over and over, and reports beside ns/op (wall
+// time, which a busy machine inflates) the process CPU time per request,
+// garbage collection included.
+func serveLoop(b *testing.B, s *Server, ctx *fasthttp.RequestCtx) {
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		ctx.Response.Reset()
 		s.Serve(ctx, ModeHTTP, nil)
 	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+func BenchmarkBridgeServe(b *testing.B) {
+	serveLoop(b, &Server{Handler: http.HandlerFunc(helloHandler)}, helloCtx())
 }
 
 // BenchmarkBridgeServeReuse is BenchmarkBridgeServe with the opt-in
 // request reuse.
 func BenchmarkBridgeServeReuse(b *testing.B) {
-	s := &Server{Handler: http.HandlerFunc(helloHandler), ReuseRequests: true}
-	ctx := helloCtx()
-	b.ReportAllocs()
-	for b.Loop() {
-		ctx.Response.Reset()
-		s.Serve(ctx, ModeHTTP, nil)
-	}
+	serveLoop(b, &Server{Handler: http.HandlerFunc(helloHandler), ReuseRequests: true}, helloCtx())
 }
 
 func BenchmarkBridgeServeParallel(b *testing.B) {
@@ -102,4 +129,9 @@ func BenchmarkAdaptor(b *testing.B) {
 		ctx.Response.Reset()
 		h(ctx)
 	}
+}
+
+// BenchmarkBridgeServeBare is a GET with only a Host header (bareCtx).
+func BenchmarkBridgeServeBare(b *testing.B) {
+	serveLoop(b, &Server{Handler: http.HandlerFunc(helloHandler)}, bareCtx())
 }

@@ -93,6 +93,11 @@ type Conn struct {
 	// its "\r\n\r\n" end already returned.
 	inHeader bool
 	matched  int
+	// remoteAddr (RemoteAddr formatted for http.Request) and localAddr
+	// (for http.LocalAddrContextKey) are looked up once per connection;
+	// only the goroutine serving the connection's requests uses them.
+	remoteAddr string
+	localAddr  net.Addr
 }
 
 // NewConn wraps c.

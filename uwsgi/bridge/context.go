@@ -16,13 +16,14 @@ import (
 // done) after the handler returned; with Server.ReuseRequests it is the
 // exchange's and is reset for the next request.
 type reqContext struct {
-	mu       sync.Mutex
-	done     chan struct{}
-	err      error
+	mu   sync.Mutex
+	done chan struct{}
+	// why is what ended the context (client gone, request done,
+	// harakiri), nil while it runs; Err is then context.Canceled.
 	why      error
-	afters   []*afterFunc
-	ex       *exchange // the request in flight; nil once the handler returned
-	laddr    net.Addr  // http.LocalAddrContextKey
+	afters   *afterFunc // the last registered; each links to the one before
+	ex       *exchange  // the request in flight; nil once the handler returned
+	laddr    net.Addr   // http.LocalAddrContextKey
 	srv      *http.Server
 	watching bool
 }
@@ -30,6 +31,7 @@ type reqContext struct {
 type afterFunc struct {
 	f       func()
 	stopped bool
+	prev    *afterFunc
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
@@ -38,9 +40,8 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 func (c *reqContext) reset(ex *exchange) {
 	c.mu.Lock()
 	c.done = nil
-	c.err = nil
 	c.why = nil
-	c.afters = c.afters[:0]
+	c.afters = nil
 	c.watching = false
 	c.bind(ex)
 	c.mu.Unlock()
@@ -49,7 +50,7 @@ func (c *reqContext) reset(ex *exchange) {
 // bind attaches a fresh or reset context to the request ex serves.
 func (c *reqContext) bind(ex *exchange) {
 	c.ex = ex
-	c.laddr = ex.fctx.LocalAddr()
+	c.laddr = ex.localAddr()
 	c.srv = ex.srv.std()
 }
 
@@ -61,7 +62,7 @@ func (c *reqContext) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (c *reqContext) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
+	if c.why != nil {
 		return closedChan
 	}
 	if c.done == nil {
@@ -82,7 +83,10 @@ func (c *reqContext) startWatchLocked() {
 func (c *reqContext) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.err
+	if c.why != nil {
+		return context.Canceled
+	}
+	return nil
 }
 
 // Value implements context.Context: the keys net/http's server sets, and
@@ -107,19 +111,19 @@ func (c *reqContext) Value(key any) any {
 // without starting a goroutine per derived context.
 func (c *reqContext) AfterFunc(f func()) (stop func() bool) {
 	c.mu.Lock()
-	if c.err != nil {
+	if c.why != nil {
 		c.mu.Unlock()
 		go f()
 		return func() bool { return false }
 	}
-	a := &afterFunc{f: f}
-	c.afters = append(c.afters, a)
+	a := &afterFunc{f: f, prev: c.afters}
+	c.afters = a
 	c.startWatchLocked()
 	c.mu.Unlock()
 	return func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if a.stopped || c.err != nil {
+		if a.stopped || c.why != nil {
 			return false
 		}
 		a.stopped = true
@@ -132,26 +136,38 @@ func (c *reqContext) AfterFunc(f func()) (stop func() bool) {
 // context.Context contract asks. Later calls do nothing.
 func (c *reqContext) cancel(why error) {
 	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		return
+	run := c.cancelLocked(why)
+	c.mu.Unlock()
+	startAfters(run)
+}
+
+// startAfters starts the AfterFuncs of a context that ended (see
+// cancelLocked): none can be stopped any more, so stopped is read without
+// the lock.
+func startAfters(run *afterFunc) {
+	for a := run; a != nil; a = a.prev {
+		if !a.stopped {
+			go a.f()
+		}
 	}
-	c.err = context.Canceled
+}
+
+// cancelLocked ends the context with c.mu held and returns the AfterFuncs
+// to start (in goroutines, once c.mu is released), or nil.
+func (c *reqContext) cancelLocked(why error) *afterFunc {
+	if c.why != nil {
+		return nil
+	}
+	if why == nil {
+		why = context.Canceled
+	}
 	c.why = why
 	if c.done != nil {
 		close(c.done)
 	}
-	var run []func()
-	for _, a := range c.afters {
-		if !a.stopped {
-			run = append(run, a.f)
-		}
-	}
-	c.afters = c.afters[:0]
-	c.mu.Unlock()
-	for _, f := range run {
-		go f()
-	}
+	run := c.afters
+	c.afters = nil
+	return run
 }
 
 // clientGone reports whether the context ended because the client went away.
@@ -177,8 +193,9 @@ func (c *reqContext) stopWatching() {
 func (c *reqContext) end() {
 	c.mu.Lock()
 	c.ex = nil
+	run := c.cancelLocked(errRequestDone)
 	c.mu.Unlock()
-	c.cancel(errRequestDone)
+	startAfters(run)
 }
 
 var _ context.Context = (*reqContext)(nil)

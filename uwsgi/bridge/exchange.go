@@ -100,6 +100,10 @@ type exchange struct {
 	pairs  []headerPair
 	values []string
 	blob   []byte
+	// vals and inline are the fresh reqState's room for header values and
+	// strings (not with ReuseRequests).
+	vals   []string
+	inline []byte
 	w      responseWriter
 	st     streamer
 	// continued is the body of a request whose 100 Continue the bridge
@@ -111,14 +115,35 @@ type exchange struct {
 }
 
 // reqState holds what a handler may keep after ServeHTTP returned (with
-// the *http.Request and its Header): one allocation per request.
+// the *http.Request and its Header). By default each request allocates one,
+// inside a smallState or a largeState (see newState), which also hold its
+// strings and header values when they fit: one allocation per request.
 type reqState struct {
 	req  http.Request
 	rctx reqContext
 	url  url.URL
 	body bodyReader
-	vals [8]string // header values of a request with few headers
 }
+
+// smallState is the reqState of a request with no header but Host and
+// few bytes of strings (wrk's); largeState that of the others. Their
+// inline sizes fill the allocation's size class (640 and 896 bytes with
+// the 8-byte malloc header): state_test.go checks them.
+type smallState struct {
+	reqState
+	inline [smallInline]byte
+}
+
+type largeState struct {
+	reqState
+	vals   [8]string // header values of a request with few headers
+	inline [largeInline]byte
+}
+
+const (
+	smallInline = 48
+	largeInline = 176
+)
 
 var exchangePool = sync.Pool{New: func() any {
 	ex := &exchange{}
@@ -128,10 +153,18 @@ var exchangePool = sync.Pool{New: func() any {
 }}
 
 // newState gives the exchange the objects of one request: fresh ones, or
-// with Server.ReuseRequests its own, reset.
-func (ex *exchange) newState() {
+// with Server.ReuseRequests its own, reset. nvals and nbytes are how many
+// header values and bytes of strings the request has; the fresh objects
+// hold them when they fit (ex.vals, ex.inline).
+func (ex *exchange) newState(nvals, nbytes int) {
 	if !ex.srv.ReuseRequests {
-		ex.rs = new(reqState)
+		if nvals == 0 && nbytes <= smallInline {
+			st := new(smallState)
+			ex.rs, ex.vals, ex.inline = &st.reqState, nil, st.inline[:]
+		} else {
+			st := new(largeState)
+			ex.rs, ex.vals, ex.inline = &st.reqState, st.vals[:0], st.inline[:]
+		}
 		ex.rs.rctx.bind(ex)
 		return
 	}
@@ -170,7 +203,6 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 	ex := exchangePool.Get().(*exchange)
 	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
 	ex.conn, _ = ctx.Conn().(watchConn) // a *TLSConn is one through its Conn
-	ex.newState()
 	ex.w.reset()
 	ctx.Response.Header.SetNoDefaultContentType(true) // as net/http: no Content-Type unless set or sniffed
 	defer ex.release()
@@ -237,9 +269,12 @@ func (ex *exchange) release() {
 		}
 	}
 	if ex.srv.ReuseRequests {
-		*ex.req = http.Request{}
+		// ownReq, not ex.req: a request whose URI net/url rejects ends
+		// before ex.req is set.
+		*ex.ownReq = http.Request{}
 	}
 	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl, ex.req, ex.rs, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil
+	ex.vals, ex.inline = nil, nil
 	exchangePool.Put(ex)
 }
 

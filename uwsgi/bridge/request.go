@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 )
@@ -43,8 +44,10 @@ type headerPair struct {
 	k, v span
 }
 
-// buildRequest fills ex.req from the fasthttp request in ctx. It allocates
-// one string for everything the request carries.
+// buildRequest gives the exchange its request objects (newState) and fills
+// ex.req from the fasthttp request in ctx. Everything the request carries
+// is one string: in the request's own objects when it fits, else
+// allocated.
 func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	h := &ctx.Request.Header
 	ex.blob = ex.blob[:0]
@@ -57,7 +60,11 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	}
 	uriSpan := ex.add(h.RequestURI())
 	hostSpan := ex.add(h.Host())
-	addrSpan := ex.addRemoteAddr(ctx)
+	remoteAddr, cached := ex.cachedRemoteAddr()
+	var addrSpan span
+	if !cached {
+		addrSpan = ex.addRemoteAddr(ctx)
+	}
 	for k, v := range h.All() {
 		if string(k) == "Host" {
 			continue
@@ -71,10 +78,15 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 		p.v = ex.add(v)
 		ex.pairs = append(ex.pairs, p)
 	}
-	s := string(ex.blob)
+	ex.newState(len(ex.pairs), len(ex.blob))
+	s := ex.blobString()
 	at := func(sp span) string { return s[sp.off:sp.end] }
 	if !interned {
 		method = at(mSpan)
+	}
+	if !cached {
+		remoteAddr = at(addrSpan)
+		ex.cacheRemoteAddr(remoteAddr)
 	}
 
 	r := &ex.rs.req
@@ -85,7 +97,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	r.Method = method
 	r.RequestURI = at(uriSpan)
 	r.Host = at(hostSpan)
-	r.RemoteAddr = at(addrSpan)
+	r.RemoteAddr = remoteAddr
 	r.Proto, r.ProtoMajor, r.ProtoMinor = protoOf(h)
 	r.Close = h.ConnectionClose()
 	r.Header = ex.fillHeader(s)
@@ -99,6 +111,53 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 	ex.req = r
 	ex.setBody(ctx)
 	return nil
+}
+
+// blobString is the request's strings as one string: in the request's
+// fresh reqState when they fit (it is never reused: nothing writes those
+// bytes again), else a new string. With Server.ReuseRequests the reqState
+// is reused, so the string is always a new one.
+func (ex *exchange) blobString() string {
+	b := ex.blob
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > len(ex.inline) {
+		return string(b)
+	}
+	n := copy(ex.inline, b)
+	return unsafe.String(&ex.inline[0], n)
+}
+
+// cachedRemoteAddr is the formatted RemoteAddr of the connection's
+// earlier requests: an HTTP socket's peer does not change (a uwsgi
+// socket's REMOTE_ADDR does, so it is formatted for each request).
+func (ex *exchange) cachedRemoteAddr() (string, bool) {
+	if c, _ := bridgeConn(ex.fctx.Conn()); c != nil && c.remoteAddr != "" {
+		return c.remoteAddr, true
+	}
+	return "", false
+}
+
+// localAddr is the request's http.LocalAddrContextKey, looked up once
+// per HTTP connection.
+func (ex *exchange) localAddr() net.Addr {
+	c, _ := bridgeConn(ex.fctx.Conn())
+	if c == nil {
+		return ex.fctx.LocalAddr()
+	}
+	if c.localAddr == nil {
+		c.localAddr = ex.fctx.LocalAddr()
+	}
+	return c.localAddr
+}
+
+// cacheRemoteAddr keeps a copy of s for the connection's next requests
+// (a copy: s lives in this request's own memory).
+func (ex *exchange) cacheRemoteAddr(s string) {
+	if c, _ := bridgeConn(ex.fctx.Conn()); c != nil {
+		c.remoteAddr = strings.Clone(s)
+	}
 }
 
 func (ex *exchange) add(b []byte) span {
@@ -134,21 +193,27 @@ func (ex *exchange) fillHeader(s string) http.Header {
 		}
 		values = ex.values[:0]
 	} else {
-		hdr = make(http.Header, len(ex.pairs))
-		values = ex.rs.vals[:0]
-		if len(ex.pairs) > len(ex.rs.vals) {
+		if len(ex.pairs) <= 8 {
+			hdr = make(http.Header) // up to 8 keys fit the group its first key allocates
+		} else {
+			hdr = make(http.Header, len(ex.pairs))
+		}
+		values = ex.vals
+		if len(ex.pairs) > cap(values) {
 			values = make([]string, 0, len(ex.pairs))
 		}
 	}
-	for _, p := range ex.pairs {
-		key := p.key
-		if key == "" {
-			key = s[p.k.off:p.k.end]
-		}
+	few := len(ex.pairs) <= 16
+	for n, p := range ex.pairs {
+		key := p.keyIn(s)
 		v := s[p.v.off:p.v.end]
-		if old, ok := hdr[key]; ok {
-			hdr[key] = append(old[:len(old):len(old)], v)
-			continue
+		// A repeated header is rare: with few headers, finding it among
+		// the earlier keys is cheaper than a map lookup for every key.
+		if !few || ex.seenKey(s, n, key) {
+			if old, ok := hdr[key]; ok {
+				hdr[key] = append(old[:len(old):len(old)], v)
+				continue
+			}
 		}
 		i := len(values)
 		values = append(values, v)
@@ -158,6 +223,24 @@ func (ex *exchange) fillHeader(s string) http.Header {
 		ex.values = values
 	}
 	return hdr
+}
+
+// keyIn is the pair's key: interned, or in the request's string s.
+func (p *headerPair) keyIn(s string) string {
+	if p.key != "" {
+		return p.key
+	}
+	return s[p.k.off:p.k.end]
+}
+
+// seenKey reports whether one of the first n pairs has the key key.
+func (ex *exchange) seenKey(s string, n int, key string) bool {
+	for i := range n {
+		if ex.pairs[i].keyIn(s) == key {
+			return true
+		}
+	}
+	return false
 }
 
 func protoOf(h *fasthttp.RequestHeader) (string, int, int) {
@@ -175,15 +258,38 @@ func protoOf(h *fasthttp.RequestHeader) (string, int, int) {
 	}
 }
 
+// plainURI reports whether uri is an origin-form URI with no escape and no
+// fragment, which needs no net/url parsing, and where its query starts (the
+// index of the first '?', or -1), in one pass.
+func plainURI(uri string) (query int, ok bool) {
+	if len(uri) == 0 || uri[0] != '/' {
+		return 0, false
+	}
+	query = -1
+	for i := 1; i < len(uri); i++ {
+		switch uri[i] {
+		case '%', '#':
+			return 0, false
+		case '?':
+			if query < 0 {
+				query = i
+			}
+		}
+	}
+	return query, true
+}
+
 // parseURL fills the request's URL from the raw request URI without allocating for the
 // common origin-form URI with no escapes; anything else goes through net/url.
 func (ex *exchange) parseURL(uri string) error {
 	u := &ex.rs.url
-	if strings.HasPrefix(uri, "/") && !strings.ContainsAny(uri, "%#") {
-		path, query, _ := strings.Cut(uri, "?")
-		u.Path = path
-		u.RawQuery = query
-		u.ForceQuery = query == "" && strings.HasSuffix(uri, "?")
+	if q, ok := plainURI(uri); ok {
+		if q < 0 {
+			u.Path = uri
+			return nil
+		}
+		u.Path, u.RawQuery = uri[:q], uri[q+1:]
+		u.ForceQuery = q == len(uri)-1
 		return nil
 	}
 	parsed, err := url.ParseRequestURI(uri)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,11 +25,18 @@ type retainHandler struct {
 
 func (h *retainHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get("X-Id")
+	// Copies of what the request says now, to compare with later.
+	addr, host, pad := strings.Clone(r.RemoteAddr), strings.Clone(r.Host), strings.Clone(r.Header.Get("X-Pad"))
+	if pad != padOf(id) {
+		h.bad.Add(1)
+	}
 	h.wg.Go(func() {
 		time.Sleep(50 * time.Millisecond)
 		ctx := r.Context()
 		switch {
 		case r.URL.Path != "/r/"+id, r.Header.Get("X-Id") != id, r.URL.Query().Get("id") != id:
+			h.bad.Add(1)
+		case r.RemoteAddr != addr, r.Host != host, r.Header.Get("X-Pad") != pad, addr == "":
 			h.bad.Add(1)
 		case ctx.Err() != context.Canceled:
 			h.bad.Add(1) // done once the handler returned, as net/http's
@@ -38,6 +47,16 @@ func (h *retainHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	})
 	io.WriteString(w, id)
+}
+
+// padOf is the X-Pad header of request id: every third request carries
+// one long enough that its strings do not fit in its reqState's inline
+// bytes.
+func padOf(id string) string {
+	if n, _ := strconv.Atoi(id); n%3 != 0 {
+		return ""
+	}
+	return strings.Repeat(id+"-", 400/(len(id)+1))
 }
 
 // TestRetainedRequests: 1,000 requests each leave a goroutine reading the
@@ -55,6 +74,9 @@ func TestRetainedRequests(t *testing.T) {
 					id := fmt.Sprint(i)
 					req, _ := http.NewRequest("GET", base+"/r/"+id+"?id="+id, nil)
 					req.Header.Set("X-Id", id)
+					if pad := padOf(id); pad != "" {
+						req.Header.Set("X-Pad", pad)
+					}
 					resp, err := c.Do(req)
 					if err != nil {
 						failed.Add(1)

@@ -65,6 +65,17 @@ func (w *responseWriter) WriteHeader(code int) {
 	w.status = code
 	resp := &w.ex.fctx.Response
 	resp.SetStatusCode(code)
+	if len(w.header) == 0 {
+		return // nothing to copy, declare or check (a hello handler's answer)
+	}
+	w.copyHeader(code)
+}
+
+// copyHeader copies the handler's header map into the response at
+// WriteHeader(code), noting the trailers, Connection: close and the
+// declared Content-Length.
+func (w *responseWriter) copyHeader(code int) {
+	resp := &w.ex.fctx.Response
 	_, hasCT := w.header["Content-Type"]
 	w.sniffed = hasCT
 	w.declareTrailers()

@@ -18,6 +18,7 @@ type Format struct {
 	// --memory-report does.
 	MemoryReport bool
 	isDefault    bool
+	slowDefault  bool // tests: the default line through the ops
 }
 
 type op struct {
@@ -135,8 +136,12 @@ func (f *Format) Append(dst []byte, r *Record) []byte {
 	if f.MemoryReport {
 		dst = appendMemory(dst, r)
 	}
-	for i := range f.ops {
-		dst = f.ops[i].append(dst, r)
+	if f.isDefault && !f.slowDefault {
+		dst = appendDefault(dst, r)
+	} else {
+		for i := range f.ops {
+			dst = f.ops[i].append(dst, r)
+		}
 	}
 	if f.isDefault && len(dst)-start > maxLine {
 		dst = appendMinimal(dst[:start], r)

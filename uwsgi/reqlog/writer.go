@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,10 +14,14 @@ const FlushInterval = 100 * time.Millisecond
 // bufferLimit is the buffer size at which a Writer writes out at once.
 const bufferLimit = 32 << 10
 
-// Writer is a buffered, goroutine-safe sink of whole lines. A failing
+// Writer is a buffered, goroutine-safe sink of whole lines. Request lines
+// are formatted into per-core buffers first (see shards.go). A failing
 // underlying writer (disk full) is reported once through the error handler;
 // lines are dropped while it fails and their count is logged when it
 // recovers. Writers never block request goroutines on a failing sink.
+//
+// Lines buffered when the process is killed (SIGKILL) are lost: at most
+// those of the last FlushInterval. Close (a graceful stop) writes them all.
 type Writer struct {
 	mu      sync.Mutex
 	out     io.Writer
@@ -25,8 +30,11 @@ type Writer struct {
 	dropped int
 	onErr   func(error)
 	timer   *time.Timer
-	armed   bool // the flush timer is pending
-	closed  bool
+	armed   atomic.Bool // the flush timer is pending; set under mu
+	closed  atomic.Bool // set under mu
+	pending atomic.Bool // a shard may hold lines
+	shards  []shard
+	marks   []lineMark // the collector's, reused
 }
 
 // Option configures a Writer.
@@ -38,24 +46,31 @@ func WithErrorHandler(f func(error)) Option { return func(w *Writer) { w.onErr =
 
 // NewWriter returns a Writer to out.
 func NewWriter(out io.Writer, opts ...Option) *Writer {
-	w := &Writer{out: out, buf: make([]byte, 0, bufferLimit)}
+	w := &Writer{out: out, buf: make([]byte, 0, bufferLimit), shards: make([]shard, shardCount)}
 	for _, o := range opts {
 		o(w)
 	}
 	return w
 }
 
-// WriteRecord appends r's line in format f.
+// WriteRecord appends r's line in format f: to the buffer of core r.Core
+// when it can, else to the shared buffer.
 func (w *Writer) WriteRecord(f *Format, r *Record) {
+	if w.writeShard(f, r) {
+		return
+	}
 	w.mu.Lock()
+	w.collectLocked(false) // the lines that ended before this one first
 	w.buf = f.Append(w.buf, r)
 	w.afterAppendLocked()
 	w.mu.Unlock()
 }
 
-// Write appends p, which should be whole lines.
+// Write appends p, which should be whole lines, after the request lines
+// buffered so far.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
+	w.collectLocked(false)
 	w.buf = append(w.buf, p...)
 	w.afterAppendLocked()
 	w.mu.Unlock()
@@ -63,14 +78,20 @@ func (w *Writer) Write(p []byte) (int, error) {
 }
 
 func (w *Writer) afterAppendLocked() {
-	if len(w.buf) >= bufferLimit || w.closed {
+	if len(w.buf) >= bufferLimit || w.closed.Load() {
 		w.flushLocked()
 		return
 	}
-	if w.armed {
+	w.armLocked()
+}
+
+// armLocked starts the flush timer unless it is pending (or the Writer is
+// closed: Close wrote everything, later lines go straight out).
+func (w *Writer) armLocked() {
+	if w.armed.Load() || w.closed.Load() {
 		return
 	}
-	w.armed = true
+	w.armed.Store(true)
 	if w.timer == nil {
 		w.timer = time.AfterFunc(FlushInterval, w.timedFlush)
 	} else {
@@ -81,14 +102,16 @@ func (w *Writer) afterAppendLocked() {
 func (w *Writer) timedFlush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.armed = false
+	w.armed.Store(false)
+	w.collectLocked(false)
 	_ = w.flushLocked()
 }
 
-// Flush writes out the buffer.
+// Flush writes out the buffers.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.collectLocked(true)
 	return w.flushLocked()
 }
 
@@ -129,9 +152,10 @@ func countLines(b []byte) int {
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.closed = true
+	w.closed.Store(true)
 	if w.timer != nil {
 		w.timer.Stop()
 	}
+	w.collectLocked(true) // waits for lines being formatted into a shard
 	return w.flushLocked()
 }

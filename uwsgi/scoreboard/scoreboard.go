@@ -35,13 +35,19 @@ const (
 	StatusSig
 )
 
-// header is the board's first bytes.
+// header is the board's first bytes. Nothing in it is written per
+// request: its cache line holds the accept locks, which every worker's
+// accept loop reads and takes (see counters.go).
 type header struct {
 	Magic   atomic.Uint32
 	Version atomic.Uint32
 	Slots   atomic.Uint32
 	Cores   atomic.Uint32
-	Total   atomic.Uint64 // requests of the whole instance
+	// formerTotal was the instance's request counter, written by every
+	// worker per request. It stays for the layout (binaries of the same
+	// version take over one another's board across a binary upgrade);
+	// TotalRequests sums the workers' Served counters instead.
+	formerTotal atomic.Uint64
 	// AcceptLocks serialize accept(2) over the workers, one per socket
 	// index modulo their number (see package plock).
 	AcceptLocks [acceptLocks]atomic.Uint32
@@ -71,6 +77,9 @@ type Worker struct {
 	TX            atomic.Uint64
 	AvgRT         atomic.Uint64 // µs
 	Queued        atomic.Uint64 // requests waiting for a free core (sampled for the cheaper algorithms)
+	// Served counts the requests served from this slot by all the
+	// processes that had it; Reset keeps it (see TotalRequests).
+	Served atomic.Uint64
 }
 
 // Core is the slot of one core of a worker.
@@ -185,9 +194,6 @@ func (b *Board) Cores() int { return b.cores }
 
 func (b *Board) header() *header { return (*header)(unsafe.Pointer(&b.mem[0])) }
 
-// Total is the instance-wide request counter.
-func (b *Board) Total() *atomic.Uint64 { return &b.header().Total }
-
 // AcceptLock is the word that serializes accepting on socket index i over
 // the workers (sockets past the eighth share words).
 func (b *Board) AcceptLock(i int) *atomic.Uint32 { return &b.header().AcceptLocks[i%acceptLocks] }
@@ -207,10 +213,13 @@ func (b *Board) Core(i, j int) *Core {
 	return (*Core)(unsafe.Pointer(&b.mem[off]))
 }
 
-// Reset zeroes slot i and its cores (before a new worker takes it).
+// Reset zeroes slot i and its cores (before a new worker takes it), but
+// for its Served count, which the instance's total goes on including.
 func (b *Board) Reset(i int) {
+	served := b.Worker(i).Served.Load()
 	off := headerSize + i*(workerSize+b.cores*coreSize)
 	clear(b.mem[off : off+workerSize+b.cores*coreSize])
+	b.Worker(i).Served.Store(served)
 }
 
 // Close unmaps the board and closes its file.

@@ -27,15 +27,15 @@ func TestCreateOpenShareCounters(t *testing.T) {
 	}
 	b.Worker(2).Requests.Add(5)
 	b.Core(3, 2).Requests.Add(7)
-	b.Total().Add(9)
+	b.Worker(1).CountRequest()
 	if got := o.Worker(2).Requests.Load(); got != 5 {
 		t.Fatalf("worker 2 requests via second mapping = %d, want 5", got)
 	}
 	if got := o.Core(3, 2).Requests.Load(); got != 7 {
 		t.Fatalf("core 3/2 requests = %d, want 7", got)
 	}
-	if got := o.Total().Load(); got != 9 {
-		t.Fatalf("total = %d, want 9", got)
+	if got := o.TotalRequests(); got != 1 {
+		t.Fatalf("total = %d, want 1", got)
 	}
 	// Slots do not overlap: writing the last core of slot 0 leaves slot 1 alone.
 	b.Core(0, 2).ReadErrors.Store(^uint64(0))

@@ -5,11 +5,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -44,34 +44,35 @@ func acceptsGzip(ctx *fasthttp.RequestCtx) bool {
 
 // Serve answers the request with an opened file and closes it; it returns
 // the status and the body bytes sent. A small file is read into the
-// response's reused buffer; a larger one is streamed from the file, so
-// memory stays flat whatever the file's size.
+// response's reused buffer; a larger one is streamed from the file (a
+// Body: with sendfile(2) where the connection can), so memory stays flat
+// whatever the file's size.
 func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size int64) {
 	resp := &ctx.Response
-	ctype := mime.TypeByExtension(filepath.Ext(file.name))
-	if ctype == "" {
-		ctype = "application/octet-stream"
+	var date [40]byte
+	ctype, lastMod := "", []byte(nil)
+	if file.e != nil {
+		ctype, lastMod = file.e.ctype, file.e.lastMod
+	} else {
+		ctype, lastMod = contentType(file.name), appendHTTPDate(date[:0], time.Unix(file.mtime, 0))
 	}
 	if file.gzip {
 		resp.Header.Set("Content-Encoding", "gzip")
 		resp.Header.Add("Vary", "Accept-Encoding")
 	}
 	resp.Header.SetContentType(ctype)
-	var date [40]byte
-	resp.Header.SetBytesV("Last-Modified", appendHTTPDate(date[:0], time.Unix(file.mtime, 0)))
-	resp.Header.Set("Accept-Ranges", "bytes")
+	resp.Header.SetCanonical(hdrLastModified, lastMod) // keys already canonical: not normalized again
+	resp.Header.SetCanonical(hdrAcceptRanges, valBytes)
 	if s != nil && len(s.expires) > 0 {
 		if at, ok := s.expiresFor(file.name, string(ctx.Path()), string(ctx.Request.Header.RequestURI()), ctype, file.mtime); ok {
 			resp.Header.SetBytesV("Expires", appendHTTPDate(date[:0], at))
 		}
 	}
-	if ims := ctx.Request.Header.Peek("If-Modified-Since"); len(ims) > 0 {
-		if t, err := http.ParseTime(string(ims)); err == nil && file.mtime <= t.Unix() {
-			file.Close()
-			resp.SetStatusCode(http.StatusNotModified)
-			resp.SkipBody = true
-			return http.StatusNotModified, 0
-		}
+	if ims := ctx.Request.Header.Peek("If-Modified-Since"); len(ims) > 0 && notModified(ims, lastMod, file.mtime) {
+		file.Close()
+		resp.SetStatusCode(http.StatusNotModified)
+		resp.SkipBody = true
+		return http.StatusNotModified, 0
 	}
 	start, length, status := int64(0), file.size, http.StatusOK
 	if r := ctx.Request.Header.Peek("Range"); len(r) > 0 {
@@ -94,7 +95,8 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 		resp.SkipBody = true
 		return status, 0
 	}
-	if length <= smallFile {
+	sf := fileSender(ctx)
+	if length <= smallFile && (length < sendfileMin || sf == nil) {
 		err := readInto(resp, file.fd, start, length)
 		file.Close()
 		if err != nil {
@@ -104,14 +106,59 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 		}
 		return status, length
 	}
-	f := os.NewFile(uintptr(file.fd), file.name)
-	if status == http.StatusOK {
-		resp.SetBodyStream(f, int(length))
-	} else {
-		resp.SetBodyStream(sectionFile{io.NewSectionReader(f, start, length), f}, int(length))
+	b := bodyPool.Get().(*Body)
+	b.file, b.off, b.n = file, start, length
+	resp.SetBodyStream(b, int(length))
+	if sf != nil {
+		sf.FileFollows()
 	}
 	return status, length
 }
+
+var (
+	hdrLastModified = []byte("Last-Modified")
+	hdrAcceptRanges = []byte("Accept-Ranges")
+	valBytes        = []byte("bytes")
+)
+
+// notModified reports whether an If-Modified-Since value is at or after
+// the file's mtime; the common case, the client sending back the
+// Last-Modified it got, is compared without parsing.
+func notModified(ims, lastMod []byte, mtime int64) bool {
+	if bytes.Equal(ims, lastMod) {
+		return true
+	}
+	t, err := http.ParseTime(string(ims))
+	return err == nil && mtime <= t.Unix()
+}
+
+// contentType is the type of a file by its name's extension.
+func contentType(name string) string {
+	if ctype := mime.TypeByExtension(filepath.Ext(name)); ctype != "" {
+		return ctype
+	}
+	return "application/octet-stream"
+}
+
+// sender is a connection that sends a Body with sendfile(2): uwsgo's
+// own plain sockets (TLS cannot). FileFollows tells it the next write is
+// the header of such a body, to be held for it.
+type sender interface {
+	SendsFiles() bool
+	FileFollows()
+}
+
+// fileSender returns the request's connection if it sends files, or nil.
+func fileSender(ctx *fasthttp.RequestCtx) sender {
+	if sf, ok := ctx.Conn().(sender); ok && sf.SendsFiles() {
+		return sf
+	}
+	return nil
+}
+
+// sendfileMin is the size from which a body goes out with sendfile(2)
+// where the connection can, rather than read into the response.
+const sendfileMin = 8 << 10
 
 // readInto reads length bytes of fd at start into the response body,
 // reusing the body's buffer (pread: no seek, no allocation once warm).
@@ -141,12 +188,57 @@ const smallFile = 64 << 10
 // appendHTTPDate appends t as an HTTP date.
 func appendHTTPDate(b []byte, t time.Time) []byte { return t.UTC().AppendFormat(b, http.TimeFormat) }
 
-type sectionFile struct {
-	*io.SectionReader
-	f *os.File
+// Body is a byte range of an opened static file as a response body
+// stream. fasthttp reads it; a connection that can sends it with
+// sendfile(2) instead (FileRange, Advance). Closing it closes the file (or
+// gives the cached descriptor back).
+type Body struct {
+	file   File
+	off, n int64
 }
 
-func (s sectionFile) Close() error { return s.f.Close() }
+var bodyPool = sync.Pool{New: func() any { return &Body{file: noFile} }}
+
+// Read implements io.Reader (pread: the descriptor may be shared).
+func (b *Body) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	for {
+		n, err := unix.Pread(b.file.fd, p, b.off)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return 0, err
+		case n == 0:
+			return 0, io.ErrUnexpectedEOF // the file shrank
+		}
+		b.Advance(int64(n))
+		return n, nil
+	}
+}
+
+// FileRange returns the descriptor and the range still to send.
+func (b *Body) FileRange() (fd int, off, n int64) { return b.file.fd, b.off, b.n }
+
+// Advance records n bytes of the range sent by the caller.
+func (b *Body) Advance(n int64) { b.off, b.n = b.off+n, b.n-n }
+
+// Close implements io.Closer: fasthttp calls it once the response is
+// written (or dropped).
+func (b *Body) Close() error {
+	if !b.file.Found() {
+		return nil
+	}
+	b.file.Close()
+	b.file = noFile
+	bodyPool.Put(b)
+	return nil
+}
 
 func notFound(ctx *fasthttp.RequestCtx) (int, int64) {
 	ctx.Response.SetStatusCode(http.StatusNotFound)

@@ -95,11 +95,12 @@ type Server struct {
 	gzipDirs []string
 	gzipExts []string
 	gzipRE   []*regexp.Regexp
+	cache    *fdCache // open files by request path (cache.go)
 }
 
 // New compiles cfg; nil when nothing is configured.
 func New(cfg Config) (*Server, error) {
-	s := &Server{index: cfg.Index, skip: cfg.SkipExt, gzipAll: cfg.GzipAll, gzipExts: cfg.GzipExts}
+	s := &Server{index: cfg.Index, skip: cfg.SkipExt, gzipAll: cfg.GzipAll, gzipExts: cfg.GzipExts, cache: newCache()}
 	add := func(list []string, whole bool, opt string) error {
 		for _, m := range list {
 			prefix, dir, ok := strings.Cut(m, "=")
@@ -255,7 +256,8 @@ type File struct {
 	name  string
 	gzip  bool
 	size  int64
-	mtime int64 // unix seconds
+	mtime int64  // unix seconds
+	e     *entry // the cache entry that owns fd, or nil: fd is the File's
 }
 
 var noFile = File{fd: -1}
@@ -289,6 +291,26 @@ func (s *Server) Open(p string, acceptGzip bool) (file File, forbidden bool) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return noFile, true
 	}
+	c := s.cache
+	if c == nil {
+		return s.openPath(p, acceptGzip)
+	}
+	if e := c.lookup(p, acceptGzip); e != nil {
+		if s.fresh(e, p, acceptGzip) {
+			return e.handle(), false
+		}
+		c.drop(p, acceptGzip, e)
+		e.release()
+	}
+	file, forbidden = s.openPath(p, acceptGzip)
+	if file.Found() {
+		file = c.add(p, acceptGzip, file)
+	}
+	return file, forbidden
+}
+
+// openPath opens the file p maps to, without the cache.
+func (s *Server) openPath(p string, acceptGzip bool) (file File, forbidden bool) {
 	for _, m := range s.mounts {
 		if !strings.HasPrefix(p, m.prefix) {
 			continue
@@ -345,9 +367,13 @@ func (s *Server) open(m *mount, rel string, acceptGzip bool) (File, bool) {
 	return file, false
 }
 
-// Close closes the file's descriptor (Serve does it).
+// Close closes the file's descriptor, or gives a cached one back (Serve
+// does it).
 func (f File) Close() {
-	if f.fd >= 0 {
+	switch {
+	case f.e != nil:
+		f.e.release()
+	case f.fd >= 0:
 		unix.Close(f.fd)
 	}
 }

@@ -283,7 +283,7 @@ func (m *master) onTick() {
 }
 
 func (m *master) logCounters() {
-	total := m.board.Total().Load()
+	total := m.board.TotalRequests()
 	m.log.Printf("*** instance: %d requests ***", total)
 	for _, c := range m.children {
 		m.log.Printf("worker %d (pid: %d): %d requests (%d since spawn)", c.id, c.pid,

@@ -108,6 +108,9 @@ func (c *DrainConn) Read(p []byte) (n int, err error) {
 // Write implements net.Conn.
 func (c *DrainConn) Write(p []byte) (int, error) {
 	if c.sc != nil {
+		if c.sc.holding() {
+			return c.sc.writeHeld(p) // sendfile_linux.go
+		}
 		return c.sc.Write(p)
 	}
 	return c.Conn.Write(p)

@@ -41,6 +41,7 @@ type sockConn struct {
 	// id + 1, 0 once taken or given back.
 	res   atomic.Int32
 	cores *cores.Cores
+	send  *sendState // sendfile in the poller, from the first one (sendfile_linux.go)
 }
 
 // Reserve records core id of cores as reserved for the first request.

@@ -164,10 +164,11 @@ func (w *Worker) finishH2(r *http.Request, sw *h2Writer, core int, start time.Ti
 			hbytes += len(k) + len(v) + 4
 		}
 	}
-	elapsed, n, total := w.account(start, res, hbytes)
+	elapsed, n := w.account(start, res, hbytes)
 	if w.opts.DisableLogging && !w.opts.ForceLog.Match(res, elapsed) {
 		return
 	}
+	total := w.board.TotalRequests()
 	var host []byte
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		host = ap.Addr().Unmap().AppendTo(nil)

@@ -87,10 +87,11 @@ type reqSize struct {
 // finishRequest accounts a request in the scoreboard and writes its log line.
 func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Time, res *bridge.Result, size func() reqSize) {
 	hcount, hbytes := responseHeaderSize(&ctx.Response.Header)
-	elapsed, n, total := w.account(start, res, hbytes)
+	elapsed, n := w.account(start, res, hbytes)
 	if res.NoLog || w.opts.DisableLogging && !w.opts.ForceLog.Match(res, elapsed) {
 		return
 	}
+	total := w.board.TotalRequests() // read only for the log: see scoreboard/counters.go
 	var addrBuf [64]byte
 	h := &ctx.Request.Header
 	sz := size()
@@ -133,13 +134,11 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 
 // account counts a finished request in the scoreboard (and asks for a
 // recycle when one is due); it returns the request's duration and the
-// worker's and instance's request numbers.
-func (w *Worker) account(start time.Time, res *bridge.Result, hbytes int) (elapsed time.Duration, n, total uint64) {
+// worker's request number. It writes the worker's own slot only.
+func (w *Worker) account(start time.Time, res *bridge.Result, hbytes int) (elapsed time.Duration, n uint64) {
 	elapsed = time.Since(start)
 	slot := w.board.Worker(w.slot)
-	n = slot.DeltaRequests.Add(1)
-	slot.Requests.Add(1)
-	total = w.board.Total().Add(1)
+	n = slot.CountRequest()
 	us := uint64(elapsed.Microseconds())
 	slot.RunningTime.Add(us)
 	slot.AvgRT.Store((slot.AvgRT.Load() + us) / 2)
@@ -150,7 +149,7 @@ func (w *Worker) account(start time.Time, res *bridge.Result, hbytes int) (elaps
 	if why := w.shouldRecycle(res.Panicked); why != "" {
 		w.askRecycle(why)
 	}
-	return elapsed, n, total
+	return elapsed, n
 }
 
 func appendRemoteIP(dst []byte, a net.Addr) []byte {
