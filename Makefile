@@ -22,7 +22,7 @@ vet:
 # net/http compatibility tests (gin, chi, echo, websockets) are a module of
 # their own, tests/compat, so the library's users don't inherit its deps.
 test: vet
-	$(GO) test -count=1 -run 'Alloc' ./uwsgi/bridge/ ./uwsgi/proto/ ./uwsgi/reqlog/ ./uwsgi/routing/ ./uwsgi/engine/ ./uwsgi/static/
+	$(GO) test -count=1 -run 'Alloc' ./uwsgi/bridge/ ./uwsgi/proto/ ./uwsgi/reqlog/ ./uwsgi/routing/ ./uwsgi/engine/... ./uwsgi/static/
 	$(GO) test -race -count=1 -timeout 15m ./...
 	cd tests/compat && $(GO) test -race -count=1 -timeout 15m ./...
 	./scripts/fuzz.sh 20000x

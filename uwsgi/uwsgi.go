@@ -147,6 +147,11 @@ func SplitArgs(s string) []string {
 	return args
 }
 
+// ErrHarakiri is the cause of a request's context that harakiri cancelled
+// (--harakiri): compare context.Cause(r.Context()) with it to tell a
+// request past its deadline from a client that went away.
+var ErrHarakiri = engine.ErrHarakiri
+
 // SetHarakiri changes the harakiri deadline of the request r to seconds from
 // now (0 disables it), as uWSGI's set_user_harakiri: a handler that knows it
 // needs longer can say so. It reports false for a request uwsgo does not

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uwsgo/uwsgo/uwsgi/internal/sockaddr"
 	"github.com/uwsgo/uwsgo/uwsgi/proto"
 )
 
@@ -120,12 +121,8 @@ func (r Remote) do(cmd, key string, val []byte, expires uint64) (net.Conn, proto
 	if err != nil {
 		return nil, rep, err
 	}
-	network := "tcp"
-	if !strings.Contains(r.Addr, ":") {
-		network = "unix"
-	}
 	timeout := max(r.Timeout, time.Second)
-	c, err := net.DialTimeout(network, r.Addr, timeout)
+	c, err := net.DialTimeout(sockaddr.Network(r.Addr), r.Addr, timeout)
 	if err != nil {
 		return nil, rep, fmt.Errorf("uwsgi: remote cache %s: %w", r.Addr, err)
 	}

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/internal/sockaddr"
 )
 
 // statsServer serves the Emperor's stats JSON (--emperor-stats): one
@@ -18,11 +18,7 @@ type statsServer struct {
 }
 
 func startStats(addr string, e *emperor) (*statsServer, error) {
-	network := "tcp"
-	if !strings.Contains(addr, ":") || strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "@") {
-		network = "unix"
-	}
-	ln, err := net.Listen(network, addr)
+	ln, err := net.Listen(sockaddr.Network(addr), addr)
 	if err != nil {
 		return nil, err
 	}

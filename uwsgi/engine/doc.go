@@ -1,9 +1,21 @@
-// Package engine runs a uwsgo instance: it binds the sockets, runs the loop
-// engine (a fixed number of cores per worker, each a slot for one request
-// in flight), serves the HTTP and uwsgi sockets, logs requests, and handles
-// the process signals.
+// Package engine runs a uwsgo instance: Run reads the options, finds the
+// process's role and hands over to it:
 //
-// The engine knows the option names of package config but not their syntax,
-// and it leaves HTTP parsing to fasthttp and the uwsgi wire format to
-// package proto.
+//   - a process spawned by a master (UWSGO_ROLE=worker) runs as that
+//     worker (package internal/worker);
+//   - with --emperor it runs the Emperor (package uwsgi/emperor);
+//   - with --master, or any option that needs one, it becomes the master
+//     (package internal/master), which spawns the workers;
+//   - otherwise it serves alone: one process binds the sockets and serves
+//     as worker 1, with the master's duties a single process keeps
+//     (attached daemons, the stats server, the caches' duties).
+//
+// The master and the worker packages never import each other: their
+// contract (environment, descriptors, control messages, the state a
+// binary upgrade hands over) is package internal/handoff. The names here
+// are the ones package uwsgi builds its API on. See docs/architecture.md.
+//
+// uwsgo runs on Linux only (memfd, Pdeathsig, inotify, accept4, prctl):
+// building for another system fails with "undefined:
+// uwsgo_serves_on_linux_only".
 package engine

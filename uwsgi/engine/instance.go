@@ -1,15 +1,23 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/emperor"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/hooks"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/master"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/tlsconf"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/worker"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 	"github.com/uwsgo/uwsgo/uwsgi/stats"
 )
@@ -18,13 +26,13 @@ import (
 // the process exit status. In a process spawned by a master it runs as that
 // worker; with --master (or more than one process) it becomes the master;
 // otherwise it serves alone.
-func Run(cfg *config.Config, app App) int {
-	opts, err := readOptions(cfg)
+func Run(cfg *config.Config, app worker.App) int {
+	opts, err := options.ReadOptions(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	wi, isWorker, err := roleFromEnv()
+	wi, isWorker, err := handoff.RoleFromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -33,23 +41,30 @@ func Run(cfg *config.Config, app App) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for _, check := range []func(*config.Config) error{applyUmask, checkHooks, checkRoutes, checkTLS} {
+	for _, check := range []func(*config.Config) error{process.ApplyUmask, hooks.CheckHooks, worker.CheckRoutes, tlsconf.CheckTLS} {
 		if err := check(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}
 	if isWorker {
-		return runWorker(cfg, opts, app, wi)
+		return worker.RunWorker(cfg, opts, app, wi)
 	}
-	if os.Getenv(envMasterState) == "" {
-		if err := binaryPatch(cfg, opts); err != nil {
+	// state is what the master image this one replaces left (a binary
+	// upgrade); nil at a first start.
+	state, err := handoff.TakeMasterState()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if state == nil {
+		if err := master.BinaryPatch(cfg, opts); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}
-	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && os.Getenv(envMasterState) == "" {
-		exited, err := daemonize(d)
+	if d := firstNonEmpty(cfg.String("daemonize"), cfg.String("daemonize2")); d != "" && state == nil {
+		exited, err := process.Daemonize(d)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -58,27 +73,28 @@ func Run(cfg *config.Config, app App) int {
 			return 0
 		}
 	}
-	log, err := OpenLogger(opts.LogTo)
+	log, err := logger.OpenLogger(opts.LogTo)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "uwsgi: %v\n", err)
 		return 1
 	}
 	defer log.Close()
-	log.date = logDatePrefix(cfg)
-	if wantLogMaster(cfg) {
-		if logMasterState, err = startLogMaster(cfg, log, opts.LogTo); err != nil {
+	log.Date = logger.LogDatePrefix(cfg)
+	var lm *master.LogMaster
+	if master.WantLogMaster(cfg) {
+		if lm, err = master.StartLogMaster(cfg, log, opts.LogTo, state); err != nil {
 			log.Printf("%v", err)
 			return 1
 		}
 	}
 	// The service managers' variables leave the environment before any hook
 	// or child could see them (notify.go, activation.go).
-	notify := newNotifier(log)
-	if _, err := activatedSockets(); err != nil {
+	notify := master.NewNotifier(log)
+	if _, err := socket.ActivatedSockets(); err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	if os.Getenv(envMasterState) == "" {
+	if state == nil {
 		for _, warning := range cfg.Warnings() {
 			log.Printf("%s", warning)
 		}
@@ -86,9 +102,9 @@ func Run(cfg *config.Config, app App) int {
 		for _, w := range opts.StartWarnings {
 			log.Printf("%s", w)
 		}
-		applyMaxFD(cfg, log)
-		applyLimitAS(opts, log)
-		if !runFatalHooks(cfg, log, "asap") {
+		process.ApplyMaxFD(cfg, log)
+		options.ApplyLimitAS(opts, log)
+		if !hooks.RunFatalHooks(cfg, log, "asap") {
 			return 1
 		}
 	}
@@ -96,17 +112,17 @@ func Run(cfg *config.Config, app App) int {
 		return runEmperor(cfg, log, notify)
 	}
 	if opts.Master {
-		return runMaster(cfg, opts, log, notify)
+		return master.RunMaster(cfg, opts, log, notify, lm, state)
 	}
 	return runSingle(cfg, opts, app, log, notify)
 }
 
 // runSingle serves in this one process: no master, no respawn.
-func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *notifier) int {
-	defer startReaper(log)()
-	notify.starting()
-	go obeyEmperorAlone(notify.vassal().commands(), log)
-	sockets, err := bindAll(cfg, opts, log)
+func runSingle(cfg *config.Config, opts options.Options, app worker.App, log *logger.Logger, notify *master.Notifier) int {
+	defer process.StartReaper(log)()
+	notify.Starting()
+	go master.ObeyEmperorAlone(notify.Vassal().Commands(), log)
+	sockets, err := socket.BindAll(cfg, opts.Sockets, log)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
@@ -116,85 +132,81 @@ func runSingle(cfg *config.Config, opts Options, app App, log *Logger, notify *n
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
-	tlsCtx, err := processTLS(cfg, opts, app, log) // before privileges are dropped
+	tlsCtx, err := worker.ProcessTLS(cfg, opts, app, log) // before privileges are dropped
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	list, err := Caches(cfg)
+	list, err := caches.Caches(cfg)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	setCacheLoggers(list, log)
+	caches.SetCacheLoggers(list, log)
 	stopCaches := make(chan struct{})
-	startCacheDuties(cfg, log, stopCaches)
-	defer func() { close(stopCaches); syncCaches(list, log) }()
-	if !dropPrivilegesWithHooks(cfg, opts, log) || !runFatalHooks(cfg, log, "pre-app") || !runFatalHooks(cfg, log, "post-app") {
+	caches.StartCacheDuties(cfg, log, stopCaches)
+	defer func() { close(stopCaches); caches.SyncCaches(list, log) }()
+	if !hooks.DropPrivilegesWithHooks(cfg, opts, log) || !hooks.RunFatalHooks(cfg, log, "pre-app") || !hooks.RunFatalHooks(cfg, log, "post-app") {
 		return 1
 	}
-	defer func() { _ = runHooks(cfg, log, "as-user-atexit") }()
-	applyProcTitle(cfg, "worker", 1)
-	daemons, err := startDaemons(cfg, log, opts.ReloadMercy)
+	defer func() { _ = hooks.RunHooks(cfg, log, "as-user-atexit") }()
+	process.ApplyProcTitle(cfg, "worker", 1)
+	daemons, err := master.StartDaemons(cfg, log, opts.ReloadMercy)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
-	defer daemons.stop()
-	w, err := newWorker(1, opts, app, log, board, 0)
+	defer daemons.Stop()
+	w, err := worker.NewWorker(1, opts, app, log, board, 0)
 	if err != nil {
 		log.Printf("uwsgi: %v", err)
 		return 1
 	}
-	w.tls = tlsCtx
-	board.Worker(0).ID.Store(1)
+	w.TLS = tlsCtx
+	master.SetUpSlot(board.Worker(0), 1, 0, 1, 0)
 	board.Worker(0).PID.Store(int64(os.Getpid()))
-	board.Worker(0).LastSpawn.Store(time.Now().Unix())
-	board.Worker(0).RespawnCount.Store(1)
-	servers, err := startStatsServers(cfg, log, func() *stats.Snapshot { return snapshot(board, sockets, nil, 1) })
+	servers, err := master.StartStatsServers(cfg, log, func() *stats.Snapshot { return master.Snapshot(board, sockets, nil, 1) })
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
 	defer func() {
 		for _, s := range servers {
-			s.close()
+			s.Close()
 		}
 	}()
-	w.catchSignals()
-	w.start(sockets)
+	w.CatchSignals()
+	w.Start(sockets)
 	board.Worker(0).Accepting.Store(1)
-	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.pid, w.cores.Len())
-	for _, phase := range []string{"accepting", "accepting1", "accepting-once", "accepting1-once"} {
-		if !runFatalHooks(cfg, log, phase) {
-			return 1
-		}
+	log.Printf("spawned uWSGI worker 1 (and the only) (pid: %d, cores: %d)", w.PID, w.Cores.Len())
+	if !hooks.RunAccepting(cfg, log, 1, true) {
+		return 1
 	}
 	// The first heartbeat goes before the loyalty message: the Emperor
 	// watches the heartbeats of a loyal vassal from then on.
-	if tick, stop := notify.vassal().heartbeatTick(cfg.Int("heartbeat")); tick != nil {
+	if tick, stop := notify.Vassal().HeartbeatTick(cfg.Int("heartbeat")); tick != nil {
 		defer stop()
 		go func() {
 			for range tick {
-				notify.vassal().heartbeat()
+				notify.Vassal().Heartbeat()
 			}
 		}()
 	}
-	notify.readyNow("")
-	if tick, stop := notify.watchdogTick(); tick != nil {
+	notify.ReadyNow("")
+	if tick, stop := notify.WatchdogTick(); tick != nil {
 		defer stop()
 		go func() {
 			for range tick {
-				notify.ping()
+				notify.Ping()
 			}
 		}()
 	}
-	code := w.loop(nil)
-	notify.stopping()
+	code := w.Loop(nil)
+	notify.Stopping()
 	return code
 }
 
-func logStartup(log *Logger, o Options) {
+func logStartup(log *logger.Logger, o options.Options) {
 	wd, _ := os.Getwd()
 	exe, _ := os.Executable()
 	log.Printf("*** Starting uwsgo %s (uWSGI-compatible, %s) ***", config.Version, runtime.Version())
@@ -210,145 +222,6 @@ func logStartup(log *Logger, o Options) {
 	} else {
 		log.Printf("*** Operational MODE: single process ***")
 	}
-}
-
-var errNoSockets = errors.New("uwsgi: the -s/--socket option is missing and stdin is not a socket; give --http-socket or --socket")
-
-// socketNames lists the configured sockets, uwsgi sockets first, in the
-// order uWSGI numbers them (and the order workers inherit them in).
-func socketNames(cfg *config.Config) (names []string, kinds []Kind) {
-	kind := KindUwsgi
-	if p := cfg.String("protocol"); p == "http" || p == "http11" {
-		kind = KindHTTP // --protocol=http turns --socket into HTTP sockets, as in uWSGI
-	}
-	for _, n := range cfg.Strings("socket") {
-		names, kinds = append(names, n), append(kinds, kind)
-	}
-	for _, opt := range []string{"http-socket", "http", "http11-socket"} {
-		for _, n := range cfg.Strings(opt) {
-			names, kinds = append(names, n), append(kinds, KindHTTP)
-		}
-	}
-	for _, v := range httpsValues(cfg) {
-		names, kinds = append(names, httpsSocketName(v)), append(kinds, KindHTTP)
-	}
-	return names, kinds
-}
-
-// markTLS numbers the HTTPS sockets, which socketNames lists last among
-// the sockets options name (activated sockets no option names follow them).
-func markTLS(cfg *config.Config, socks []*Socket) {
-	names, _ := socketNames(cfg)
-	first := len(names) - len(httpsValues(cfg))
-	for i, s := range socks {
-		s.TLS = -1
-		if i >= first && i < len(names) {
-			s.TLS = i - first
-		}
-	}
-}
-
-// bindAll binds every configured socket.
-// An activated socket (socket activation) stands for the option naming its
-// address; activated sockets no option names are added after the others.
-func bindAll(cfg *config.Config, o Options, log *Logger) ([]*Socket, error) {
-	names, kinds := socketNames(cfg)
-	act, err := activatedSockets()
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 && len(act) == 0 {
-		return nil, errNoSockets
-	}
-	var socks []*Socket
-	fail := func(err error) ([]*Socket, error) {
-		for _, s := range socks {
-			s.Close()
-		}
-		return nil, fmt.Errorf("uwsgi: %w", err)
-	}
-	for i, name := range names {
-		if a := activatedSocketFor(act, name, o.Sockets.Abstract); a != nil {
-			s, err := adoptActivated(i, a, name, kinds[i], o.Sockets)
-			if err != nil {
-				return fail(err)
-			}
-			log.Printf("uwsgi socket %d attached to %s address %s fd %d (%s, socket-activated)", s.Index, networkName(s), s.Name, a.fd, s.Kind)
-			socks = append(socks, s)
-			continue
-		}
-		s, err := Bind(i, name, kinds[i], o.Sockets)
-		if err != nil {
-			return fail(err)
-		}
-		socks = append(socks, s)
-	}
-	for _, a := range act {
-		if a.used {
-			continue
-		}
-		a.used = true
-		s, err := adoptActivated(len(socks), a, a.addrName(), kindOfUnnamed(a, kinds), o.Sockets)
-		if err != nil {
-			return fail(err)
-		}
-		log.Printf("uwsgi socket %d attached to %s address %s fd %d (%s, socket-activated, named by no option)", s.Index, networkName(s), s.Name, a.fd, s.Kind)
-		socks = append(socks, s)
-	}
-	markTLS(cfg, socks)
-	for _, s := range socks {
-		if !s.Activated {
-			log.Printf("uwsgi socket %d bound to %s address %s fd %d (%s)", s.Index, networkName(s), s.Name, fdOf(s.Listener), s.proto())
-		}
-	}
-	return socks, nil
-}
-
-// inheritSockets rebuilds the sockets from descriptors 3.. as numbered by cfg.
-func inheritSockets(cfg *config.Config, count int) ([]*Socket, error) {
-	specs, err := socketSpecs(cfg, os.Getenv(envSocketList))
-	if err != nil {
-		return nil, err
-	}
-	names, kinds := make([]string, len(specs)), make([]Kind, len(specs))
-	for i, sp := range specs {
-		names[i], kinds[i] = sp.name, sp.kind
-	}
-	if len(names) != count {
-		return nil, fmt.Errorf("uwsgi: inherited %d sockets but the configuration names %d", count, len(names))
-	}
-	socks := make([]*Socket, count)
-	for i := range count {
-		ln, err := inheritedListener(firstFD + i)
-		if err != nil {
-			return nil, fmt.Errorf("uwsgi: inherited socket %d (%s): %w", i, names[i], err)
-		}
-		network, addr := splitAddr(names[i])
-		socks[i] = &Socket{Index: i, Name: names[i], Kind: kinds[i], Network: network, Addr: addr, Listener: ln, Activated: specs[i].activated}
-	}
-	markTLS(cfg, socks)
-	return socks, nil
-}
-
-// socketSpecs is the socket list passed in list, or (from an older master
-// that passed none) the one the configuration names.
-func socketSpecs(cfg *config.Config, list string) ([]socketSpec, error) {
-	if list != "" {
-		return decodeSockets(list)
-	}
-	names, kinds := socketNames(cfg)
-	specs := make([]socketSpec, len(names))
-	for i := range names {
-		specs[i] = socketSpec{name: names[i], kind: kinds[i]}
-	}
-	return specs, nil
-}
-
-func networkName(s *Socket) string {
-	if s.Network == "tcp" {
-		return "TCP"
-	}
-	return "UNIX"
 }
 
 // applyEnvironment runs --chdir, --env and --unenv. In a master they reach
@@ -382,29 +255,16 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// dropPrivilegesWithHooks runs the as-root hooks (as root only), drops
-// privileges, then runs the as-user hooks.
-func dropPrivilegesWithHooks(cfg *config.Config, opts Options, log *Logger) bool {
-	if os.Getuid() == 0 && !runFatalHooks(cfg, log, "as-root") {
-		return false
-	}
-	if err := dropPrivileges(opts.UID, opts.GID, log); err != nil {
-		log.Printf("%v", err)
-		return false
-	}
-	return runFatalHooks(cfg, log, "as-user")
-}
-
 // runEmperor runs this process as the Emperor (package uwsgi/emperor).
-func runEmperor(cfg *config.Config, log *Logger, notify *notifier) int {
+func runEmperor(cfg *config.Config, log *logger.Logger, notify *master.Notifier) int {
 	o, err := emperor.OptionsFrom(cfg)
 	if err != nil {
 		log.Printf("%v", err)
 		return 1
 	}
 	o.Output = log.Output()
-	if notify.sd != nil {
-		o.Notify = notify.send
+	if notify.Sd != nil {
+		o.Notify = notify.Send
 	}
 	return emperor.Run(o, log.Printf)
 }

@@ -3,11 +3,13 @@ package engine
 import (
 	"os"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/hooks"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/master"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/options"
 	"github.com/uwsgo/uwsgo/uwsgi/logging"
 )
 
@@ -21,35 +23,23 @@ func TestRealConfigsStart(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if err := checkHooks(cfg); err != nil {
+		if err := hooks.CheckHooks(cfg); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		if _, err := parseDaemons(cfg); err != nil {
+		if _, err := master.ParseDaemons(cfg); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		if _, err := cacheSpecs(cfg); err != nil {
+		if _, err := caches.CacheSpecs(cfg); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		if _, err := readOptions(cfg); err != nil {
+		if _, err := options.ReadOptions(cfg); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		r, err := logging.New(loggingConfig(cfg), logging.WriterSink(os.Stderr))
+		r, err := logging.New(master.LoggingConfig(cfg), logging.WriterSink(os.Stderr))
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
 		r.Close()
-	}
-}
-
-func TestUnixSignalHook(t *testing.T) {
-	if err := remapUnixSignal("15 gracefully_kill_them_all"); err != nil {
-		t.Fatal(err)
-	}
-	signalRemaps.Delete(syscall.Signal(15))
-	for _, bad := range []string{"15", "x gracefully_kill_them_all", "15 system"} {
-		if err := remapUnixSignal(bad); err == nil || !strings.Contains(err.Error(), "unix_signal") && !strings.Contains(err.Error(), "unable to find") {
-			t.Errorf("%q: %v", bad, err)
-		}
 	}
 }

@@ -1,0 +1,199 @@
+//go:build linux
+
+package socket
+
+import (
+	"errors"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/cores"
+	"github.com/uwsgo/uwsgo/uwsgi/internal/plock"
+	"golang.org/x/sys/unix"
+)
+
+// fastAccept accepts connections with one accept4 and serves each from its
+// descriptor. Go's net package adds a getsockname and, for TCP, four
+// setsockopt calls (keep-alive probes every 15 s) to every connection it
+// accepts: a quarter of the system calls of a one-request connection, the
+// common case behind nginx's uwsgi_pass and for Connection: close clients.
+// uWSGI leaves keep-alive probes off unless --so-keepalive, which sets them
+// on the listening socket (accepted sockets inherit them). TCP_NODELAY stays
+// on, as in every Go server: a streamed response must not wait on Nagle.
+type fastAccept struct {
+	ln      net.Listener // the socket's listener, for Addr
+	f       *os.File     // a duplicate of the listening descriptor, in Go's poller
+	rc      syscall.RawConn
+	network string // "tcp" or "unix"
+	closed  atomic.Bool
+	// gate, when set, is the worker's loop engine: a connection is accepted
+	// only with a core reserved for it (see admit.go); done ends the wait.
+	gate *cores.Cores
+	done chan struct{}
+	// turn, when set, is the accept lock shared with the other workers
+	// (--thunder-lock, see admit.go); pid is this process's.
+	turn *atomic.Uint32
+	pid  uint32
+}
+
+// newAcceptor returns the fast acceptor for ln, or ln itself when its
+// descriptor cannot be used that way.
+func newAcceptor(ln net.Listener, gate *cores.Cores, turn *atomic.Uint32) net.Listener {
+	var network string
+	switch ln.(type) {
+	case *net.TCPListener:
+		network = "tcp"
+	case *net.UnixListener:
+		network = "unix"
+	default:
+		return ln
+	}
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return ln
+	}
+	rawLn, err := sc.SyscallConn()
+	if err != nil {
+		return ln
+	}
+	// A duplicate shares the listener's open file description, non-blocking
+	// already, so os.NewFile puts it in the poller.
+	dup, derr := -1, error(nil)
+	if err := rawLn.Control(func(fd uintptr) { dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil || derr != nil {
+		return ln
+	}
+	f := os.NewFile(uintptr(dup), "listener")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return ln
+	}
+	return &fastAccept{ln: ln, f: f, rc: rc, network: network, gate: gate, done: make(chan struct{}), turn: turn, pid: uint32(os.Getpid())}
+}
+
+// Accept implements net.Listener. With a gate, it waits for a free core
+// first and takes the connection with that core reserved; it waits for a
+// connection holding no core, so a keep-alive request of this worker can
+// take the core meanwhile, and then this loop waits for a free one again.
+func (a *fastAccept) Accept() (net.Conn, error) {
+	for {
+		if a.gate != nil && !a.gate.WaitFree(a.done) {
+			return nil, net.ErrClosed
+		}
+		if a.turn != nil && !a.takeTurn() {
+			return nil, net.ErrClosed
+		}
+		nfd, sa, core, err := a.accept4()
+		if a.turn != nil {
+			plock.Unlock(a.turn)
+		}
+		if err != nil {
+			if a.closed.Load() || errors.Is(err, os.ErrClosed) {
+				return nil, net.ErrClosed
+			}
+			return nil, &net.OpError{Op: "accept", Net: a.network, Addr: a.ln.Addr(), Err: os.NewSyscallError("accept4", err)}
+		}
+		if nfd < 0 {
+			continue // the free core was taken before a connection came
+		}
+		c := &sockConn{fd: nfd, network: a.network, ln: a.ln}
+		if core >= 0 {
+			c.Reserve(a.gate, core)
+		}
+		if a.network == "tcp" {
+			_ = unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+			c.raddr = tcpAddrOf(sa)
+		} else {
+			c.raddr = &noUnixAddr
+		}
+		return c, nil
+	}
+}
+
+// takeTurn waits for this worker's turn to accept (the accept lock). The
+// lock only spreads connections fairly, it guards nothing: a waiter that
+// waited plock.StealAfter while a connection is queued takes the turn from
+// a holder that is not accepting (stopped, dead), and two accepting at once
+// is harmless.
+func (a *fastAccept) takeTurn() bool {
+	_, ok := plock.LockUntil(a.turn, a.pid, a.done, func(holder uint32) bool {
+		return plock.Dead(holder) || a.pending()
+	})
+	return ok
+}
+
+// pending reports whether a connection waits in the listen queue.
+func (a *fastAccept) pending() bool {
+	ready := false
+	_ = a.rc.Control(func(fd uintptr) {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(p, 0)
+		ready = err == nil && n > 0 && p[0].Revents&unix.POLLIN != 0
+	})
+	return ready
+}
+
+// accept4 accepts one connection, waiting in the poller for one. With a
+// gate, each try reserves a core first and gives it back when no connection
+// is there, so no core is held while waiting; nfd < 0 with no error means
+// no core was free when a connection came.
+func (a *fastAccept) accept4() (nfd int, sa unix.Sockaddr, core int, err error) {
+	nfd, core = -1, -1
+	var aerr error
+	err = a.rc.Read(func(fd uintptr) bool {
+		aerr = nil // a try that found no core leaves no error of an earlier one
+		if a.gate != nil {
+			var ok bool
+			if core, ok = a.gate.Reserve(); !ok {
+				return true
+			}
+		}
+		nfd, sa, aerr = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if aerr != nil {
+			nfd = -1
+			if core >= 0 {
+				a.gate.Unreserve(core)
+				core = -1
+			}
+		}
+		return aerr != unix.EAGAIN
+	})
+	if err == nil {
+		err = aerr
+	}
+	return nfd, sa, core, err
+}
+
+// Close implements net.Listener: the duplicate only (Socket.Close closes
+// the socket's own listener).
+func (a *fastAccept) Close() error {
+	if a.closed.CompareAndSwap(false, true) {
+		close(a.done)
+	}
+	return a.f.Close()
+}
+
+// Addr implements net.Listener.
+func (a *fastAccept) Addr() net.Addr { return a.ln.Addr() }
+
+var noUnixAddr = net.UnixAddr{Net: "unix"}
+
+func tcpAddrOf(sa unix.Sockaddr) net.Addr {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), Port: sa.Port}
+	case *unix.SockaddrInet6:
+		ip := make(net.IP, net.IPv6len)
+		copy(ip, sa.Addr[:])
+		a := &net.TCPAddr{IP: ip, Port: sa.Port}
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a.Zone = ifi.Name
+			}
+		}
+		return a
+	}
+	return &net.TCPAddr{}
+}

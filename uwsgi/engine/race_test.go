@@ -1,7 +1,0 @@
-//go:build race
-
-package engine
-
-// raceEnabled: allocation counts are not meaningful under the race detector
-// (make test runs the Alloc tests without -race).
-const raceEnabled = true
