@@ -24,7 +24,9 @@ func futexWait(word *atomic.Uint32, val uint32, d time.Duration) {
 		uintptr(val), uintptr(unsafe.Pointer(&ts)), 0, 0)
 }
 
-// futexWake wakes one process sleeping on word.
-func futexWake(word *atomic.Uint32) {
-	_, _, _ = unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWakeOp, 1, 0, 0, 0)
+// futexWake wakes one process sleeping on word and reports whether there
+// was one.
+func futexWake(word *atomic.Uint32) bool {
+	n, _, errno := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWakeOp, 1, 0, 0, 0)
+	return errno == 0 && n > 0
 }

@@ -15,4 +15,4 @@ func futexWait(word *atomic.Uint32, val uint32, d time.Duration) {
 	}
 }
 
-func futexWake(*atomic.Uint32) {}
+func futexWake(*atomic.Uint32) bool { return false }

@@ -43,11 +43,18 @@ func LockUntil(word *atomic.Uint32, pid uint32, done <-chan struct{}, stale func
 	if word.CompareAndSwap(0, pid) {
 		return 0, true
 	}
+	return lockSlow(word, pid, done, stale, false)
+}
+
+// lockSlow waits for word as a waiter, which takes it marked contended;
+// deferring, it leaves a word HandOff handed over to the waiters for one
+// sleep.
+func lockSlow(word *atomic.Uint32, pid uint32, done <-chan struct{}, stale func(holder uint32) bool, deferring bool) (holderTakenFrom uint32, ok bool) {
 	start := time.Now()
-	for {
+	for ; ; deferring = false {
 		v := word.Load()
-		if v == 0 {
-			if word.CompareAndSwap(0, pid|contendedBit) {
+		if v == 0 || v == handedOff && !deferring {
+			if word.CompareAndSwap(v, pid|contendedBit) {
 				return 0, true
 			}
 			continue
@@ -66,6 +73,9 @@ func LockUntil(word *atomic.Uint32, pid uint32, done <-chan struct{}, stale func
 		}
 		select {
 		case <-done:
+			if word.CompareAndSwap(handedOff, 0) {
+				futexWake(word) // it may have been handed to us
+			}
 			return 0, false
 		default:
 		}

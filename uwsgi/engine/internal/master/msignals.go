@@ -3,6 +3,7 @@ package master
 import (
 	"fmt"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,14 +84,13 @@ func (m *master) addCron(c *sigCron) {
 	m.sig.crons = append(m.sig.crons, c)
 }
 
-// routeSignal delivers signum to its registered target.
+// routeSignal delivers signum to its registered target. A worker still
+// starting (spawned, not ready yet) gets its signals too: they wait in its
+// control socket until it reads it, as uWSGI's wait in a worker's signal
+// socket; one that is ready takes them first for its worker id.
 func (m *master) routeSignal(signum uint8) {
-	var live []*child
-	for _, c := range m.children {
-		if c.ready && !c.retiring {
-			live = append(live, c)
-		}
-	}
+	ready, starting := m.signalReceivers()
+	live := append(ready, starting...)
 	if len(live) == 0 {
 		m.log.Printf("could not deliver signal %d: no worker is running", signum)
 		return
@@ -111,10 +111,34 @@ func (m *master) routeSignal(signum uint8) {
 			}
 		}
 		m.log.Printf("could not deliver signal %d to worker %d", signum, id)
-	default: // "", "worker", "worker0": one worker, in turn
+	default: // "", "worker", "worker0": one worker, in turn, a ready one if any
+		if len(ready) > 0 {
+			live = ready
+		}
 		m.sig.rr++
 		send(live[m.sig.rr%len(live)])
 	}
+}
+
+// signalReceivers is one process per worker id that is not retiring: the
+// ready one, or else the newest one still starting.
+func (m *master) signalReceivers() (ready, starting []*child) {
+	pending := map[int]*child{}
+	for _, c := range m.children {
+		switch {
+		case c.retiring:
+		case c.ready:
+			ready = append(ready, c)
+		case pending[c.id] == nil || c.gen > pending[c.id].gen:
+			pending[c.id] = c
+		}
+	}
+	for id, c := range pending {
+		if !slices.ContainsFunc(ready, func(r *child) bool { return r.id == id }) {
+			starting = append(starting, c)
+		}
+	}
+	return ready, starting
 }
 
 // signalTick fires due timers and crons; called once per master cycle.

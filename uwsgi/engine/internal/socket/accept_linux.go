@@ -36,6 +36,9 @@ type fastAccept struct {
 	// (--thunder-lock, see admit.go); pid is this process's.
 	turn *atomic.Uint32
 	pid  uint32
+	// passed is set when the last turn's HandOff woke a waiter: the next
+	// takeTurn lets it take the turn first (plock.LockAfterHandOff).
+	passed bool
 }
 
 // newAcceptor returns the fast acceptor for ln, or ln itself when its
@@ -87,7 +90,7 @@ func (a *fastAccept) Accept() (net.Conn, error) {
 		}
 		nfd, sa, core, err := a.accept4()
 		if a.turn != nil {
-			plock.Unlock(a.turn)
+			a.passed = plock.HandOff(a.turn)
 		}
 		if err != nil {
 			if a.closed.Load() || errors.Is(err, os.ErrClosed) {
@@ -118,7 +121,11 @@ func (a *fastAccept) Accept() (net.Conn, error) {
 // a holder that is not accepting (stopped, dead), and two accepting at once
 // is harmless.
 func (a *fastAccept) takeTurn() bool {
-	_, ok := plock.LockUntil(a.turn, a.pid, a.done, func(holder uint32) bool {
+	lock := plock.LockUntil
+	if a.passed {
+		lock = plock.LockAfterHandOff // the waiter we woke goes first
+	}
+	_, ok := lock(a.turn, a.pid, a.done, func(holder uint32) bool {
 		return plock.Dead(holder) || a.pending()
 	})
 	return ok
