@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -63,5 +64,38 @@ func TestAttachedDaemonsAcrossBinaryUpgrade(t *testing.T) {
 	p.waitLog("[uwsgi-daemons] stopping daemon (pid: "+second+")", 15*time.Second)
 	waitGone(t, 10*time.Second, "the daemon survived the shutdown", d2)
 	syscall.Kill(s2, syscall.SIGKILL) // it holds our log pipe open
+	p.wait(15 * time.Second)
+}
+
+// TestSmartDaemon2ReapedAfterBinaryUpgrade: a --smart-attach-daemon2
+// command is a child of the master; the image that started it and waited
+// for it is gone after a binary upgrade, so the new image waits for it: when
+// it dies it is respawned and leaves no zombie.
+func TestSmartDaemon2ReapedAfterBinaryUpgrade(t *testing.T) {
+	pidfile := t.TempDir() + "/smart2.pid"
+	p, _, _, bin := masterServer(t, nil, "--processes", "1", "--smart-attach-daemon2", pidfile+" exec sleep 300")
+	t.Cleanup(func() {
+		if pid := readInt(pidfile); pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	mpid := p.cmd.Process.Pid
+	p.waitLog("spawned uWSGI worker 1", 15*time.Second)
+	s1 := waitPidfile(t, pidfile, 0)
+	copyFile(t, bins.testapp, bin)
+	p.signal(syscall.SIGHUP)
+	p.waitLog("gracefully (RE)spawned uWSGI master process", 60*time.Second)
+	p.waitLog("[uwsgi-daemons] found valid/active pidfile for", 10*time.Second)
+	syscall.Kill(s1, syscall.SIGKILL)
+	s2 := waitPidfile(t, pidfile, s1)
+	deadline := time.Now().Add(10 * time.Second)
+	for slices.Contains(zombies(mpid), s1) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the smart daemon %d is a zombie of the master after the upgrade (respawned as %d)", s1, s2)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.signal(syscall.SIGINT)
+	syscall.Kill(s2, syscall.SIGKILL) // left running at shutdown; it holds our log pipe open
 	p.wait(15 * time.Second)
 }

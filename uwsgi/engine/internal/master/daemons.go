@@ -274,11 +274,13 @@ func modTime(path string) time.Time {
 
 // watchSmart checks the pidfile every second and respawns the daemon when
 // the process it names is gone. One found alive at the start (left by a
-// previous master or image) is kept, as uWSGI keeps it.
+// previous master or image) is kept, as uWSGI keeps it, and reaped when it
+// dies if it is our child.
 func (s *daemonSupervisor) watchSmart(d *attachedDaemon) {
 	defer s.wg.Done()
 	if pid := readPidfile(d.pidfile); pid > 0 && proc.Alive(pid) {
 		s.log.Printf("[uwsgi-daemons] found valid/active pidfile for %q (pid: %d)", d.cmd, pid)
+		process.WaitInherited(pid) // a --smart-attach-daemon2 the previous master image started
 	}
 	for {
 		if pid := readPidfile(d.pidfile); pid <= 0 || !proc.Alive(pid) {
