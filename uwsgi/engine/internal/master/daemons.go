@@ -22,7 +22,10 @@ import (
 // it exits (throttled as uWSGI does) and stops it at shutdown. A "smart"
 // one is watched through its pidfile, respawned when the pid in it is gone,
 // and left running at shutdown. All of them survive graceful reloads: the
-// master does not restart.
+// master does not restart. A binary upgrade re-executes the master: the
+// old image stops the dumb daemons and the new one starts them again, and
+// watches a smart one again without restarting it while it lives (uWSGI's
+// reload does the same).
 type attachedDaemon struct {
 	cmd         string
 	pidfile     string // smart daemon
@@ -270,9 +273,15 @@ func modTime(path string) time.Time {
 }
 
 // watchSmart checks the pidfile every second and respawns the daemon when
-// the process it names is gone.
+// the process it names is gone. One found alive at the start (left by a
+// previous master or image) is kept, as uWSGI keeps it, and reaped when it
+// dies if it is our child.
 func (s *daemonSupervisor) watchSmart(d *attachedDaemon) {
 	defer s.wg.Done()
+	if pid := readPidfile(d.pidfile); pid > 0 && proc.Alive(pid) {
+		s.log.Printf("[uwsgi-daemons] found valid/active pidfile for %q (pid: %d)", d.cmd, pid)
+		process.WaitInherited(pid) // a --smart-attach-daemon2 the previous master image started
+	}
 	for {
 		if pid := readPidfile(d.pidfile); pid <= 0 || !proc.Alive(pid) {
 			s.spawnSmart(d)

@@ -38,6 +38,13 @@ func (m *master) reexec(gen uint64) {
 	m.log.Printf("binary %s changed on disk: reloading the master in place (pid: %d)...", m.exe, os.Getpid())
 	m.daemons.Stop() // the new image starts them again
 	m.daemons = nil
+	var keep []int
+	defer func() { // reached only when the re-exec failed: this image goes on
+		for _, fd := range keep {
+			unix.CloseOnExec(fd) // no leak into the processes it starts
+		}
+		m.restartDaemons()
+	}()
 	st := handoff.MasterState{Gen: gen, Board: int(socket.RawFD(m.board.File())), TLS: -1, SocketList: socket.SpecsOf(m.sockets)}
 	for _, f := range m.files {
 		st.Sockets = append(st.Sockets, int(socket.RawFD(f)))
@@ -45,7 +52,7 @@ func (m *master) reexec(gen uint64) {
 	for _, c := range caches.All() {
 		st.Caches = append(st.Caches, int(socket.RawFD(c.File())))
 	}
-	keep := append(append(append([]int{}, st.Sockets...), st.Board), st.Caches...)
+	keep = append(append(append(keep, st.Sockets...), st.Board), st.Caches...)
 	if lm := m.logMaster; lm != nil {
 		st.LogPipes = []int{int(socket.RawFD(lm.srvR)), int(socket.RawFD(lm.srvW)), -1, -1}
 		if lm.reqR != nil {
@@ -80,6 +87,15 @@ func (m *master) reexec(gen uint64) {
 	m.log.Flush()
 	err := syscall.Exec(m.exe, os.Args, env)
 	m.log.Printf("uwsgi: binary reload of the master failed (%v): the running master goes on", err)
+}
+
+// restartDaemons starts the daemons again in this image, whose re-exec
+// failed after it stopped them (uWSGI's failed exec ends its master; ours
+// goes on, so its daemons must too).
+func (m *master) restartDaemons() {
+	if err := m.startDaemons(); err != nil {
+		m.log.Printf("%v", err)
+	}
 }
 
 // adopt takes over the state left by the previous master image.

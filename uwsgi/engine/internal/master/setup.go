@@ -101,7 +101,8 @@ func (m *master) adoptState() error {
 	m.log.Printf("gracefully (RE)spawned uWSGI master process (pid: %d)", os.Getpid())
 	m.retire(func(o *child) bool { return o.gen < m.gen })
 	m.initTouch()
-	for _, f := range []func() error{m.startStats, m.startSubscriptions, m.configureFS, m.configureSignals} {
+	// the re-exec stopped the dumb daemons; a live smart one is watched again
+	for _, f := range []func() error{m.startDaemons, m.startStats, m.startSubscriptions, m.configureFS, m.configureSignals} {
 		if err := f(); err != nil {
 			m.log.Printf("%v", err)
 		}

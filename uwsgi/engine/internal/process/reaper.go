@@ -71,6 +71,37 @@ func UntrackChild(pid int) {
 	delete(ownChildren.pids, pid)
 }
 
+// WaitInherited waits in a goroutine for pid if it is a child of this
+// process that nobody waits for: one an earlier image of the process started
+// before a re-exec (execve keeps the children, not the goroutines waiting
+// for them). Anything else (not a child, or a child already waited for) is
+// left alone.
+func WaitInherited(pid int) {
+	ownChildren.start.RLock()
+	ownChildren.mu.Lock()
+	mine := ownChildren.pids[pid]
+	if !mine {
+		if ownChildren.pids == nil {
+			ownChildren.pids = map[int]bool{}
+		}
+		ownChildren.pids[pid] = true
+	}
+	ownChildren.mu.Unlock()
+	ownChildren.start.RUnlock()
+	if mine {
+		return
+	}
+	go func() {
+		var ws syscall.WaitStatus
+		for {
+			if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+				break // reaped, or ECHILD: not our child
+			}
+		}
+		UntrackChild(pid)
+	}()
+}
+
 func isOwnChild(pid int) bool {
 	ownChildren.mu.Lock()
 	defer ownChildren.mu.Unlock()
