@@ -4,14 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/logger"
+	"golang.org/x/sys/unix"
 )
 
 // floodSignals is how many signals the tests raise for a worker that never
@@ -157,5 +160,34 @@ func TestResendWaitsForAFullChannel(t *testing.T) {
 	inMaster(t, fm.onTick)
 	if m := readMsg(t, r); m.Kind != handoff.MsgResend || c.ctrlOwed != nil {
 		t.Fatalf("got %+v, owed %q; want the resend", m, c.ctrlOwed)
+	}
+}
+
+// --signal-bufsize, when given, sizes both ends' buffers of a control
+// socketpair as uWSGI's signal socketpair (Linux doubles the value), and
+// the queue-full line reports that size; without it the kernel's default
+// stays.
+func TestSignalBufsizeSizesTheSocketpair(t *testing.T) {
+	for _, tc := range []struct{ args []string }{{nil}, {[]string{"--signal-bufsize", "8192"}}} {
+		cfg, err := config.Load(append([]string{"--http-socket", ":0", "--master"}, tc.args...), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &master{cfg: cfg, log: logger.NewLogger(io.Discard)}
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, _ := unix.GetsockoptInt(pair[0], unix.SOL_SOCKET, unix.SO_SNDBUF)
+		m.sizeCtrlPair(pair)
+		ours := os.NewFile(uintptr(pair[0]), "control")
+		theirs := os.NewFile(uintptr(pair[1]), "control-worker")
+		rcv, _ := unix.GetsockoptInt(pair[1], unix.SOL_SOCKET, unix.SO_RCVBUF)
+		snd := sndBuf(ours)
+		if tc.args == nil && snd != def || tc.args != nil && (snd != 2*8192 || rcv != 2*8192) {
+			t.Errorf("%v: SO_SNDBUF %d, SO_RCVBUF of the other end %d (default %d)", tc.args, snd, rcv, def)
+		}
+		ours.Close()
+		theirs.Close()
 	}
 }
