@@ -248,7 +248,7 @@ var laterOptions = []Option{
 	opt("fs-signal", List, "", "raise a signal when a path changes: PATH SIGNUM (inotify)"),
 	opt("fs-reload", List, "", "graceful reload when a path changes (inotify)"),
 	opt("fs-brutal-reload", List, "", "reload when a path changes").note("a graceful reload in uwsgo"),
-	opt("signal-bufsize", Int, "64", "signals queued per worker before new ones are dropped").min(1).note("a queue length in uwsgo; uWSGI's is a socket buffer size in bytes").alias("signals-bufsize"),
+	opt("signal-bufsize", Int, "64", "signals queued per worker before new ones are dropped").min(1).note("when given, also the send and receive buffer size in bytes of each worker's control socketpair, as uWSGI's; the value is also the length of the worker's signal queue (uWSGI's is only a socket buffer size)").alias("signals-bufsize"),
 	opt("subscribe-to", List, "", "subscribe to a uWSGI router: [ADDR=]SERVER:KEY[,MODIFIER1]").alias("subscribe", "st").note("signed subscriptions (,SIGN) are not implemented"),
 	opt("subscribe2", List, "", "subscribe to a router: server=...,key=...[,addr=][,weight=][,modifier1=][,modifier2=][,check=FILE]").note("sign=, sni_* and socket= are accepted and ignored"),
 	opt("subscribe-freq", Int, "10", "seconds between subscription announcements").min(1),

@@ -76,6 +76,7 @@ type child struct {
 	pid          int
 	proc         workerProc
 	ctrl         *os.File // the master's end of the control channel
+	ctrlOwed     []byte   // what must still go to ctrl once the worker reads (sendCtrl)
 	spawned      time.Time
 	ready        bool
 	retiring     bool
@@ -273,6 +274,7 @@ func (m *master) onTick() {
 	m.checkHealth(now)
 	m.checkCheaper()
 	m.subscribeTick()
+	m.flushOwed()
 	m.signalTick(now)
 	if m.reload != nil && now.After(m.reload.deadline) {
 		m.failRollout(fmt.Sprintf("its workers were not accepting after %v", m.opts.WorkerMercy))

@@ -87,7 +87,8 @@ func (m *master) addCron(c *sigCron) {
 // routeSignal delivers signum to its registered target. A worker still
 // starting (spawned, not ready yet) gets its signals too: they wait in its
 // control socket until it reads it, as uWSGI's wait in a worker's signal
-// socket; one that is ready takes them first for its worker id.
+// socket, and are dropped with a log line once that socket is full
+// (sendSignal); one that is ready takes them first for its worker id.
 func (m *master) routeSignal(signum uint8) {
 	ready, starting := m.signalReceivers()
 	live := append(ready, starting...)
@@ -96,7 +97,7 @@ func (m *master) routeSignal(signum uint8) {
 		return
 	}
 	target := m.sig.targets[signum]
-	send := func(c *child) { _ = handoff.Send(c.ctrl, handoff.Msg{Kind: handoff.MsgSig, Signum: signum}) }
+	send := func(c *child) { m.sendSignal(c, signum) }
 	switch {
 	case target == "workers" || target == "active-workers":
 		for _, c := range live {

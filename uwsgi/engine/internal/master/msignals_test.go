@@ -6,17 +6,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-// ctrlPipes gives each of fm's workers a control channel the test reads.
+// ctrlPipes gives each of fm's workers a control channel (a socketpair,
+// as the real one) the test reads.
 func ctrlPipes(t *testing.T, fm *fakeMaster) map[int]*os.File {
 	t.Helper()
 	ends := map[int]*os.File{}
 	for _, c := range fm.children {
-		r, w, err := os.Pipe()
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := unix.SetNonblock(pair[1], true); err != nil { // the test's end: read deadlines
+			t.Fatal(err)
+		}
+		w, r := os.NewFile(uintptr(pair[0]), "control"), os.NewFile(uintptr(pair[1]), "control-worker")
 		t.Cleanup(func() { r.Close(); w.Close() })
 		c.ctrl, ends[c.pid] = w, r
 	}

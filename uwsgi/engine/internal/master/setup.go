@@ -109,7 +109,7 @@ func (m *master) adoptState() error {
 	}
 	for _, c := range m.children {
 		if !c.retiring {
-			_ = handoff.Send(c.ctrl, handoff.Msg{Kind: handoff.MsgResend}) // their signal registrations
+			_ = m.sendCtrl(c, handoff.Msg{Kind: handoff.MsgResend}, true) // their signal registrations
 		}
 	}
 	m.notify.ReadyNow("") // the binary upgrade's rollout proved the workers accept

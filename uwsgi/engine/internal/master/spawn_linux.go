@@ -20,6 +20,7 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, workerProc, *
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("control socketpair: %w", err)
 	}
+	m.sizeCtrlPair(pair)
 	ctrl := os.NewFile(uintptr(pair[0]), "control")
 	theirs := os.NewFile(uintptr(pair[1]), "control-worker")
 	defer theirs.Close()

@@ -1,0 +1,151 @@
+package master
+
+import (
+	"errors"
+	"os"
+
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
+	"golang.org/x/sys/unix"
+)
+
+// The master's writes to a worker's control channel never block: a worker
+// that does not read its end (stopped, stuck in a handler, not started yet)
+// fills the socket, and a blocking write there would stop supervision of the
+// whole instance. As uWSGI's master, which writes a worker's signal socket
+// non-blocking, a full channel drops the message with one log line.
+//
+// What dropping means, per message kind:
+//   - sig: the signal is lost (uWSGI's "SIGNAL QUEUE IS FULL" line and its
+//     "could not deliver" one, as one line).
+//   - resend (a new master image asks for the signal registrations): it is
+//     essential, so it is kept and the master tries again on every tick until
+//     the worker reads.
+//
+// Stops and reloads are Unix signals (SIGTERM, SIGINT, SIGHUP), never
+// control messages: a worker that does not read is covered by the mercy
+// timer and SIGKILL.
+
+// errCtrlFull is a control channel whose socket buffer is full.
+var errCtrlFull = errors.New("control channel full")
+
+// sendSignal writes "sig N" to c, or drops it with uWSGI's line when the
+// channel is full.
+func (m *master) sendSignal(c *child, signum uint8) {
+	err := m.sendCtrl(c, handoff.Msg{Kind: handoff.MsgSig, Signum: signum}, false)
+	switch {
+	case errors.Is(err, errCtrlFull):
+		m.log.Printf("*** SIGNAL QUEUE IS FULL: buffer size %d bytes (you can tune it with --signal-bufsize) *** could not deliver signal %d to worker %d", sndBuf(c.ctrl), signum, c.id)
+	case err != nil:
+		m.log.Printf("could not deliver signal %d to worker %d: %v", signum, c.id, err)
+	}
+}
+
+// sendCtrl writes msg to c's control channel without blocking. A message
+// that must not be lost (keep) waits in c.ctrlOwed when the channel is
+// full; one that may be lost returns errCtrlFull. Bytes already owed go
+// first, so lines never interleave.
+func (m *master) sendCtrl(c *child, msg handoff.Msg, keep bool) error {
+	if c.ctrl == nil {
+		return nil
+	}
+	if err := flushCtrl(c); err != nil && !errors.Is(err, errCtrlFull) {
+		return err
+	}
+	line := []byte(msg.Line() + "\n")
+	if len(c.ctrlOwed) > 0 {
+		if keep {
+			c.ctrlOwed = append(c.ctrlOwed, line...)
+			return nil
+		}
+		return errCtrlFull
+	}
+	n, err := writeNoWait(c.ctrl, line)
+	switch {
+	case err == nil && n == len(line):
+		return nil
+	case err != nil && !errors.Is(err, errCtrlFull):
+		return err
+	case n > 0 || keep: // a part went: the rest is owed, or the next line would be garbage
+		c.ctrlOwed = append(c.ctrlOwed, line[n:]...)
+		return nil
+	}
+	return errCtrlFull
+}
+
+// flushCtrl writes what c is owed, as far as its channel takes it.
+func flushCtrl(c *child) error {
+	if len(c.ctrlOwed) == 0 || c.ctrl == nil {
+		return nil
+	}
+	n, err := writeNoWait(c.ctrl, c.ctrlOwed)
+	c.ctrlOwed = c.ctrlOwed[n:]
+	if len(c.ctrlOwed) == 0 {
+		c.ctrlOwed = nil
+	}
+	return err
+}
+
+// flushOwed retries, once per master cycle, what workers are owed.
+func (m *master) flushOwed() {
+	for _, c := range m.children {
+		if err := flushCtrl(c); err != nil && !errors.Is(err, errCtrlFull) {
+			m.log.Printf("worker %d (pid: %d) control channel: %v", c.id, c.pid, err)
+			c.ctrlOwed = nil
+		}
+	}
+}
+
+// writeNoWait is one send(2) with MSG_DONTWAIT, whatever the descriptor's
+// mode (the master's end may be inherited across a binary upgrade): n bytes
+// went, and errCtrlFull when the socket buffer had no room.
+func writeNoWait(f *os.File, b []byte) (n int, err error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	cerr := rc.Control(func(fd uintptr) {
+		for {
+			n, err = unix.SendmsgN(int(fd), b, nil, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+			if err != unix.EINTR {
+				return
+			}
+		}
+	})
+	if cerr != nil {
+		return 0, cerr
+	}
+	if err == unix.EAGAIN {
+		return max(n, 0), errCtrlFull
+	}
+	return max(n, 0), err
+}
+
+// sndBuf is the socket's send buffer size in bytes (0 when unknown), for
+// the "queue is full" line.
+func sndBuf(f *os.File) int {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	size := 0
+	_ = rc.Control(func(fd uintptr) { size, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF) })
+	return size
+}
+
+// sizeCtrlPair sets both ends' socket buffers to --signal-bufsize bytes when
+// the option is given, as uWSGI sizes a worker's signal socketpair (the
+// kernel's defaults otherwise; it doubles the value and has a floor). The
+// worker's queue behind its end has that many places as well.
+func (m *master) sizeCtrlPair(pair [2]int) {
+	if !m.cfg.IsSet("signal-bufsize") {
+		return
+	}
+	size := m.cfg.Int("signal-bufsize")
+	for _, fd := range pair {
+		for _, opt := range []int{unix.SO_SNDBUF, unix.SO_RCVBUF} {
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, opt, size); err != nil {
+				m.log.Printf("setsockopt(): %v", err)
+			}
+		}
+	}
+}
