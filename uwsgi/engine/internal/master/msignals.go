@@ -122,7 +122,8 @@ func (m *master) routeSignal(signum uint8) {
 }
 
 // signalReceivers is one process per worker id that is not retiring: the
-// ready one, or else the newest one still starting.
+// ready one, or else the newest one still starting; each list in worker id
+// order.
 func (m *master) signalReceivers() (ready, starting []*child) {
 	pending := map[int]*child{}
 	for _, c := range m.children {
@@ -139,6 +140,11 @@ func (m *master) signalReceivers() (ready, starting []*child) {
 			starting = append(starting, c)
 		}
 	}
+	// by worker id, so that the "worker" target's round robin takes the
+	// workers in turn (m.children is a map: its order changes every walk)
+	byID := func(a, b *child) int { return a.id - b.id }
+	slices.SortFunc(ready, byID)
+	slices.SortFunc(starting, byID)
 	return ready, starting
 }
 

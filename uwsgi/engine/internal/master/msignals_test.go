@@ -82,3 +82,39 @@ func TestSignalsReachWorkersStillStarting(t *testing.T) {
 		t.Fatalf("receivers: %d ready, starting %v", len(ready), starting)
 	}
 }
+
+// The one-worker target ("worker") takes the ready workers in turn: 40
+// signals to 4 workers give each exactly 10, and no worker gets two in a
+// row. (Walked in m.children's map order, the turn was a random pick.)
+func TestSignalRoundRobinTakesWorkersInTurn(t *testing.T) {
+	fm := newFakeMaster(t, 4)
+	ends := ctrlPipes(t, fm)
+	fm.sig.targets[18] = "worker"
+	var order []int
+	for range 40 {
+		fm.routeSignal(18)
+		for _, c := range fm.children {
+			if got := sent(t, ends[c.pid]); got != "" {
+				if got != "sig 18\n" {
+					t.Fatalf("worker %d was sent %q", c.id, got)
+				}
+				order = append(order, c.id)
+			}
+		}
+	}
+	counts := map[int]int{}
+	for i, id := range order {
+		counts[id]++
+		if i > 0 && order[i-1] == id {
+			t.Fatalf("worker %d got two signals in a row: %v", id, order)
+		}
+	}
+	if len(order) != 40 || len(counts) != 4 {
+		t.Fatalf("%d signals delivered to %d workers: %v", len(order), len(counts), order)
+	}
+	for id, n := range counts {
+		if n != 10 {
+			t.Fatalf("worker %d got %d of 40: %v", id, n, counts)
+		}
+	}
+}
