@@ -2,7 +2,8 @@ package bridge
 
 import (
 	"io"
-	"sync"
+
+	"github.com/uwsgo/uwsgo/uwsgi/internal/bufcopy"
 )
 
 // ReadFrom implements io.ReaderFrom: fasthttp hands a response body stream
@@ -13,28 +14,8 @@ func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
 	if rf, ok := c.Conn.(io.ReaderFrom); ok {
 		return rf.ReadFrom(r)
 	}
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	var total int64
-	for {
-		n, err := r.Read(*bp)
-		if n > 0 {
-			m, werr := c.Conn.Write((*bp)[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
+	return bufcopy.Copy(c.Conn, r)
 }
-
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // SendsFiles reports whether the wrapped connection sends file bodies
 // with sendfile(2) (see ReadFrom).

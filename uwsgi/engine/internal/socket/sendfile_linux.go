@@ -6,9 +6,9 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 	"syscall"
 
+	"github.com/uwsgo/uwsgo/uwsgi/internal/bufcopy"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,7 +32,7 @@ func (c *DrainConn) ReadFrom(r io.Reader) (int64, error) {
 	}
 	fr, ok := src.(fileRange)
 	if !ok || c.sc == nil {
-		return copyTo(c, r)
+		return bufcopy.Copy(c, r)
 	}
 	fd, off, n := fr.FileRange()
 	if lr != nil {
@@ -49,31 +49,6 @@ func (c *DrainConn) ReadFrom(r io.Reader) (int64, error) {
 // SendsFiles reports whether ReadFrom sends static files with
 // sendfile(2): on uwsgo's own accepted sockets.
 func (c *DrainConn) SendsFiles() bool { return c.sc != nil }
-
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-// copyTo copies r to w through a pooled buffer.
-func copyTo(w io.Writer, r io.Reader) (int64, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	var total int64
-	for {
-		n, err := r.Read(*bp)
-		if n > 0 {
-			m, werr := w.Write((*bp)[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
-}
 
 // sendState is a connection's sendfile and MSG_MORE writes in the poller,
 // kept between responses so that none allocates.
