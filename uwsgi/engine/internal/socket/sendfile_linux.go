@@ -86,14 +86,19 @@ func (s *sendState) runW(fd uintptr) bool {
 	return true
 }
 
-// polled returns the state for the connection's file in the poller.
-func (c *sockConn) polled(f *os.File) (*sendState, error) {
-	s := c.send
-	if s == nil {
-		s = &sendState{}
+// sendState returns the connection's send state, made on first use.
+func (c *sockConn) sendState() *sendState {
+	if c.send == nil {
+		s := &sendState{}
 		s.step, s.stepW = s.run, s.runW
 		c.send = s
 	}
+	return c.send
+}
+
+// polled returns the state for the connection's file in the poller.
+func (c *sockConn) polled(f *os.File) (*sendState, error) {
+	s := c.sendState()
 	if s.f != f {
 		rc, err := f.SyscallConn()
 		if err != nil {
@@ -113,12 +118,7 @@ func (c *DrainConn) FileFollows() {
 	if c.sc == nil {
 		return
 	}
-	if c.sc.send == nil {
-		s := &sendState{}
-		s.step, s.stepW = s.run, s.runW
-		c.sc.send = s
-	}
-	c.sc.send.more = true
+	c.sc.sendState().more = true
 }
 
 // holding reports whether FileFollows announced the next write.
@@ -127,26 +127,16 @@ func (c *sockConn) holding() bool { return c.send != nil && c.send.more }
 // writeHeld is Write with MSG_MORE, for the write FileFollows announced.
 func (c *sockConn) writeHeld(p []byte) (int, error) {
 	c.send.more = false
-	written := 0
-	f, closed := c.lockRaw()
-	switch {
-	case closed:
-		return 0, c.opError("write", net.ErrClosed)
-	case f == nil && past(c.wdl):
-		c.mu.Unlock()
-		return 0, c.opError("write", os.ErrDeadlineExceeded)
-	case f == nil:
-		var err error
-		written, err = writeMore(c.fd, p)
-		if err != unix.EAGAIN {
-			c.mu.Unlock()
-			if err != nil {
-				return written, c.opError("write", os.NewSyscallError("sendmsg", err))
-			}
-			return written, nil
+	n, f, err := c.rawFirst(func() (int64, error) {
+		n, err := writeMore(c.fd, p)
+		if err != nil && err != unix.EAGAIN {
+			err = c.opError("write", os.NewSyscallError("sendmsg", err))
 		}
-		f = c.registerLocked()
-		c.mu.Unlock()
+		return int64(n), err
+	})
+	written := int(n)
+	if f == nil {
+		return written, err
 	}
 	s, err := c.polled(f)
 	if err != nil {
@@ -163,6 +153,33 @@ func (c *sockConn) writeHeld(p []byte) (int, error) {
 		return written, c.opError("write", os.NewSyscallError("sendmsg", s.err))
 	}
 	return written, nil
+}
+
+// rawFirst runs raw (a write on c.fd that stops at EAGAIN, returning what
+// it wrote and EAGAIN bare, any other error wrapped) while the descriptor
+// is not in Go's poller. f is the poller's file to go on with when raw
+// stopped at EAGAIN, or when the descriptor was in the poller already
+// (n = 0); with f nil, n and err are the write's result, or the closed
+// connection's or passed deadline's error.
+func (c *sockConn) rawFirst(raw func() (int64, error)) (n int64, f *os.File, err error) {
+	f, closed := c.lockRaw()
+	switch {
+	case closed:
+		return 0, nil, c.opError("write", net.ErrClosed)
+	case f != nil:
+		return 0, f, nil
+	case past(c.wdl):
+		c.mu.Unlock()
+		return 0, nil, c.opError("write", os.ErrDeadlineExceeded)
+	}
+	n, err = raw()
+	if err != unix.EAGAIN {
+		c.mu.Unlock()
+		return n, nil, err
+	}
+	f = c.registerLocked()
+	c.mu.Unlock()
+	return n, f, nil
 }
 
 // writeMore writes p to fd with MSG_MORE; it stops at EAGAIN.
@@ -187,23 +204,15 @@ func writeMore(fd int, p []byte) (int, error) {
 // non-blocking calls while the socket takes them, then through Go's
 // poller, which keeps the write deadline (see Write).
 func (c *sockConn) sendFile(src int, off, n int64) (int64, error) {
-	var sent int64
-	f, closed := c.lockRaw()
-	switch {
-	case closed:
-		return 0, c.opError("write", net.ErrClosed)
-	case f == nil && past(c.wdl):
-		c.mu.Unlock()
-		return 0, c.opError("write", os.ErrDeadlineExceeded)
-	case f == nil:
-		var err error
-		sent, err = sendfileAll(c.fd, src, off, n)
-		if err != unix.EAGAIN {
-			c.mu.Unlock()
-			return sent, c.sendfileError(err)
+	sent, f, err := c.rawFirst(func() (int64, error) {
+		sent, err := sendfileAll(c.fd, src, off, n)
+		if err == unix.EAGAIN {
+			return sent, err
 		}
-		f = c.registerLocked()
-		c.mu.Unlock()
+		return sent, c.sendfileError(err)
+	})
+	if f == nil {
+		return sent, err
 	}
 	s, err := c.polled(f)
 	if err != nil {
