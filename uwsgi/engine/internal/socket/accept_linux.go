@@ -39,6 +39,9 @@ type fastAccept struct {
 	// passed is set when the last turn's HandOff woke a waiter: the next
 	// takeTurn lets it take the turn first (plock.LockAfterHandOff).
 	passed bool
+	try    acceptTry
+	// nodelay: accepted connections inherit TCP_NODELAY from the listener.
+	nodelay bool
 }
 
 // newAcceptor returns the fast acceptor for ln, or ln itself when its
@@ -64,7 +67,17 @@ func newAcceptor(ln net.Listener, gate *cores.Cores, turn *atomic.Uint32) net.Li
 	// A duplicate shares the listener's open file description, non-blocking
 	// already, so os.NewFile puts it in the poller.
 	dup, derr := -1, error(nil)
-	if err := rawLn.Control(func(fd uintptr) { dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil || derr != nil {
+	// TCP_NODELAY on the listening socket is inherited by the connections
+	// it accepts (Linux copies the listener's TCP state), which saves a
+	// setsockopt per connection; where setting it fails, each connection
+	// gets its own.
+	nodelay := network != "tcp"
+	if err := rawLn.Control(func(fd uintptr) {
+		dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+		if !nodelay {
+			nodelay = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) == nil
+		}
+	}); err != nil || derr != nil {
 		return ln
 	}
 	f := os.NewFile(uintptr(dup), "listener")
@@ -73,7 +86,11 @@ func newAcceptor(ln net.Listener, gate *cores.Cores, turn *atomic.Uint32) net.Li
 		f.Close()
 		return ln
 	}
-	return &fastAccept{ln: ln, f: f, rc: rc, network: network, gate: gate, done: make(chan struct{}), turn: turn, pid: uint32(os.Getpid())}
+	a := &fastAccept{ln: ln, f: f, rc: rc, network: network, gate: gate, done: make(chan struct{}), turn: turn, pid: uint32(os.Getpid())}
+	a.nodelay = nodelay
+	a.try.gate = gate
+	a.try.fn = a.try.attempt
+	return a
 }
 
 // Accept implements net.Listener. With a gate, it waits for a free core
@@ -88,7 +105,7 @@ func (a *fastAccept) Accept() (net.Conn, error) {
 		if a.turn != nil && !a.takeTurn() {
 			return nil, net.ErrClosed
 		}
-		nfd, sa, core, err := a.accept4()
+		nfd, core, err := a.accept4()
 		if a.turn != nil {
 			a.passed = plock.HandOff(a.turn)
 		}
@@ -106,8 +123,10 @@ func (a *fastAccept) Accept() (net.Conn, error) {
 			c.Reserve(a.gate, core)
 		}
 		if a.network == "tcp" {
-			_ = unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-			c.raddr = tcpAddrOf(sa)
+			if !a.nodelay {
+				_ = unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+			}
+			c.raddr = tcpAddrOfRaw(&a.try.rsa)
 		} else {
 			c.raddr = &noUnixAddr
 		}
@@ -146,31 +165,45 @@ func (a *fastAccept) pending() bool {
 // gate, each try reserves a core first and gives it back when no connection
 // is there, so no core is held while waiting; nfd < 0 with no error means
 // no core was free when a connection came.
-func (a *fastAccept) accept4() (nfd int, sa unix.Sockaddr, core int, err error) {
-	nfd, core = -1, -1
-	var aerr error
-	err = a.rc.Read(func(fd uintptr) bool {
-		aerr = nil // a try that found no core leaves no error of an earlier one
-		if a.gate != nil {
-			var ok bool
-			if core, ok = a.gate.Reserve(); !ok {
-				return true
-			}
-		}
-		nfd, sa, aerr = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		if aerr != nil {
-			nfd = -1
-			if core >= 0 {
-				a.gate.Unreserve(core)
-				core = -1
-			}
-		}
-		return aerr != unix.EAGAIN
-	})
-	if err == nil {
-		err = aerr
+func (a *fastAccept) accept4() (nfd int, core int, err error) {
+	t := &a.try
+	t.nfd, t.core, t.err = -1, -1, nil
+	if err = a.rc.Read(t.fn); err == nil {
+		err = t.err
 	}
-	return nfd, sa, core, err
+	return t.nfd, t.core, err
+}
+
+// acceptTry is the state of one accept4 attempt, kept in the acceptor so
+// that an accept allocates nothing of its own: Accept is called by one
+// goroutine, the socket's serving loop.
+type acceptTry struct {
+	gate      *cores.Cores
+	nfd, core int
+	err       error
+	rsa       unix.RawSockaddrAny // the peer's address
+	fn        func(fd uintptr) bool
+}
+
+// attempt is fn: it reports whether the try is over (accepted, or an
+// error other than EAGAIN).
+func (t *acceptTry) attempt(fd uintptr) bool {
+	t.err = nil // a try that found no core leaves no error of an earlier one
+	if t.gate != nil {
+		var ok bool
+		if t.core, ok = t.gate.Reserve(); !ok {
+			return true
+		}
+	}
+	t.nfd, t.err = accept4Raw(int(fd), &t.rsa)
+	if t.err != nil {
+		t.nfd = -1
+		if t.core >= 0 {
+			t.gate.Unreserve(t.core)
+			t.core = -1
+		}
+	}
+	return t.err != unix.EAGAIN
 }
 
 // Close implements net.Listener: the duplicate only (Socket.Close closes
@@ -186,21 +219,3 @@ func (a *fastAccept) Close() error {
 func (a *fastAccept) Addr() net.Addr { return a.ln.Addr() }
 
 var noUnixAddr = net.UnixAddr{Net: "unix"}
-
-func tcpAddrOf(sa unix.Sockaddr) net.Addr {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), Port: sa.Port}
-	case *unix.SockaddrInet6:
-		ip := make(net.IP, net.IPv6len)
-		copy(ip, sa.Addr[:])
-		a := &net.TCPAddr{IP: ip, Port: sa.Port}
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				a.Zone = ifi.Name
-			}
-		}
-		return a
-	}
-	return &net.TCPAddr{}
-}

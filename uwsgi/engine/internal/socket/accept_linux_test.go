@@ -42,11 +42,24 @@ func fastPair(t *testing.T, network, addr string) (net.Conn, net.Conn, net.Liste
 
 func TestFastAcceptBehavesLikeNet(t *testing.T) {
 	for _, tc := range []struct{ network, addr string }{
-		{"tcp", "127.0.0.1:0"}, {"tcp", "[::1]:0"}, {"unix", "@uwsgo-accept-test"},
+		// Bound to one address (LocalAddr is the listener's) and to a
+		// wildcard (getsockname), each compared with net's own view.
+		{"tcp", "127.0.0.1:0"}, {"tcp", "[::1]:0"}, {"tcp", "0.0.0.0:0"}, {"tcp", "[::]:0"},
+		{"unix", "@uwsgo-accept-test"},
 	} {
 		t.Run(tc.network+" "+tc.addr, func(t *testing.T) {
 			c, client, _ := fastPair(t, tc.network, tc.addr)
 			if tc.network == "tcp" {
+				// TCP_NODELAY, as every Go server's connection has it (set on
+				// the listener and inherited, or set on the connection).
+				var nodelay int
+				_ = c.(*sockConn).control(func(fd int) (err error) {
+					nodelay, err = unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY)
+					return err
+				})
+				if nodelay == 0 {
+					t.Error("the accepted connection has no TCP_NODELAY")
+				}
 				if got, want := c.RemoteAddr().String(), client.LocalAddr().String(); got != want {
 					t.Errorf("RemoteAddr %s, want %s", got, want)
 				}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -239,20 +240,28 @@ func (c *sockConn) corkLast() {
 	}
 }
 
-// LocalAddr implements net.Conn (getsockname, on first use).
+// LocalAddr implements net.Conn: the listener's address, or getsockname on
+// first use when the listener is bound to a wildcard.
 func (c *sockConn) LocalAddr() net.Addr {
 	if a := c.laddr.Load(); a != nil {
 		return *a
 	}
 	addr := c.ln.Addr()
 	if c.network == "tcp" {
-		_ = c.control(func(fd int) error {
-			sa, err := unix.Getsockname(fd)
-			if err == nil {
-				addr = tcpAddrOf(sa)
-			}
-			return err
-		})
+		if b := boundAddr(c.ln); b != nil {
+			// Bound to one address: every connection's local one. A copy, as
+			// net gives each connection its own.
+			addr = &net.TCPAddr{IP: slices.Clone(b.IP), Port: b.Port, Zone: b.Zone}
+		} else {
+			_ = c.control(func(fd int) error {
+				var rsa unix.RawSockaddrAny
+				err := getsocknameRaw(fd, &rsa)
+				if err == nil {
+					addr = tcpAddrOfRaw(&rsa)
+				}
+				return err
+			})
+		}
 	}
 	c.laddr.Store(&addr)
 	return addr
