@@ -36,30 +36,45 @@ func (w *Worker) rejectHTTP(ctx *fasthttp.RequestCtx) (int, string) {
 			return fasthttp.StatusBadRequest, "invalid absolute-form request target"
 		}
 	}
-	raw := h.RawHeaders()
-	maxHeaders := proto.MaxPairs(w.opts.MaxVars) - httpFixedVars
+	return checkHeaderLines(h.RawHeaders(), proto.MaxPairs(w.opts.MaxVars)-httpFixedVars)
+}
+
+// checkHeaderLines checks a request's raw header lines: at most maxHeaders
+// of them, names that are tokens, not both Content-Length and
+// Transfer-Encoding. It returns the status to answer, or 0.
+func checkHeaderLines(raw []byte, maxHeaders int) (int, string) {
 	n, hasCL, hasTE := 0, false, false
 	for len(raw) > 0 {
-		line := raw
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line, raw = raw[:i], raw[i+1:]
-		} else {
-			raw = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 {
+		switch { // an empty line
+		case raw[0] == '\n':
+			raw = raw[1:]
+			continue
+		case raw[0] == '\r' && (len(raw) == 1 || raw[1] == '\n'):
+			raw = raw[min(2, len(raw)):]
 			continue
 		}
 		if n++; n > maxHeaders {
 			return fasthttp.StatusRequestHeaderFieldsTooLarge, "too many headers"
 		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !isToken(line[:colon]) {
+		// The name: token bytes up to the colon, in one pass.
+		colon := 0
+		for colon < len(raw) && tokenChars[raw[colon]] {
+			colon++
+		}
+		if colon == 0 || colon == len(raw) || raw[colon] != ':' {
 			return fasthttp.StatusBadRequest, "invalid header name"
 		}
-		name := line[:colon]
-		hasCL = hasCL || bytes.EqualFold(name, headerContentLength)
-		hasTE = hasTE || bytes.EqualFold(name, headerTransferEncoding)
+		switch name := raw[:colon]; len(name) {
+		case len(headerContentLength):
+			hasCL = hasCL || bytes.EqualFold(name, headerContentLength)
+		case len(headerTransferEncoding):
+			hasTE = hasTE || bytes.EqualFold(name, headerTransferEncoding)
+		}
+		if i := bytes.IndexByte(raw[colon:], '\n'); i >= 0 {
+			raw = raw[colon+i+1:]
+		} else {
+			raw = nil
+		}
 	}
 	if hasCL && hasTE {
 		return fasthttp.StatusBadRequest, "both Content-Length and Transfer-Encoding"
@@ -82,16 +97,6 @@ var tokenChars = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// isToken reports whether b is an RFC 9110 token.
-func isToken(b []byte) bool {
-	for _, c := range b {
-		if !tokenChars[c] {
-			return false
-		}
-	}
-	return true
-}
 
 // checkVersion answers 505 for a well-formed HTTP version whose major is
 // not 1 (HTTP/2.0 spoken as text, HTTP/3.0), and 400 for a malformed one, as

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"bufio"
+	"bytes"
 	"strings"
 	"testing"
 
@@ -74,4 +75,70 @@ func TestRejectHTTPVersionsAndTargets(t *testing.T) {
 			}
 		}
 	}
+}
+
+// isToken reports whether b is an RFC 9110 token.
+func isToken(b []byte) bool {
+	for _, c := range b {
+		if !tokenChars[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// checkHeaderLinesRef is the straightforward scan checkHeaderLines
+// replaced (line by line: split, trim, find the colon, check the name):
+// the fuzz test holds the two to the same answers.
+func checkHeaderLinesRef(raw []byte, maxHeaders int) (int, string) {
+	n, hasCL, hasTE := 0, false, false
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			continue
+		}
+		if n++; n > maxHeaders {
+			return fasthttp.StatusRequestHeaderFieldsTooLarge, "too many headers"
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !isToken(line[:colon]) {
+			return fasthttp.StatusBadRequest, "invalid header name"
+		}
+		hasCL = hasCL || bytes.EqualFold(line[:colon], headerContentLength)
+		hasTE = hasTE || bytes.EqualFold(line[:colon], headerTransferEncoding)
+	}
+	if hasCL && hasTE {
+		return fasthttp.StatusBadRequest, "both Content-Length and Transfer-Encoding"
+	}
+	return 0, ""
+}
+
+func FuzzCheckHeaderLines(f *testing.F) {
+	for _, s := range []string{
+		"Host: x\r\n\r\n",
+		"Host: x\r\nContent-Length: 3\r\ntransfer-encoding: chunked\r\n\r\n",
+		"Host: x\r\nX A: b\r\n",
+		"Host: x\nX-B:c\n\n",
+		"Host: x\r\n\rX: y\r\n",
+		"A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n",
+		" folded\r\n",
+		":novalue\r\n",
+		"Content-Lengthx: 1\r\nTransfer-Encodin: x\r\n",
+		"X: a:b:c\r\n\r",
+	} {
+		f.Add([]byte(s), 3)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, max int) {
+		got, gotWhy := checkHeaderLines(raw, max)
+		want, wantWhy := checkHeaderLinesRef(raw, max)
+		if got != want || gotWhy != wantWhy {
+			t.Fatalf("%q (max %d): %d %q, the reference scan %d %q", raw, max, got, gotWhy, want, wantWhy)
+		}
+	})
 }
