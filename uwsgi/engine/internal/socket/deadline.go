@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 )
 
 // Lazy read deadlines.
@@ -155,6 +157,14 @@ func (c *DrainConn) SetDeadline(t time.Time) error {
 // has it: the bridge's Conn (which then expects a request header and passes
 // the call on) or the drainConn.
 func AwaitRequest(c net.Conn) {
+	switch t := c.(type) { // the common shapes, without interface checks
+	case *bridge.Conn:
+		t.AwaitRequest()
+		return
+	case *DrainConn:
+		t.AwaitRequest()
+		return
+	}
 	for ; c != nil; c = Wrapped(c) {
 		if a, ok := c.(interface{ AwaitRequest() }); ok {
 			a.AwaitRequest()

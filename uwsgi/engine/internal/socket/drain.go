@@ -200,6 +200,9 @@ func DropReserved(c net.Conn) {
 
 // sockConnOf finds the accepted *sockConn under c, or nil.
 func sockConnOf(c net.Conn) *sockConn {
+	if dc := drainConnFast(c); dc != nil && dc.sc != nil {
+		return dc.sc
+	}
 	for ; c != nil; c = Wrapped(c) {
 		if sc, ok := c.(*sockConn); ok {
 			return sc
@@ -211,10 +214,27 @@ func sockConnOf(c net.Conn) *sockConn {
 // DrainConnOf finds the *drainConn under c, through the bridge's and
 // fasthttp's (hijack) wrappers.
 func DrainConnOf(c net.Conn) *DrainConn {
+	if dc := drainConnFast(c); dc != nil {
+		return dc
+	}
 	for ; c != nil; c = Wrapped(c) {
 		if dc, ok := c.(*DrainConn); ok {
 			return dc
 		}
+	}
+	return nil
+}
+
+// drainConnFast finds the *DrainConn of the two shapes every HTTP request
+// has (bare, or under the bridge's Conn) with concrete type checks, which
+// cost less than Wrapped's walk through interfaces; nil for other shapes.
+func drainConnFast(c net.Conn) *DrainConn {
+	switch t := c.(type) {
+	case *DrainConn:
+		return t
+	case *bridge.Conn:
+		dc, _ := t.Conn.(*DrainConn)
+		return dc
 	}
 	return nil
 }
