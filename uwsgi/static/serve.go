@@ -110,7 +110,12 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, file File) (status int, size in
 	b.file, b.off, b.n = file, start, length
 	resp.SetBodyStream(b, int(length))
 	if sf != nil {
+		// The header goes out alone, held for the file (FileFollows), so
+		// that the whole body is one sendfile(2): left in fasthttp's buffer,
+		// the header would make bufio read the body's first 3.9 KiB into
+		// it (a pread and a copy each way) before handing the rest over.
 		sf.FileFollows()
+		resp.ImmediateHeaderFlush = true
 	}
 	return status, length
 }
