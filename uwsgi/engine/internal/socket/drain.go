@@ -36,10 +36,11 @@ type DrainConn struct {
 	Active atomic.Bool // a byte was read: the connection is (or was) in a request
 	closed atomic.Bool
 	rd     lazyDeadline
-	Phase  atomic.Int32 // a requestPhase
-	sc     *sockConn    // Conn itself when it is one: called directly
-	Body   BodyGuard    // the request body's checks (body.go)
-	linger atomic.Bool  // close the net/http way, after an error (linger.go)
+	Phase  atomic.Int32             // a requestPhase
+	sc     *sockConn                // Conn itself when it is one: called directly
+	Body   BodyGuard                // the request body's checks (body.go)
+	linger atomic.Bool              // close the net/http way, after an error (linger.go)
+	rip    atomic.Pointer[remoteIP] // the peer's address as text (remoteip.go)
 }
 
 // NewDrainListener counts ln's connections, within limit (--max-conns;

@@ -11,6 +11,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/config"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/caches"
+	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
 	"github.com/uwsgo/uwsgo/uwsgi/routing"
 	"github.com/uwsgo/uwsgo/uwsgi/static"
 	"github.com/valyala/fasthttp"
@@ -205,7 +206,7 @@ func (rr *routeReq) Var(name string) []byte {
 	case "HTTP_AUTHORIZATION":
 		return h.Peek("Authorization")
 	case "REMOTE_ADDR":
-		return appendRemoteIP(rr.addrBuf[:0], rr.ctx.RemoteAddr())
+		return socket.RemoteIP(rr.addrBuf[:0], rr.ctx.Conn(), rr.ctx.RemoteAddr())
 	}
 	for _, kv := range rr.extra {
 		if kv[0] == name {

@@ -1,8 +1,6 @@
 package worker
 
 import (
-	"net"
-	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -123,7 +121,7 @@ func (w *Worker) finishRequest(ctx *fasthttp.RequestCtx, core int, start time.Ti
 		slot := w.board.Worker(w.slot)
 		rec.RSS, rec.VSZ = slot.RSS.Load(), slot.VSZ.Load()
 	}
-	rec.RemoteAddr = appendRemoteIP(addrBuf[:0], ctx.RemoteAddr())
+	rec.RemoteAddr = socket.RemoteIP(addrBuf[:0], ctx.Conn(), ctx.RemoteAddr())
 	if w.opts.LogXForwardedFor {
 		if xff := h.Peek("X-Forwarded-For"); len(xff) > 0 {
 			rec.RemoteAddr = xff
@@ -150,15 +148,6 @@ func (w *Worker) account(start time.Time, res *bridge.Result, hbytes int) (elaps
 		w.askRecycle(why)
 	}
 	return elapsed, n
-}
-
-func appendRemoteIP(dst []byte, a net.Addr) []byte {
-	if tcp, ok := a.(*net.TCPAddr); ok {
-		if ip, ok := netip.AddrFromSlice(tcp.IP); ok {
-			return ip.Unmap().AppendTo(dst)
-		}
-	}
-	return dst
 }
 
 // httpVarsSize estimates what an HTTP request would take as uwsgi vars: the
