@@ -244,15 +244,39 @@ func TestCorkLastReachesTheSocket(t *testing.T) {
 		})
 		return v != 0
 	}
-	bare, _, _ := fastPair(t, "tcp", "127.0.0.1:0")
+	// Not in the poller: the writes go with MSG_MORE, and the response
+	// reaches the peer, whole, with the end of the connection.
+	bare, client, _ := fastPair(t, "tcp", "127.0.0.1:0")
 	CorkLast(bare)
-	if !corked(bare) {
-		t.Error("a bare accepted connection was not corked")
+	if sc := bare.(*sockConn); !sc.last || corked(bare) {
+		t.Errorf("a bare accepted connection: MSG_MORE %v, TCP_CORK %v; want MSG_MORE only", sc.last, corked(bare))
+	}
+	if _, err := bare.Write([]byte("HTTP/1.1 200 OK\r\n\r\nbody")); err != nil {
+		t.Fatal(err)
+	}
+	bare.Close()
+	client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if b, err := io.ReadAll(client); string(b) != "HTTP/1.1 200 OK\r\n\r\nbody" || err != nil {
+		t.Errorf("the peer read %q, %v", b, err)
 	}
 	inner, _, _ := fastPair(t, "tcp", "127.0.0.1:0")
 	dc := &DrainConn{Conn: &proxyConn{Conn: inner}, L: &DrainListener{}}
 	CorkLast(bridge.NewConn(dc))
+	if !inner.(*sockConn).last {
+		t.Error("a connection under the bridge, drainConn and proxyConn was not held for its end")
+	}
+	// Joining the poller (a read that would block) turns it into TCP_CORK.
+	inner.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	inner.Read(make([]byte, 1))
 	if !corked(inner) {
-		t.Error("a connection under the bridge, drainConn and proxyConn was not corked")
+		t.Error("a held connection that joined the poller was not corked")
+	}
+	// In the poller already: corked at once.
+	polled, _, _ := fastPair(t, "tcp", "127.0.0.1:0")
+	polled.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	polled.Read(make([]byte, 1))
+	CorkLast(polled)
+	if !corked(polled) {
+		t.Error("a connection in the poller was not corked")
 	}
 }

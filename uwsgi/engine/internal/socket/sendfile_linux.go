@@ -205,6 +205,7 @@ func writeMore(fd int, p []byte) (int, error) {
 // poller, which keeps the write deadline (see Write).
 func (c *sockConn) sendFile(src int, off, n int64) (int64, error) {
 	sent, f, err := c.rawFirst(func() (int64, error) {
+		c.corkNowLocked() // sendfile has no MSG_MORE
 		sent, err := sendfileAll(c.fd, src, off, n)
 		if err == unix.EAGAIN {
 			return sent, err
