@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestRemoteIP(t *testing.T) {
+func TestRemoteIPAllocatesOncePerConnection(t *testing.T) {
 	dc := &DrainConn{}
 	v4 := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 5000}
 	v6 := &net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Port: 5000}
