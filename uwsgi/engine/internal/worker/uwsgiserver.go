@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/bridge"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/socket"
@@ -23,11 +22,11 @@ type uwsgiServer struct {
 	closing    bool
 	active     sync.WaitGroup
 	acceptDone chan struct{} // closed when the accept loop returned
-	idle       chan net.Conn // to a goroutine waiting in connLoop
+	runners    idleRunners   // connection goroutines waiting for the next one
 }
 
 func newUwsgiServer(w *Worker, sock *socket.Socket) *uwsgiServer {
-	us := &uwsgiServer{w: w, sock: sock, conns: map[net.Conn]struct{}{}, acceptDone: make(chan struct{}), idle: make(chan net.Conn)}
+	us := &uwsgiServer{w: w, sock: sock, conns: map[net.Conn]struct{}{}, acceptDone: make(chan struct{})}
 	w.setupBridge(&us.bridge, nil, sock)
 	return us
 }
@@ -35,6 +34,8 @@ func newUwsgiServer(w *Worker, sock *socket.Socket) *uwsgiServer {
 // run accepts connections until the listener closes.
 func (us *uwsgiServer) run() error {
 	defer close(us.acceptDone)
+	defer us.runners.end()
+	go us.runners.expire(us.acceptDone)
 	for {
 		c, err := socket.AcceptRetrying(socket.SockListener{S: us.sock}, us.sock, us.w.log, us.isClosing)
 		if err != nil {
@@ -49,35 +50,26 @@ func (us *uwsgiServer) run() error {
 		}
 		us.track(c, true)
 		us.active.Add(1)
-		select {
-		case us.idle <- c: // a goroutine that served a connection before takes it
-		default:
+		if r := us.runners.take(); r != nil {
+			r.next <- c // a goroutine that served a connection before takes it
+		} else {
 			go us.connLoop(c)
 		}
 	}
 }
 
-// connIdleTime is how long a connection goroutine waits for the next
-// connection before it ends.
-const connIdleTime = 10 * time.Second
-
-// connLoop serves c, then the connections handed to idle goroutines, until
-// none came for connIdleTime. Reusing goroutines keeps their grown stacks:
-// a new goroutine per connection spent 4% of the CPU growing its stack.
+// connLoop serves c, then the connections the accept loop hands it (see
+// idleRunners), until none came for connIdleTime. Reusing goroutines keeps
+// their grown stacks: a new goroutine per connection spent 4% of the CPU
+// growing its stack.
 func (us *uwsgiServer) connLoop(c net.Conn) {
-	us.serveConn(c)
-	t := time.NewTimer(connIdleTime)
-	defer t.Stop()
-	for {
-		select {
-		case c := <-us.idle:
-			us.serveConn(c)
-			t.Reset(connIdleTime)
-		case <-t.C:
-			return
-		case <-us.acceptDone:
+	r := &connRunner{next: make(chan net.Conn, 1)}
+	for c != nil {
+		us.serveConn(c)
+		if !us.runners.park(r) {
 			return
 		}
+		c = <-r.next // nil: idle too long, or the accept loop ended
 	}
 }
 
