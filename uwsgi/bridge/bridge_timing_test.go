@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"syscall"
@@ -134,4 +135,34 @@ func BenchmarkAdaptor(b *testing.B) {
 // BenchmarkBridgeServeBare is a GET with only a Host header (bareCtx).
 func BenchmarkBridgeServeBare(b *testing.B) {
 	serveLoop(b, &Server{Handler: http.HandlerFunc(helloHandler)}, bareCtx())
+}
+
+// addrConn is a connection that only has addresses: the bridge's Conn
+// over it caches them as it does over a socket.
+type addrConn struct{ net.Conn }
+
+func (addrConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000} }
+func (addrConn) LocalAddr() net.Addr  { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9090} }
+
+// BenchmarkBridgeServeHello is the request make bench's RunHandler row
+// serves, as the engine's HTTP socket serves it: a GET with only Host on a
+// bridge Conn, with the core's Control and HTTPVars, routed by a ServeMux
+// to examples/hello's handler.
+func BenchmarkBridgeServeHello(b *testing.B) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/view/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "<h1>Hello World</h1>") })
+	s := &Server{Handler: mux}
+	ctx := new(fasthttp.RequestCtx)
+	ctx.Init2(NewConn(addrConn{}), nil, false)
+	ctx.Request.SetRequestURI("/view/")
+	ctx.Request.Header.SetHost("127.0.0.1:9090")
+	vars := &HTTPVars{ServerName: "127.0.0.1", ServerPort: "9090"}
+	var ctl Control
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	for b.Loop() {
+		ctx.Response.Reset()
+		s.ServeControlled(ctx, ModeHTTP, vars, &ctl)
+	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 }
