@@ -85,15 +85,15 @@ func (ex *exchange) setBody(ctx *fasthttp.RequestCtx) {
 	default:
 		r.ContentLength = 0
 		r.Body = http.NoBody
-		ex.rs.body.reset(nil, 0)
+		ex.body.reset(nil, 0)
 		return
 	}
 	stream := ctx.RequestBodyStream()
 	if stream == nil {
 		stream = readerOf(ctx.Request.Body())
 	}
-	ex.rs.body.reset(stream, r.ContentLength)
-	r.Body = &ex.rs.body
+	ex.body.reset(stream, r.ContentLength)
+	r.Body = ex.body
 }
 
 var chunkedTE = []string{"chunked"}

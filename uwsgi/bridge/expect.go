@@ -87,9 +87,9 @@ func (ex *exchange) setDeferredBody(d deferredBody) {
 		r.Header["Content-Length"] = []string{d.rawCL}
 	}
 	cb := &continueBody{conn: ex.fctx.Conn(), length: d.length}
-	ex.rs.body.reset(cb, r.ContentLength)
+	ex.body.reset(cb, r.ContentLength)
 	ex.continued = cb
-	r.Body = &ex.rs.body
+	r.Body = ex.body
 }
 
 // continueBody reads a deferred body from the connection, after sending

@@ -45,10 +45,10 @@ type headerPair struct {
 }
 
 // buildRequest gives the exchange its request objects (newState) and fills
-// ex.req from the fasthttp request in ctx. Everything the request carries
-// is one string: in the request's own objects when it fits, else
-// allocated.
-func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
+// ex.req from the fasthttp request in ctx (deferred: its body is one
+// DeferContinue took over). Everything the request carries is one string:
+// in the request's own objects when it fits, else allocated.
+func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx, deferred bool) error {
 	h := &ctx.Request.Header
 	ex.blob = ex.blob[:0]
 	ex.pairs = ex.pairs[:0]
@@ -78,7 +78,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 		p.v = ex.add(v)
 		ex.pairs = append(ex.pairs, p)
 	}
-	ex.newState(len(ex.pairs), len(ex.blob))
+	ex.newState(len(ex.pairs), len(ex.blob), deferred || h.ContentLength() != 0)
 	s := ex.blobString()
 	at := func(sp span) string { return s[sp.off:sp.end] }
 	if !interned {

@@ -225,7 +225,7 @@ func (w *responseWriter) overflowing() bool {
 	if len(w.ex.fctx.Response.Body()) <= w.ex.srv.bufferSize() {
 		return false
 	}
-	return w.ex.mode == ModeHTTP || w.fullDuplex || w.ex.rs.body.drained()
+	return w.ex.mode == ModeHTTP || w.fullDuplex || w.ex.body.drained()
 }
 
 func bodyAllowed(status int) bool {
