@@ -90,6 +90,7 @@ type exchange struct {
 	mode Mode
 	vars VarsSource
 	conn watchConn
+	bc   *Conn // conn, when it is the bridge's (HTTP sockets)
 	req  *http.Request
 	rs   *reqState // the request's own objects: fresh, or own when reusing
 	// body is the request's body reader: its largeState's, else ownBody.
@@ -227,9 +228,14 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (re
 // ServeControlled is Serve with the core's Control (may be nil): while the
 // handler runs, ctl.Cancel cancels the request's context.
 func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource, ctl *Control) (res Result) {
-	ex := exchangePool.Get().(*exchange)
+	ex := getExchange(ctl)
 	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
-	ex.conn, _ = ctx.Conn().(watchConn) // a *TLSConn is one through its Conn
+	var tc *TLSConn
+	if ex.bc, tc = bridgeConn(ctx.Conn()); ex.bc != nil {
+		ex.conn = ex.bc
+	} else {
+		ex.conn, _ = ctx.Conn().(watchConn)
+	}
 	ex.w.reset()
 	ctx.Response.Header.SetNoDefaultContentType(true) // as net/http: no Content-Type unless set or sniffed
 	defer ex.release()
@@ -243,14 +249,13 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 	if deferred {
 		ex.setDeferredBody(d)
 	}
-	if tc, ok := ctx.Conn().(*TLSConn); ok {
+	if tc != nil {
 		ex.req.TLS = tc.connState()
 	} else if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
 		ex.req.TLS = &tlsUnknown
 	}
 	if ctl != nil {
-		ctl.set(&ex.rs.rctx)
-		defer ctl.set(nil)
+		ctl.set(&ex.rs.rctx) // until release
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -284,26 +289,43 @@ func (ex *exchange) startWatch(rc *reqContext) {
 
 var errClientGone = errors.New("bridge: client disconnected")
 
+// getExchange is the exchange of the core ctl stands for, or one from
+// the pool (no Control, or its exchange is in use).
+func getExchange(ctl *Control) *exchange {
+	if ctl != nil {
+		if ex := ctl.ex.Swap(nil); ex != nil {
+			return ex
+		}
+	}
+	return exchangePool.Get().(*exchange)
+}
+
 func (ex *exchange) release() {
+	ctl := ex.ctl
+	if ctl != nil {
+		ctl.set(nil)
+	}
 	rs := ex.rs
 	// The context first: a goroutine of the handler's that asks for Done
 	// from now on can no longer start a watcher on the connection.
 	rs.rctx.end()
 	ex.body.end()
-	if ex.conn != nil {
+	switch {
+	case ex.bc != nil:
+		ex.bc.endRequest(!ex.w.hijacked)
+	case ex.conn != nil:
 		ex.conn.StopWatch()
-		if bc, _ := bridgeConn(ex.conn); bc != nil && !ex.w.hijacked {
-			bc.NextRequest()
-		}
 	}
 	if ex.srv.ReuseRequests {
 		// ownReq, not ex.req: a request whose URI net/url rejects ends
 		// before ex.req is set.
 		*ex.ownReq = http.Request{}
 	}
-	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl, ex.req, ex.rs, ex.body, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil, nil
+	ex.srv, ex.fctx, ex.vars, ex.conn, ex.bc, ex.ctl, ex.req, ex.rs, ex.body, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	ex.vals, ex.inline = nil, nil
-	exchangePool.Put(ex)
+	if ctl == nil || !ctl.ex.CompareAndSwap(nil, ex) {
+		exchangePool.Put(ex)
+	}
 }
 
 var errRequestDone = errors.New("bridge: request finished")

@@ -133,7 +133,7 @@ func (ex *exchange) blobString() string {
 // earlier requests: an HTTP socket's peer does not change (a uwsgi
 // socket's REMOTE_ADDR does, so it is formatted for each request).
 func (ex *exchange) cachedRemoteAddr() (string, bool) {
-	if c, _ := bridgeConn(ex.fctx.Conn()); c != nil && c.remoteAddr != "" {
+	if c := ex.bc; c != nil && c.remoteAddr != "" {
 		return c.remoteAddr, true
 	}
 	return "", false
@@ -142,7 +142,7 @@ func (ex *exchange) cachedRemoteAddr() (string, bool) {
 // localAddr is the request's http.LocalAddrContextKey, looked up once
 // per HTTP connection.
 func (ex *exchange) localAddr() net.Addr {
-	c, _ := bridgeConn(ex.fctx.Conn())
+	c := ex.bc
 	if c == nil {
 		return ex.fctx.LocalAddr()
 	}
@@ -155,7 +155,7 @@ func (ex *exchange) localAddr() net.Addr {
 // cacheRemoteAddr keeps a copy of s for the connection's next requests
 // (a copy: s lives in this request's own memory).
 func (ex *exchange) cacheRemoteAddr(s string) {
-	if c, _ := bridgeConn(ex.fctx.Conn()); c != nil {
+	if c := ex.bc; c != nil {
 		c.remoteAddr = strings.Clone(s)
 	}
 }
