@@ -214,6 +214,13 @@ type httpsReporter interface {
 	IsHTTPS() bool
 }
 
+// reportsHTTPS reports whether vars knows the client used TLS in front of
+// the proxy.
+func reportsHTTPS(vars VarsSource) bool {
+	hs, ok := vars.(httpsReporter)
+	return ok && hs.IsHTTPS()
+}
+
 // tlsUnknown marks a request whose TLS ended at the proxy, as net/http/cgi
 // does: non-nil, with no details.
 var tlsUnknown tls.ConnectionState
@@ -251,7 +258,7 @@ func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsS
 	}
 	if tc != nil {
 		ex.req.TLS = tc.connState()
-	} else if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
+	} else if _, plain := vars.(*HTTPVars); !plain && reportsHTTPS(vars) {
 		ex.req.TLS = &tlsUnknown
 	}
 	if ctl != nil {

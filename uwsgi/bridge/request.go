@@ -14,15 +14,37 @@ import (
 // span locates a string inside the per-request string blob.
 type span struct{ off, end int }
 
-// internedMethods and internedHeaders map the common names to constant
-// strings, so a request made only of them costs no key allocation.
-var internedMethods = map[string]string{}
+// internMethod is the constant string of a common method (no map lookup:
+// a switch on a 3- to 7-byte string is a few compares).
+func internMethod(m []byte) (string, bool) {
+	switch string(m) {
+	case "GET":
+		return "GET", true
+	case "HEAD":
+		return "HEAD", true
+	case "POST":
+		return "POST", true
+	case "PUT":
+		return "PUT", true
+	case "PATCH":
+		return "PATCH", true
+	case "DELETE":
+		return "DELETE", true
+	case "OPTIONS":
+		return "OPTIONS", true
+	case "CONNECT":
+		return "CONNECT", true
+	case "TRACE":
+		return "TRACE", true
+	}
+	return "", false
+}
+
+// internedHeaders maps the common header names to constant strings, so a
+// request made only of them (and a common method) costs no key allocation.
 var internedHeaders = map[string]string{}
 
 func init() {
-	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"} {
-		internedMethods[m] = m
-	}
 	for _, h := range []string{
 		"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Authorization",
 		"Cache-Control", "Connection", "Content-Encoding", "Content-Length", "Content-Type",
@@ -53,7 +75,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx, deferred bool) error 
 	ex.blob = ex.blob[:0]
 	ex.pairs = ex.pairs[:0]
 
-	method, interned := internedMethods[string(h.Method())]
+	method, interned := internMethod(h.Method())
 	var mSpan span
 	if !interned {
 		mSpan = ex.add(h.Method())

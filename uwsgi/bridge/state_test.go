@@ -41,3 +41,12 @@ func TestPlainURI(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPVarsNotHTTPSReporter: ServeControlled skips the httpsReporter
+// check for *HTTPVars, which must then not be one.
+func TestHTTPVarsNotHTTPSReporter(t *testing.T) {
+	var v VarsSource = &HTTPVars{}
+	if _, ok := v.(httpsReporter); ok {
+		t.Fatal("*HTTPVars is an httpsReporter: ServeControlled must ask it")
+	}
+}
