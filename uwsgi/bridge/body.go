@@ -26,8 +26,14 @@ type bodyReader struct {
 
 func (b *bodyReader) reset(r io.Reader, n int64) {
 	b.r, b.remain, b.eof, b.closed, b.err = r, n, r == nil, false, nil
-	b.done.Store(r == nil || n == 0)
-	b.ended.Store(false)
+	// Stored only when they change: the exchange's own reader of requests
+	// with no body (never ended, see release) keeps its values.
+	if d := r == nil || n == 0; b.done.Load() != d {
+		b.done.Store(d)
+	}
+	if b.ended.Load() {
+		b.ended.Store(false)
+	}
 }
 
 // end detaches the body from the connection once the handler returned:
@@ -93,7 +99,7 @@ func (ex *exchange) setBody(ctx *fasthttp.RequestCtx) {
 		stream = readerOf(ctx.Request.Body())
 	}
 	ex.body.reset(stream, r.ContentLength)
-	r.Body = ex.body
+	r.Body, ex.bodyOut = ex.body, true
 }
 
 var chunkedTE = []string{"chunked"}

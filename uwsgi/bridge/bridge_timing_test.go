@@ -36,8 +36,8 @@ func helloCtx() *fasthttp.RequestCtx {
 // TestHelloAllocations: a hello GET through the bridge allocates its
 // Header map (two allocations: the map and its group) and a fraction of
 // one for its objects (Request, URL, context, body, header values and the
-// request's strings, one of a slab of nine); a bare GET (only Host, as wrk
-// sends) an empty map and a fourteenth of a slab; with ReuseRequests only
+// request's strings, one of a slab of 15); a bare GET (only Host, as wrk
+// sends) an empty map and one sixteenth of a slab; with ReuseRequests only
 // the string. Allocation counts are deterministic (AllocsPerRun rounds the
 // slabs' share down); timings are not asserted anywhere.
 func TestHelloAllocations(t *testing.T) {

@@ -89,7 +89,7 @@ func (ex *exchange) setDeferredBody(d deferredBody) {
 	cb := &continueBody{conn: ex.fctx.Conn(), length: d.length}
 	ex.body.reset(cb, r.ContentLength)
 	ex.continued = cb
-	r.Body = ex.body
+	r.Body, ex.bodyOut = ex.body, true
 }
 
 // continueBody reads a deferred body from the connection, after sending
