@@ -96,7 +96,7 @@ type Conn struct {
 	// inHeader: a request header is being read; matched counts the bytes of
 	// its "\r\n\r\n" end already returned. Only the connection's reader
 	// (the goroutine serving its requests, or the handler that hijacked
-	// it) uses them; the lock is held where they are set besides Read.
+	// it) uses them, through Read, NextRequest and AwaitRequest: no lock.
 	inHeader bool
 	matched  int
 	// remoteAddr (RemoteAddr formatted for http.Request) and localAddr
@@ -199,28 +199,23 @@ func (c *Conn) cutHeader(b []byte) int {
 var headerEnd = [...]byte{'\r', '\n', '\r', '\n'}
 
 // endRequest stops the background read (StopWatch) once a request was
-// answered and, when next, expects the header of another one
-// (NextRequest), taking the lock once.
+// answered, after its context ended (so no watch can start any more) and,
+// when next, expects the header of another one (NextRequest). With no
+// watch running and nothing kept, it takes no lock.
 func (c *Conn) endRequest(next bool) {
-	c.mu.Lock()
 	if next {
-		c.inHeader, c.matched = true, 0
+		c.NextRequest()
 	}
-	if c.bg == nil {
-		c.stopping = true
-		c.mu.Unlock()
-		return
+	if c.busy.Load() {
+		c.StopWatch()
 	}
-	c.mu.Unlock()
-	c.StopWatch()
 }
 
 // NextRequest tells the connection the request was answered: the next
-// bytes are the header of another one.
+// bytes are the header of another one. The connection's reader calls it
+// (the goroutine that serves its requests), between its reads.
 func (c *Conn) NextRequest() {
-	c.mu.Lock()
 	c.inHeader, c.matched = true, 0
-	c.mu.Unlock()
 }
 
 // AwaitRequest tells the connection a new request is awaited: the next
