@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sync"
-	"sync/atomic"
 )
 
 // Control lets the engine act on the request a core is serving: cancel its
@@ -14,8 +13,6 @@ type Control struct {
 	mu  sync.Mutex
 	rc  *reqContext             // the request in flight, nil between requests
 	ext context.CancelCauseFunc // a request served outside the bridge (see Attach)
-	// ex is the core's exchange between its requests (see getExchange).
-	ex atomic.Pointer[exchange]
 	// Data is the engine's per-core value.
 	Data any
 }

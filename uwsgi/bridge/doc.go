@@ -11,8 +11,7 @@
 // net/http (the context is done then, the body reads no more; a request
 // kept keeps its slab's 9 or 13 KiB alive). With Server.ReuseRequests they
 // are pooled instead and a handler must not keep them. The ResponseWriter
-// and the rest of the exchange are reused: each core's stays with its
-// Control, others are pooled. All strings of the request (method, URI,
+// and the rest of the exchange are always pooled. All strings of the request (method, URI,
 // header values, addresses) are carved out of one string, kept in that
 // object when it fits (never written again) or allocated, so a handler may
 // keep any string it reads.

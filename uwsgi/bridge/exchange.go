@@ -237,7 +237,7 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (re
 // ServeControlled is Serve with the core's Control (may be nil): while the
 // handler runs, ctl.Cancel cancels the request's context.
 func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource, ctl *Control) (res Result) {
-	ex := getExchange(ctl)
+	ex := exchangePool.Get().(*exchange)
 	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
 	var tc *TLSConn
 	if ex.bc, tc = bridgeConn(ctx.Conn()); ex.bc != nil {
@@ -298,17 +298,6 @@ func (ex *exchange) startWatch(rc *reqContext) {
 
 var errClientGone = errors.New("bridge: client disconnected")
 
-// getExchange is the exchange of the core ctl stands for, or one from
-// the pool (no Control, or its exchange is in use).
-func getExchange(ctl *Control) *exchange {
-	if ctl != nil {
-		if ex := ctl.ex.Swap(nil); ex != nil {
-			return ex
-		}
-	}
-	return exchangePool.Get().(*exchange)
-}
-
 func (ex *exchange) release() {
 	ctl := ex.ctl
 	if ctl != nil {
@@ -335,9 +324,11 @@ func (ex *exchange) release() {
 	ex.srv, ex.fctx, ex.vars, ex.conn, ex.bc, ex.ctl, ex.req, ex.rs, ex.body, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	ex.bodyOut = false
 	ex.vals, ex.inline = nil, nil
-	if ctl == nil || !ctl.ex.CompareAndSwap(nil, ex) {
-		exchangePool.Put(ex)
-	}
+	// Pooled, not kept per core: the pool lets go of the exchanges (and
+	// the rest of their slabs) a burst of connections needed, which a
+	// core's would keep alive for the garbage collector to mark in every
+	// cycle.
+	exchangePool.Put(ex)
 }
 
 var errRequestDone = errors.New("bridge: request finished")
