@@ -77,8 +77,16 @@ func (b *bodyReader) Close() error {
 	return nil
 }
 
-// setBody gives the request its body: http.NoBody when there is none, else
-// the pooled reader over fasthttp's body stream.
+// hasBody reports whether the request whose header is h has a body, by
+// its framing: a Content-Length over 0 or chunked. fasthttp gives a request
+// with no Content-Length -2, which has none (setBody gives it http.NoBody).
+func hasBody(h *fasthttp.RequestHeader) bool {
+	cl := h.ContentLength()
+	return cl > 0 || cl == -1
+}
+
+// setBody gives the request its body: http.NoBody when there is none
+// (as hasBody says), else the request's reader over fasthttp's body stream.
 func (ex *exchange) setBody(ctx *fasthttp.RequestCtx) {
 	r := ex.req
 	cl := ctx.Request.Header.ContentLength()
@@ -88,7 +96,7 @@ func (ex *exchange) setBody(ctx *fasthttp.RequestCtx) {
 	case cl == -1: // chunked
 		r.ContentLength = -1
 		r.TransferEncoding = chunkedTE
-	default:
+	default: // 0, or -2: no Content-Length
 		r.ContentLength = 0
 		r.Body = http.NoBody
 		ex.body.reset(nil, 0)

@@ -55,6 +55,7 @@ func TestHelloAllocations(t *testing.T) {
 	}{
 		{"hello GET", helloCtx, false, 2}, {"hello GET", helloCtx, true, 1},
 		{"bare GET", bareCtx, false, 1}, {"bare GET", bareCtx, true, 1},
+		{"wrk's GET", wrkCtx, false, 1}, {"wrk's GET", wrkCtx, true, 1},
 	} {
 		s := &Server{Handler: http.HandlerFunc(helloHandler), ReuseRequests: c.reuse}
 		ctx := c.ctx()
@@ -77,6 +78,11 @@ func bareCtx() *fasthttp.RequestCtx {
 	ctx := new(fasthttp.RequestCtx)
 	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
 	return ctx
+}
+
+// wrkCtx is wrk's GET (only Host) parsed off the wire, on a bridge Conn.
+func wrkCtx() *fasthttp.RequestCtx {
+	return wireCtx("GET /view/ HTTP/1.1\r\nHost: 127.0.0.1:9090\r\n\r\n")
 }
 
 // processCPU is the CPU time the process used so far (all threads: the
@@ -146,17 +152,14 @@ func (addrConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0,
 func (addrConn) LocalAddr() net.Addr  { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9090} }
 
 // BenchmarkBridgeServeHello is the request make bench's RunHandler row
-// serves, as the engine's HTTP socket serves it: a GET with only Host on a
-// bridge Conn, with the core's Control and HTTPVars, routed by a ServeMux
-// to examples/hello's handler.
+// serves, as the engine's HTTP socket serves it: wrk's GET with only Host,
+// parsed off the wire, on a bridge Conn, with the core's Control and
+// HTTPVars, routed by a ServeMux to examples/hello's handler.
 func BenchmarkBridgeServeHello(b *testing.B) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/view/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "<h1>Hello World</h1>") })
 	s := &Server{Handler: mux}
-	ctx := new(fasthttp.RequestCtx)
-	ctx.Init2(NewConn(addrConn{}), nil, false)
-	ctx.Request.SetRequestURI("/view/")
-	ctx.Request.Header.SetHost("127.0.0.1:9090")
+	ctx := wireCtx("GET /view/ HTTP/1.1\r\nHost: 127.0.0.1:9090\r\n\r\n")
 	vars := &HTTPVars{ServerName: "127.0.0.1", ServerPort: "9090"}
 	var ctl Control
 	b.ReportAllocs()

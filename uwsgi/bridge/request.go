@@ -100,7 +100,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx, deferred bool) error 
 		p.v = ex.add(v)
 		ex.pairs = append(ex.pairs, p)
 	}
-	ex.newState(len(ex.pairs), len(ex.blob), deferred || h.ContentLength() != 0)
+	ex.newState(len(ex.pairs), len(ex.blob), deferred || hasBody(h))
 	s := ex.blobString()
 	at := func(sp span) string { return s[sp.off:sp.end] }
 	if !interned {
