@@ -99,3 +99,13 @@ func TestSmallStates(t *testing.T) {
 		ex.release()
 	}
 }
+
+// BenchmarkDeferContinue is the HTTP socket's header hook on wrk's GET.
+func BenchmarkDeferContinue(b *testing.B) {
+	h := &wireCtx("GET /view/ HTTP/1.1\r\nHost: 127.0.0.1:9090\r\n\r\n").Request.Header
+	for b.Loop() {
+		if DeferContinue(h) {
+			b.Fatal("a GET with no body deferred")
+		}
+	}
+}
