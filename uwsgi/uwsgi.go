@@ -38,7 +38,7 @@ type Option func(*engine.App)
 
 // ReuseRequests is an opt-in speed trick: each *http.Request, its URL,
 // Header map, Body and Context are reused for a later request once the
-// handler returned, which saves two allocations per request. The handler
+// handler returned, which saves allocations per request. The handler
 // must then not keep any of them, nor leave a goroutine using them, past
 // ServeHTTP (strings read from them stay valid). The --reuse-requests
 // option does the same from the configuration.

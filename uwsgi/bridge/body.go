@@ -26,8 +26,14 @@ type bodyReader struct {
 
 func (b *bodyReader) reset(r io.Reader, n int64) {
 	b.r, b.remain, b.eof, b.closed, b.err = r, n, r == nil, false, nil
-	b.done.Store(r == nil || n == 0)
-	b.ended.Store(false)
+	// Stored only when they change: the exchange's own reader of requests
+	// with no body (never ended, see release) keeps its values.
+	if d := r == nil || n == 0; b.done.Load() != d {
+		b.done.Store(d)
+	}
+	if b.ended.Load() {
+		b.ended.Store(false)
+	}
 }
 
 // end detaches the body from the connection once the handler returned:
@@ -71,8 +77,16 @@ func (b *bodyReader) Close() error {
 	return nil
 }
 
-// setBody gives the request its body: http.NoBody when there is none, else
-// the pooled reader over fasthttp's body stream.
+// hasBody reports whether the request whose header is h has a body, by
+// its framing: a Content-Length over 0 or chunked. fasthttp gives a request
+// with no Content-Length -2, which has none (setBody gives it http.NoBody).
+func hasBody(h *fasthttp.RequestHeader) bool {
+	cl := h.ContentLength()
+	return cl > 0 || cl == -1
+}
+
+// setBody gives the request its body: http.NoBody when there is none
+// (as hasBody says), else the request's reader over fasthttp's body stream.
 func (ex *exchange) setBody(ctx *fasthttp.RequestCtx) {
 	r := ex.req
 	cl := ctx.Request.Header.ContentLength()
@@ -82,18 +96,18 @@ func (ex *exchange) setBody(ctx *fasthttp.RequestCtx) {
 	case cl == -1: // chunked
 		r.ContentLength = -1
 		r.TransferEncoding = chunkedTE
-	default:
+	default: // 0, or -2: no Content-Length
 		r.ContentLength = 0
 		r.Body = http.NoBody
-		ex.rs.body.reset(nil, 0)
+		ex.body.reset(nil, 0)
 		return
 	}
 	stream := ctx.RequestBodyStream()
 	if stream == nil {
 		stream = readerOf(ctx.Request.Body())
 	}
-	ex.rs.body.reset(stream, r.ContentLength)
-	r.Body = &ex.rs.body
+	ex.body.reset(stream, r.ContentLength)
+	r.Body, ex.bodyOut = ex.body, true
 }
 
 var chunkedTE = []string{"chunked"}

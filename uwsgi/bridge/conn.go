@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -89,8 +90,13 @@ type Conn struct {
 	bg       chan struct{} // closed when the background read ended; nil when none runs
 	stopping bool          // StopWatch is aborting the background read
 	buf      [1]byte
+	// busy: pending, rerr or bg is set (written with mu held), so Read
+	// takes the lock; otherwise it reads straight from the connection.
+	busy atomic.Bool
 	// inHeader: a request header is being read; matched counts the bytes of
-	// its "\r\n\r\n" end already returned.
+	// its "\r\n\r\n" end already returned. Only the connection's reader
+	// (the goroutine serving its requests, or the handler that hijacked
+	// it) uses them, through Read, NextRequest and AwaitRequest: no lock.
 	inHeader bool
 	matched  int
 	// remoteAddr (RemoteAddr formatted for http.Request) and localAddr
@@ -105,11 +111,22 @@ func NewConn(c net.Conn) *Conn { return &Conn{Conn: c, inHeader: true} }
 
 // Read implements net.Conn, serving bytes read in the background first.
 func (c *Conn) Read(p []byte) (int, error) {
+	if c.busy.Load() {
+		return c.readBusy(p)
+	}
+	n, err := c.Conn.Read(p)
+	return c.cut(p, n, err)
+}
+
+// readBusy is Read when bytes or an error were kept, or a background
+// read runs.
+func (c *Conn) readBusy(p []byte) (int, error) {
 	c.mu.Lock()
 	if len(c.pending) > 0 {
 		n := copy(p, c.pending)
 		n = c.cutHeader(p[:n])
 		c.pending = c.pending[n:]
+		c.setBusyLocked()
 		c.mu.Unlock()
 		return n, nil
 	}
@@ -117,27 +134,38 @@ func (c *Conn) Read(p []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, err
 	}
-	inHeader := c.inHeader
 	c.mu.Unlock()
 	n, err := c.Conn.Read(p)
-	if !inHeader || n == 0 {
+	return c.cut(p, n, err)
+}
+
+// cut returns the n bytes read into p (and err), or those up to the end of
+// the request header being read and keeps the rest.
+func (c *Conn) cut(p []byte, n int, err error) (int, error) {
+	if !c.inHeader || n == 0 {
 		return n, err
 	}
-	c.mu.Lock()
 	if m := c.cutHeader(p[:n]); m < n {
+		c.mu.Lock()
 		// Keep what follows the header, in front of anything pending.
 		c.pending = append(append([]byte(nil), p[m:n]...), c.pending...)
 		if err != nil && c.rerr == nil {
 			c.rerr = err // after the bytes kept
 		}
+		c.setBusyLocked()
+		c.mu.Unlock()
 		n, err = m, nil
 	}
-	c.mu.Unlock()
 	return n, err
 }
 
+// setBusyLocked updates busy after pending, rerr or bg changed; c.mu is held.
+func (c *Conn) setBusyLocked() {
+	c.busy.Store(c.bg != nil || len(c.pending) > 0 || c.rerr != nil)
+}
+
 // cutHeader returns how many bytes of b to return: all of them, or those up
-// to the end of the request header being read. c.mu is held.
+// to the end of the request header being read.
 func (c *Conn) cutHeader(b []byte) int {
 	if !c.inHeader {
 		return len(b)
@@ -170,12 +198,24 @@ func (c *Conn) cutHeader(b []byte) int {
 
 var headerEnd = [...]byte{'\r', '\n', '\r', '\n'}
 
+// endRequest stops the background read (StopWatch) once a request was
+// answered, after its context ended (so no watch can start any more) and,
+// when next, expects the header of another one (NextRequest). With no
+// watch running and nothing kept, it takes no lock.
+func (c *Conn) endRequest(next bool) {
+	if next {
+		c.NextRequest()
+	}
+	if c.busy.Load() {
+		c.StopWatch()
+	}
+}
+
 // NextRequest tells the connection the request was answered: the next
-// bytes are the header of another one.
+// bytes are the header of another one. The connection's reader calls it
+// (the goroutine that serves its requests), between its reads.
 func (c *Conn) NextRequest() {
-	c.mu.Lock()
 	c.inHeader, c.matched = true, 0
-	c.mu.Unlock()
 }
 
 // AwaitRequest tells the connection a new request is awaited: the next
@@ -216,6 +256,7 @@ func (c *Conn) WatchClose(onGone func()) {
 	done := make(chan struct{})
 	c.bg = done
 	c.stopping = false
+	c.setBusyLocked()
 	c.mu.Unlock()
 	go c.backgroundRead(done, onGone)
 }
@@ -227,6 +268,7 @@ func (c *Conn) backgroundRead(done chan struct{}, onGone func()) {
 		c.mu.Lock()
 		if n > 0 {
 			c.pending = append(c.pending[:0], c.buf[:n]...)
+			c.setBusyLocked()
 			c.mu.Unlock()
 			return
 		}
@@ -242,6 +284,7 @@ func (c *Conn) backgroundRead(done chan struct{}, onGone func()) {
 		}
 		if err != nil {
 			c.rerr = err
+			c.setBusyLocked()
 		}
 		c.mu.Unlock()
 		if err != nil {
@@ -259,6 +302,7 @@ func (c *Conn) StopWatch() {
 	done := c.bg
 	c.bg = nil
 	c.stopping = true
+	c.setBusyLocked() // set again if the background read keeps a byte
 	c.mu.Unlock()
 	if done == nil {
 		return

@@ -73,3 +73,25 @@ func TestConnStopsAtHeaderEnd(t *testing.T) {
 		t.Fatalf("then %q", buf[:n])
 	}
 }
+
+// repeatConn returns the same bytes on every Read.
+type repeatConn struct {
+	net.Conn
+	b []byte
+}
+
+func (c repeatConn) Read(p []byte) (int, error) { return copy(p, c.b), nil }
+
+// BenchmarkConnRead is the bridge Conn's part of a wrk request: one Read
+// returning a whole header, then the end of the request.
+func BenchmarkConnRead(b *testing.B) {
+	c := NewConn(repeatConn{b: []byte("GET /view/ HTTP/1.1\r\nHost: 127.0.0.1:9090\r\n\r\n")})
+	p := make([]byte, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, _ := c.Read(p); n != 45 {
+			b.Fatalf("read %d bytes", n)
+		}
+		c.endRequest(true)
+	}
+}

@@ -90,8 +90,15 @@ type exchange struct {
 	mode Mode
 	vars VarsSource
 	conn watchConn
+	bc   *Conn // conn, when it is the bridge's (HTTP sockets)
 	req  *http.Request
 	rs   *reqState // the request's own objects: fresh, or own when reusing
+	// body is the request's body reader: its largeState's, else ownBody.
+	body *bodyReader
+	// ownBody is the body reader of a request with no body (the handler
+	// gets http.NoBody) and of every request with ReuseRequests.
+	ownBody bodyReader
+	bodyOut bool // the request's Body is body (it must end with the request)
 	// own, ownReq, tmpl and header are the objects Server.ReuseRequests reuses.
 	own    reqState
 	ownReq *http.Request
@@ -104,6 +111,10 @@ type exchange struct {
 	// strings (not with ReuseRequests).
 	vals   []string
 	inline []byte
+	// smalls and larges are what is left of the current slabs of states
+	// (see newState).
+	smalls []smallState
+	larges []largeState
 	w      responseWriter
 	st     streamer
 	// continued is the body of a request whose 100 Continue the bridge
@@ -115,20 +126,18 @@ type exchange struct {
 }
 
 // reqState holds what a handler may keep after ServeHTTP returned (with
-// the *http.Request and its Header). By default each request allocates one,
-// inside a smallState or a largeState (see newState), which also hold its
-// strings and header values when they fit: one allocation per request.
+// the *http.Request and its Header). By default each request has one of
+// its own, inside a smallState or a largeState (see newState), which also
+// hold its strings and header values when they fit.
 type reqState struct {
 	req  http.Request
 	rctx reqContext
 	url  url.URL
-	body bodyReader
 }
 
-// smallState is the reqState of a request with no header but Host and
-// few bytes of strings (wrk's); largeState that of the others. Their
-// inline sizes fill the allocation's size class (640 and 896 bytes with
-// the 8-byte malloc header): state_test.go checks them.
+// smallState is the reqState of a request with no body, no header but
+// Host and few bytes of strings (wrk's); largeState that of the others,
+// with the body reader (a request with no body gets http.NoBody).
 type smallState struct {
 	reqState
 	inline [smallInline]byte
@@ -136,13 +145,23 @@ type smallState struct {
 
 type largeState struct {
 	reqState
+	body   bodyReader
 	vals   [8]string // header values of a request with few headers
 	inline [largeInline]byte
 }
 
+// The states are allocated in slabs, smallSlab or largeSlab of them at
+// once, and each is handed to one request only, never reused: a request
+// costs a fraction of an allocation, and a request a handler keeps keeps
+// its slab's memory (9.25 or 13.25 KiB) alive. A slab fills its size class
+// (9472 and 13568 bytes with the 8-byte malloc header; the runtime carves
+// 6 and 3 of them out of each span it takes from the heap); the inline
+// bytes take the room left: state_test.go checks them.
 const (
-	smallInline = 48
-	largeInline = 176
+	smallInline = 56
+	largeInline = 192
+	smallSlab   = 16
+	largeSlab   = 15
 )
 
 var exchangePool = sync.Pool{New: func() any {
@@ -155,15 +174,26 @@ var exchangePool = sync.Pool{New: func() any {
 // newState gives the exchange the objects of one request: fresh ones, or
 // with Server.ReuseRequests its own, reset. nvals and nbytes are how many
 // header values and bytes of strings the request has; the fresh objects
-// hold them when they fit (ex.vals, ex.inline).
-func (ex *exchange) newState(nvals, nbytes int) {
+// hold them when they fit (ex.vals, ex.inline). bodied says the request
+// may have a body.
+func (ex *exchange) newState(nvals, nbytes int, bodied bool) {
+	ex.body = &ex.ownBody
 	if !ex.srv.ReuseRequests {
-		if nvals == 0 && nbytes <= smallInline {
-			st := new(smallState)
+		if nvals == 0 && nbytes <= smallInline && !bodied {
+			if len(ex.smalls) == 0 {
+				ex.smalls = make([]smallState, smallSlab)
+			}
+			st := &ex.smalls[0]
+			ex.smalls = ex.smalls[1:]
 			ex.rs, ex.vals, ex.inline = &st.reqState, nil, st.inline[:]
 		} else {
-			st := new(largeState)
+			if len(ex.larges) == 0 {
+				ex.larges = make([]largeState, largeSlab)
+			}
+			st := &ex.larges[0]
+			ex.larges = ex.larges[1:]
 			ex.rs, ex.vals, ex.inline = &st.reqState, st.vals[:0], st.inline[:]
+			ex.body = &st.body
 		}
 		ex.rs.rctx.bind(ex)
 		return
@@ -186,6 +216,13 @@ type httpsReporter interface {
 	IsHTTPS() bool
 }
 
+// reportsHTTPS reports whether vars knows the client used TLS in front of
+// the proxy.
+func reportsHTTPS(vars VarsSource) bool {
+	hs, ok := vars.(httpsReporter)
+	return ok && hs.IsHTTPS()
+}
+
 // tlsUnknown marks a request whose TLS ended at the proxy, as net/http/cgi
 // does: non-nil, with no details.
 var tlsUnknown tls.ConnectionState
@@ -202,27 +239,32 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource) (re
 func (s *Server) ServeControlled(ctx *fasthttp.RequestCtx, mode Mode, vars VarsSource, ctl *Control) (res Result) {
 	ex := exchangePool.Get().(*exchange)
 	ex.srv, ex.fctx, ex.mode, ex.vars, ex.ctl = s, ctx, mode, vars, ctl
-	ex.conn, _ = ctx.Conn().(watchConn) // a *TLSConn is one through its Conn
+	var tc *TLSConn
+	if ex.bc, tc = bridgeConn(ctx.Conn()); ex.bc != nil {
+		ex.conn = ex.bc
+	} else {
+		ex.conn, _ = ctx.Conn().(watchConn)
+	}
 	ex.w.reset()
 	ctx.Response.Header.SetNoDefaultContentType(true) // as net/http: no Content-Type unless set or sniffed
 	defer ex.release()
 
-	if err := ex.buildRequest(ctx); err != nil {
+	d, deferred := takeDeferred(&ctx.Request.Header)
+	if err := ex.buildRequest(ctx, deferred); err != nil {
 		ctx.Error("Bad Request", fasthttp.StatusBadRequest)
 		ctx.SetConnectionClose()
 		return Result{Status: fasthttp.StatusBadRequest}
 	}
-	if d, ok := takeDeferred(&ctx.Request.Header); ok {
+	if deferred {
 		ex.setDeferredBody(d)
 	}
-	if tc, ok := ctx.Conn().(*TLSConn); ok {
+	if tc != nil {
 		ex.req.TLS = tc.connState()
-	} else if hs, ok := vars.(httpsReporter); ok && hs.IsHTTPS() {
+	} else if _, plain := vars.(*HTTPVars); !plain && reportsHTTPS(vars) {
 		ex.req.TLS = &tlsUnknown
 	}
 	if ctl != nil {
-		ctl.set(&ex.rs.rctx)
-		defer ctl.set(nil)
+		ctl.set(&ex.rs.rctx) // until release
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -248,7 +290,7 @@ type watchConn interface {
 // request body can no longer be in the way of the read. It is called with
 // rc.mu held, while the handler runs.
 func (ex *exchange) startWatch(rc *reqContext) {
-	if ex.conn == nil || !ex.rs.body.drained() {
+	if ex.conn == nil || !ex.body.drained() {
 		return
 	}
 	ex.conn.WatchClose(func() { rc.cancel(errClientGone) })
@@ -257,24 +299,35 @@ func (ex *exchange) startWatch(rc *reqContext) {
 var errClientGone = errors.New("bridge: client disconnected")
 
 func (ex *exchange) release() {
+	ctl := ex.ctl
+	if ctl != nil {
+		ctl.set(nil)
+	}
 	rs := ex.rs
 	// The context first: a goroutine of the handler's that asks for Done
 	// from now on can no longer start a watcher on the connection.
 	rs.rctx.end()
-	rs.body.end()
-	if ex.conn != nil {
+	if ex.bodyOut {
+		ex.body.end()
+	}
+	switch {
+	case ex.bc != nil:
+		ex.bc.endRequest(!ex.w.hijacked)
+	case ex.conn != nil:
 		ex.conn.StopWatch()
-		if bc, _ := bridgeConn(ex.conn); bc != nil && !ex.w.hijacked {
-			bc.NextRequest()
-		}
 	}
 	if ex.srv.ReuseRequests {
 		// ownReq, not ex.req: a request whose URI net/url rejects ends
 		// before ex.req is set.
 		*ex.ownReq = http.Request{}
 	}
-	ex.srv, ex.fctx, ex.vars, ex.conn, ex.ctl, ex.req, ex.rs, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil
+	ex.srv, ex.fctx, ex.vars, ex.conn, ex.bc, ex.ctl, ex.req, ex.rs, ex.body, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	ex.bodyOut = false
 	ex.vals, ex.inline = nil, nil
+	// Pooled, not kept per core: the pool lets go of the exchanges (and
+	// the rest of their slabs) a burst of connections needed, which a
+	// core's would keep alive for the garbage collector to mark in every
+	// cycle.
 	exchangePool.Put(ex)
 }
 
@@ -287,7 +340,7 @@ func (ex *exchange) finish() Result {
 		ex.handOver(nil)
 		return Result{Status: http.StatusSwitchingProtocols, Hijacked: true}
 	}
-	if ex.rs.body.err != nil && (!w.wroteHeader || w.stream == nil && refusedBody(ex.rs.body.err)) {
+	if ex.body.err != nil && (!w.wroteHeader || w.stream == nil && refusedBody(ex.body.err)) {
 		// The body could not be read (a malformed chunk, a cut upload) and
 		// the handler answered nothing: say so rather than an empty 200.
 		// A body refused by a limit (413) is answered so whatever the
@@ -309,8 +362,8 @@ func (ex *exchange) finish() Result {
 		// closes, so the client sees the truncation, as with net/http.
 		_ = w.startStream()
 	}
-	keepAlive := !short && ex.rs.body.drained()
-	if c := ex.continued; c != nil && !c.keepAlive(ex.rs.body.drained()) {
+	keepAlive := !short && ex.body.drained()
+	if c := ex.continued; c != nil && !c.keepAlive(ex.body.drained()) {
 		// As net/http: a body the client may still be sending (or a
 		// chunked one read ahead) is not followed by another request.
 		ex.fctx.SetConnectionClose()
@@ -410,9 +463,9 @@ func (ex *exchange) badBody() Result {
 	var ne interface{ Timeout() bool }
 	var sc statusCoder
 	switch {
-	case errors.As(ex.rs.body.err, &sc):
+	case errors.As(ex.body.err, &sc):
 		status = sc.StatusCode()
-	case errors.As(ex.rs.body.err, &ne) && ne.Timeout():
+	case errors.As(ex.body.err, &ne) && ne.Timeout():
 		status = http.StatusRequestTimeout
 	}
 	ex.fctx.Error(http.StatusText(status), status)

@@ -44,8 +44,8 @@ func DeferContinue(h *fasthttp.RequestHeader) bool {
 	// A note left by an earlier request on this header (one answered
 	// without the bridge) must not apply to this one.
 	takeDeferred(h)
-	// The length first: it is parsed already, and most requests have no
-	// body, so the Expect header is not looked up for them.
+	// The framing first: most requests have no body, and that costs no
+	// header lookup.
 	cl := h.ContentLength()
 	if cl == 0 || cl == -2 || !h.IsHTTP11() || !bytes.EqualFold(h.Peek("Expect"), []byte("100-continue")) {
 		return false
@@ -86,9 +86,9 @@ func (ex *exchange) setDeferredBody(d deferredBody) {
 		r.Header["Content-Length"] = []string{d.rawCL}
 	}
 	cb := &continueBody{conn: ex.fctx.Conn(), length: d.length}
-	ex.rs.body.reset(cb, r.ContentLength)
+	ex.body.reset(cb, r.ContentLength)
 	ex.continued = cb
-	r.Body = &ex.rs.body
+	r.Body, ex.bodyOut = ex.body, true
 }
 
 // continueBody reads a deferred body from the connection, after sending

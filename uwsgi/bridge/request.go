@@ -14,15 +14,37 @@ import (
 // span locates a string inside the per-request string blob.
 type span struct{ off, end int }
 
-// internedMethods and internedHeaders map the common names to constant
-// strings, so a request made only of them costs no key allocation.
-var internedMethods = map[string]string{}
+// internMethod is the constant string of a common method (no map lookup:
+// a switch on a 3- to 7-byte string is a few compares).
+func internMethod(m []byte) (string, bool) {
+	switch string(m) {
+	case "GET":
+		return "GET", true
+	case "HEAD":
+		return "HEAD", true
+	case "POST":
+		return "POST", true
+	case "PUT":
+		return "PUT", true
+	case "PATCH":
+		return "PATCH", true
+	case "DELETE":
+		return "DELETE", true
+	case "OPTIONS":
+		return "OPTIONS", true
+	case "CONNECT":
+		return "CONNECT", true
+	case "TRACE":
+		return "TRACE", true
+	}
+	return "", false
+}
+
+// internedHeaders maps the common header names to constant strings, so a
+// request made only of them (and a common method) costs no key allocation.
 var internedHeaders = map[string]string{}
 
 func init() {
-	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"} {
-		internedMethods[m] = m
-	}
 	for _, h := range []string{
 		"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Authorization",
 		"Cache-Control", "Connection", "Content-Encoding", "Content-Length", "Content-Type",
@@ -45,15 +67,15 @@ type headerPair struct {
 }
 
 // buildRequest gives the exchange its request objects (newState) and fills
-// ex.req from the fasthttp request in ctx. Everything the request carries
-// is one string: in the request's own objects when it fits, else
-// allocated.
-func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
+// ex.req from the fasthttp request in ctx (deferred: its body is one
+// DeferContinue took over). Everything the request carries is one string:
+// in the request's own objects when it fits, else allocated.
+func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx, deferred bool) error {
 	h := &ctx.Request.Header
 	ex.blob = ex.blob[:0]
 	ex.pairs = ex.pairs[:0]
 
-	method, interned := internedMethods[string(h.Method())]
+	method, interned := internMethod(h.Method())
 	var mSpan span
 	if !interned {
 		mSpan = ex.add(h.Method())
@@ -78,7 +100,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx) error {
 		p.v = ex.add(v)
 		ex.pairs = append(ex.pairs, p)
 	}
-	ex.newState(len(ex.pairs), len(ex.blob))
+	ex.newState(len(ex.pairs), len(ex.blob), deferred || hasBody(h))
 	s := ex.blobString()
 	at := func(sp span) string { return s[sp.off:sp.end] }
 	if !interned {
@@ -133,7 +155,7 @@ func (ex *exchange) blobString() string {
 // earlier requests: an HTTP socket's peer does not change (a uwsgi
 // socket's REMOTE_ADDR does, so it is formatted for each request).
 func (ex *exchange) cachedRemoteAddr() (string, bool) {
-	if c, _ := bridgeConn(ex.fctx.Conn()); c != nil && c.remoteAddr != "" {
+	if c := ex.bc; c != nil && c.remoteAddr != "" {
 		return c.remoteAddr, true
 	}
 	return "", false
@@ -142,7 +164,7 @@ func (ex *exchange) cachedRemoteAddr() (string, bool) {
 // localAddr is the request's http.LocalAddrContextKey, looked up once
 // per HTTP connection.
 func (ex *exchange) localAddr() net.Addr {
-	c, _ := bridgeConn(ex.fctx.Conn())
+	c := ex.bc
 	if c == nil {
 		return ex.fctx.LocalAddr()
 	}
@@ -155,7 +177,7 @@ func (ex *exchange) localAddr() net.Addr {
 // cacheRemoteAddr keeps a copy of s for the connection's next requests
 // (a copy: s lives in this request's own memory).
 func (ex *exchange) cacheRemoteAddr(s string) {
-	if c, _ := bridgeConn(ex.fctx.Conn()); c != nil {
+	if c := ex.bc; c != nil {
 		c.remoteAddr = strings.Clone(s)
 	}
 }

@@ -39,7 +39,9 @@ var (
 )
 
 func (w *responseWriter) reset() {
-	clear(w.header)
+	if len(w.header) > 0 {
+		clear(w.header)
+	}
 	w.ex.declaredLength = -1
 	w.status, w.wroteHeader, w.sniffed, w.hijacked, w.written, w.stream = 0, false, false, false, 0, nil
 	w.trailers, w.hasTrailers, w.fullDuplex, w.closeCh, w.overDeclared = w.trailers[:0], false, false, nil, false
@@ -225,7 +227,7 @@ func (w *responseWriter) overflowing() bool {
 	if len(w.ex.fctx.Response.Body()) <= w.ex.srv.bufferSize() {
 		return false
 	}
-	return w.ex.mode == ModeHTTP || w.fullDuplex || w.ex.rs.body.drained()
+	return w.ex.mode == ModeHTTP || w.fullDuplex || w.ex.body.drained()
 }
 
 func bodyAllowed(status int) bool {
