@@ -34,12 +34,11 @@ func helloCtx() *fasthttp.RequestCtx {
 }
 
 // TestHelloAllocations: a hello GET through the bridge allocates its
-// Header map (two allocations: the map and its group) and a fraction of
-// one for its objects (Request, URL, context, body, header values and the
-// request's strings, one of a slab of 15); a bare GET (only Host, as wrk
-// sends) an empty map and one sixteenth of a slab; with ReuseRequests only
-// the string. Allocation counts are deterministic (AllocsPerRun rounds the
-// slabs' share down); timings are not asserted anywhere.
+// Header map (two allocations: the map and its group) and one for its
+// objects (Request, URL, context, body, header values and the request's
+// strings); a bare GET (only Host, as wrk sends) an empty map and its
+// objects; with ReuseRequests only the string. Allocation counts are
+// deterministic; timings are not asserted anywhere.
 func TestHelloAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are checked without -race (make test does both)")
@@ -53,9 +52,9 @@ func TestHelloAllocations(t *testing.T) {
 		reuse bool
 		max   float64
 	}{
-		{"hello GET", helloCtx, false, 2}, {"hello GET", helloCtx, true, 1},
-		{"bare GET", bareCtx, false, 1}, {"bare GET", bareCtx, true, 1},
-		{"wrk's GET", wrkCtx, false, 1}, {"wrk's GET", wrkCtx, true, 1},
+		{"hello GET", helloCtx, false, 3}, {"hello GET", helloCtx, true, 1},
+		{"bare GET", bareCtx, false, 2}, {"bare GET", bareCtx, true, 1},
+		{"wrk's GET", wrkCtx, false, 2}, {"wrk's GET", wrkCtx, true, 1},
 	} {
 		s := &Server{Handler: http.HandlerFunc(helloHandler), ReuseRequests: c.reuse}
 		ctx := c.ctx()

@@ -5,11 +5,11 @@
 // into a fasthttp request) end here when the app registered an http.Handler.
 //
 // Per request the bridge gives the *http.Request, its URL, body reader,
-// context, header values and strings together in one object, taken from a
-// slab of them allocated at once and never reused, plus the Header map:
-// they are the handler's own and stay valid after ServeHTTP returns, as in
-// net/http (the context is done then, the body reads no more; a request
-// kept keeps its slab's 9 or 13 KiB alive). With Server.ReuseRequests they
+// context, header values and strings together in one allocation, plus the
+// Header map: they are the handler's own and stay valid after ServeHTTP
+// returns, as in net/http (the context is done then, the body reads no
+// more; a request kept keeps only its own objects alive). With
+// Server.ReuseRequests they
 // are pooled instead and a handler must not keep them. The ResponseWriter
 // and the rest of the exchange are always pooled. All strings of the request (method, URI,
 // header values, addresses) are carved out of one string, kept in that

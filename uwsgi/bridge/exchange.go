@@ -111,10 +111,6 @@ type exchange struct {
 	// strings (not with ReuseRequests).
 	vals   []string
 	inline []byte
-	// smalls and larges are what is left of the current slabs of states
-	// (see newState).
-	smalls []smallState
-	larges []largeState
 	w      responseWriter
 	st     streamer
 	// continued is the body of a request whose 100 Continue the bridge
@@ -150,18 +146,15 @@ type largeState struct {
 	inline [largeInline]byte
 }
 
-// The states are allocated in slabs, smallSlab or largeSlab of them at
-// once, and each is handed to one request only, never reused: a request
-// costs a fraction of an allocation, and a request a handler keeps keeps
-// its slab's memory (9.25 or 13.25 KiB) alive. A slab fills its size class
-// (9472 and 13568 bytes with the 8-byte malloc header; the runtime carves
-// 6 and 3 of them out of each span it takes from the heap); the inline
-// bytes take the room left: state_test.go checks them.
+// Each request has a state of its own, one allocation that fills its size
+// class (640 and 896 bytes with the 8-byte malloc header of an object with
+// pointers over 512 bytes; state_test.go checks them): the inline bytes
+// take the room the state leaves. A handler that keeps its request keeps
+// that one object alive, as net/http's own request objects, and no other
+// request's memory.
 const (
-	smallInline = 56
-	largeInline = 192
-	smallSlab   = 16
-	largeSlab   = 15
+	smallInline = 104
+	largeInline = 176
 )
 
 var exchangePool = sync.Pool{New: func() any {
@@ -180,18 +173,10 @@ func (ex *exchange) newState(nvals, nbytes int, bodied bool) {
 	ex.body = &ex.ownBody
 	if !ex.srv.ReuseRequests {
 		if nvals == 0 && nbytes <= smallInline && !bodied {
-			if len(ex.smalls) == 0 {
-				ex.smalls = make([]smallState, smallSlab)
-			}
-			st := &ex.smalls[0]
-			ex.smalls = ex.smalls[1:]
+			st := new(smallState)
 			ex.rs, ex.vals, ex.inline = &st.reqState, nil, st.inline[:]
 		} else {
-			if len(ex.larges) == 0 {
-				ex.larges = make([]largeState, largeSlab)
-			}
-			st := &ex.larges[0]
-			ex.larges = ex.larges[1:]
+			st := new(largeState)
 			ex.rs, ex.vals, ex.inline = &st.reqState, st.vals[:0], st.inline[:]
 			ex.body = &st.body
 		}
@@ -324,10 +309,9 @@ func (ex *exchange) release() {
 	ex.srv, ex.fctx, ex.vars, ex.conn, ex.bc, ex.ctl, ex.req, ex.rs, ex.body, ex.continued = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	ex.bodyOut = false
 	ex.vals, ex.inline = nil, nil
-	// Pooled, not kept per core: the pool lets go of the exchanges (and
-	// the rest of their slabs) a burst of connections needed, which a
-	// core's would keep alive for the garbage collector to mark in every
-	// cycle.
+	// Pooled, not kept per core: the pool lets go of the exchanges a
+	// burst of connections needed, which a core's would keep alive for the
+	// garbage collector to mark in every cycle.
 	exchangePool.Put(ex)
 }
 

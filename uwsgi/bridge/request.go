@@ -202,8 +202,9 @@ func (ex *exchange) addRemoteAddr(ctx *fasthttp.RequestCtx) span {
 }
 
 // fillHeader builds the header map from the recorded pairs. Values live in
-// one slab, so a header seen once costs no slice allocation. The map and
-// the slab are the request's own, unless the server reuses requests.
+// one slice (the request state's when they fit), so a header seen once
+// costs no slice allocation of its own. The map and the values are the
+// request's own, unless the server reuses requests.
 func (ex *exchange) fillHeader(s string) http.Header {
 	var hdr http.Header
 	var values []string
