@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"net"
 	"net/http"
 	"net/netip"
@@ -88,7 +89,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx, deferred bool) error 
 		addrSpan = ex.addRemoteAddr(ctx)
 	}
 	for k, v := range h.All() {
-		if string(k) == "Host" {
+		if string(k) == "Host" || string(k) == "Connection" && ex.mode == ModeHTTP && impliedClose(h, v) {
 			continue
 		}
 		var p headerPair
@@ -321,4 +322,28 @@ func (ex *exchange) parseURL(uri string) error {
 	}
 	*u = *parsed
 	return nil
+}
+
+// impliedClose reports whether a Connection header value v is one fasthttp
+// made up: it gives an HTTP/1.0 request with no Connection header a
+// "Connection: close" (its ConnectionClose), which net/http leaves out of
+// r.Header (r.Close says it). Only for requests read off the wire, whose
+// raw header is the client's.
+func impliedClose(h *fasthttp.RequestHeader, v []byte) bool {
+	if string(v) != "close" {
+		return false
+	}
+	raw := h.RawHeaders()
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i+1], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		if len(line) > len("connection:") && bytes.EqualFold(line[:len("connection:")], []byte("connection:")) {
+			return false
+		}
+	}
+	return true
 }

@@ -78,8 +78,9 @@ func TestSmallStates(t *testing.T) {
 		small, body bool
 	}{
 		{"GET /view/ HTTP/1.1\r\nHost: 127.0.0.1:9090\r\n\r\n", true, false},
-		// fasthttp's header gives an HTTP/1.0 request "Connection: close".
-		{"GET / HTTP/1.0\r\n\r\n", false, false},
+		// No header at all: the close HTTP/1.0 implies is not one
+		// (TestConnectionHeaderAsNetHTTP).
+		{"GET / HTTP/1.0\r\n\r\n", true, false},
 		{"HEAD /a?b=c HTTP/1.1\r\nHost: example.com\r\n\r\n", true, false},
 		{"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", false, false},
 		{"GET / HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n", false, false},
