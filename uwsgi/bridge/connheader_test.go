@@ -30,6 +30,8 @@ func TestConnectionHeaderAsNetHTTP(t *testing.T) {
 		"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: x\r\nCONNECTION: close\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n",
+		"GET / HTTP/1.0\r\nHost: x\r\nConnection: Upgrade\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\n\r\n",
 	} {
 		got, want := rawBody(t, strings.TrimPrefix(base, "http://"), raw), rawBody(t, strings.TrimPrefix(plain.URL, "http://"), raw)
 		if got != want {

@@ -89,7 +89,7 @@ func (ex *exchange) buildRequest(ctx *fasthttp.RequestCtx, deferred bool) error 
 		addrSpan = ex.addRemoteAddr(ctx)
 	}
 	for k, v := range h.All() {
-		if string(k) == "Host" || string(k) == "Connection" && ex.mode == ModeHTTP && impliedClose(h, v) {
+		if string(k) == "Host" || string(k) == "Connection" && ex.impliedClose(h, v) {
 			continue
 		}
 		var p headerPair
@@ -324,26 +324,48 @@ func (ex *exchange) parseURL(uri string) error {
 	return nil
 }
 
+// connectionReporter is a VarsSource that knows the client's Connection
+// header (the uwsgi socket's request, whose header is built from the
+// packet's variables).
+type connectionReporter interface{ ClientConnection() []byte }
+
 // impliedClose reports whether a Connection header value v is one fasthttp
-// made up: it gives an HTTP/1.0 request with no Connection header a
-// "Connection: close" (its ConnectionClose), which net/http leaves out of
-// r.Header (r.Close says it). Only for requests read off the wire, whose
-// raw header is the client's.
-func impliedClose(h *fasthttp.RequestHeader, v []byte) bool {
+// made up: its header reports a request's close (ConnectionClose) as
+// "Connection: close", whether the client asked for it or it is implied
+// (an HTTP/1.0 request without keep-alive; every uwsgi request, whose
+// connection ends with it). net/http keeps only what the client sent in
+// r.Header (r.Close says the rest). On the HTTP socket the raw header is
+// the client's; a uwsgi request's source tells.
+func (ex *exchange) impliedClose(h *fasthttp.RequestHeader, v []byte) bool {
 	if string(v) != "close" {
 		return false
+	}
+	if ex.mode != ModeHTTP {
+		cr, ok := ex.vars.(connectionReporter)
+		return ok && !hasToken(cr.ClientConnection(), "close")
 	}
 	raw := h.RawHeaders()
 	for len(raw) > 0 {
 		line := raw
 		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line, raw = raw[:i+1], raw[i+1:]
+			line, raw = raw[:i], raw[i+1:]
 		} else {
 			raw = nil
 		}
-		if len(line) > len("connection:") && bytes.EqualFold(line[:len("connection:")], []byte("connection:")) {
+		if name := len("connection:"); len(line) > name && bytes.EqualFold(line[:name], []byte("connection:")) && hasToken(line[name:], "close") {
 			return false
 		}
 	}
 	return true
+}
+
+// hasToken reports whether the comma-separated list v holds token t
+// (case-insensitive, spaces around the items ignored).
+func hasToken(v []byte, t string) bool {
+	for item := range bytes.SplitSeq(v, []byte(",")) {
+		if bytes.EqualFold(bytes.TrimSpace(item), []byte(t)) {
+			return true
+		}
+	}
+	return false
 }

@@ -28,6 +28,7 @@ type uconn struct {
 	body          packetBody
 	contentLength int64
 	https         bool
+	connHdr       []byte // the packet's HTTP_CONNECTION (see ClientConnection)
 	vars, pktSize int
 	hijacked      bool
 	timeout       time.Duration
@@ -48,7 +49,7 @@ func acquireUconn(c net.Conn, bufferSize int, timeout time.Duration) *uconn {
 		uc.buf = make([]byte, bufferSize+proto.HeaderSize)
 	}
 	uc.buf = uc.buf[:bufferSize+proto.HeaderSize]
-	uc.n, uc.hijacked, uc.https = 0, false, false
+	uc.n, uc.hijacked, uc.https, uc.connHdr = 0, false, false, nil
 	return uc
 }
 
@@ -184,6 +185,9 @@ func (uc *uconn) applyVar(req *fasthttp.Request, k, v []byte, uri, pathInfo, que
 		uc.https = string(v) == "https"
 	default:
 		if len(k) > 5 && string(k[:5]) == "HTTP_" {
+			if string(k) == "HTTP_CONNECTION" {
+				uc.connHdr = v
+			}
 			uc.name = headerName(uc.name[:0], k[5:])
 			req.Header.AddBytesKV(uc.name, v)
 		}
@@ -226,6 +230,11 @@ func (uc *uconn) AppendVars(_ *fasthttp.RequestCtx, m map[string]string) {
 		return true
 	})
 }
+
+// ClientConnection is the client's Connection header (the packet's
+// HTTP_CONNECTION), nil without one: the request header's close is set
+// for every uwsgi request, since the connection ends with it.
+func (uc *uconn) ClientConnection() []byte { return uc.connHdr }
 
 // IsHTTPS reports whether the front end said the client used TLS.
 func (uc *uconn) IsHTTPS() bool { return uc.https }
