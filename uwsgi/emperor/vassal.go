@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/uwsgo/uwsgo/uwsgi/config"
+	"github.com/uwsgo/uwsgo/uwsgi/internal/proc"
 )
 
 // Protocol bytes (uWSGI's core/emperor.c).
@@ -252,20 +253,10 @@ func (v *vassal) onExit(st *os.ProcessState, e *emperor) {
 		e.logf("[emperor] removed uwsgi instance %s", v.name)
 		return
 	}
-	e.logf("[emperor] vassal %s (pid: %d) %s", v.name, r.pid, describeExit(st))
+	e.logf("[emperor] vassal %s (pid: %d) %s", v.name, r.pid, proc.DescribeExit(st))
 	if !r.loyal {
 		v.retryLater(e)
 		return
 	}
 	v.start(e)
-}
-
-func describeExit(st *os.ProcessState) string {
-	if st == nil {
-		return "died"
-	}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return fmt.Sprintf("was killed by signal %d", ws.Signal())
-	}
-	return fmt.Sprintf("exited with status %d", st.ExitCode())
 }

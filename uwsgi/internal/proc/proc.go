@@ -2,11 +2,12 @@
 
 // Package proc answers whether a process still runs, for the code that
 // must tell a dead process from a live one by pid (a cache lock's holder,
-// an attached daemon's pidfile).
+// an attached daemon's pidfile), and says how one ended.
 package proc
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"syscall"
@@ -27,4 +28,16 @@ func Alive(pid int) bool {
 		return b[i+2] != 'Z' && b[i+2] != 'X'
 	}
 	return true
+}
+
+// DescribeExit says how a process ended, for a log line: "exited with
+// status N", "was killed by signal N", or "died" when unknown.
+func DescribeExit(st *os.ProcessState) string {
+	if st == nil {
+		return "died"
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return fmt.Sprintf("was killed by signal %d", ws.Signal())
+	}
+	return fmt.Sprintf("exited with status %d", st.ExitCode())
 }

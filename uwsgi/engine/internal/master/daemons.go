@@ -227,7 +227,7 @@ func (s *daemonSupervisor) runDumb(d *attachedDaemon) {
 		if s.stopped() {
 			return
 		}
-		s.log.Printf("[uwsgi-daemons] %q (pid: %d) %s", d.cmd, c.Process.Pid, describeExit(c.ProcessState))
+		s.log.Printf("[uwsgi-daemons] %q (pid: %d) %s", d.cmd, c.Process.Pid, proc.DescribeExit(c.ProcessState))
 		if d.control {
 			s.log.Printf("[uwsgi-daemons] control daemon %q died: stopping the instance", d.cmd)
 			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)

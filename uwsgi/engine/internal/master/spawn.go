@@ -11,6 +11,7 @@ import (
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/cores"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/process"
+	"github.com/uwsgo/uwsgo/uwsgi/internal/proc"
 	"github.com/uwsgo/uwsgo/uwsgi/scoreboard"
 )
 
@@ -192,7 +193,7 @@ func (m *master) onExit(c *child, st *os.ProcessState) {
 	if old, ok := m.replacing[c.pid]; ok {
 		delete(m.replacing, c.pid)
 		old.recycling = false
-		m.log.Printf("the replacement of worker %d (pid: %d) %s before accepting: worker %d keeps serving", c.id, c.pid, describeExit(st), old.id)
+		m.log.Printf("the replacement of worker %d (pid: %d) %s before accepting: worker %d keeps serving", c.id, c.pid, proc.DescribeExit(st), old.id)
 		return
 	}
 	switch {
@@ -200,7 +201,7 @@ func (m *master) onExit(c *child, st *os.ProcessState) {
 		m.log.Printf("worker %d buried after %d seconds", c.id, int(time.Since(c.spawned).Seconds()))
 		return
 	case m.reload != nil && c.gen == m.reload.gen && !c.ready:
-		m.failRollout(fmt.Sprintf("worker %d (pid: %d) %s before accepting", c.id, c.pid, describeExit(st)))
+		m.failRollout(fmt.Sprintf("worker %d (pid: %d) %s before accepting", c.id, c.pid, proc.DescribeExit(st)))
 		return
 	case m.replaced(c):
 		return // a newer worker already covers its id
@@ -261,14 +262,4 @@ func (t *respawnThrottle) next(workers int) time.Duration {
 		return 2 * time.Second
 	}
 	return 0
-}
-
-func describeExit(st *os.ProcessState) string {
-	if st == nil {
-		return "died"
-	}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return fmt.Sprintf("was killed by signal %d", ws.Signal())
-	}
-	return fmt.Sprintf("exited with status %d", st.ExitCode())
 }
