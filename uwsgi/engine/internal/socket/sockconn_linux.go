@@ -150,12 +150,13 @@ func (c *sockConn) Write(p []byte) (int, error) {
 	}
 	written := 0
 	for written < len(p) {
-		n, err := ignoringEINTR(func() (int, error) {
-			if c.last {
-				return unix.SendmsgN(c.fd, p[written:], nil, nil, unix.MSG_MORE)
-			}
-			return unix.Write(c.fd, p[written:])
-		})
+		var n int
+		var err error
+		if c.last {
+			n, err = writeMore(c.fd, p[written:]) // held for the FIN (corkLast)
+		} else {
+			n, err = ignoringEINTR(func() (int, error) { return unix.Write(c.fd, p[written:]) })
+		}
 		if n > 0 {
 			written += n
 		}
