@@ -25,10 +25,10 @@ func TestCreateOpenShareCounters(t *testing.T) {
 	if o.Slots() != 4 || o.Cores() != 3 {
 		t.Fatalf("Open layout = %d slots × %d cores, want 4 × 3", o.Slots(), o.Cores())
 	}
-	b.Worker(2).Requests.Add(5)
+	b.Worker(2).CarriedRequests.Add(5)
 	b.Core(3, 2).Requests.Add(7)
 	b.Worker(1).CountRequest()
-	if got := o.Worker(2).Requests.Load(); got != 5 {
+	if got := o.Worker(2).RequestCount(); got != 5 {
 		t.Fatalf("worker 2 requests via second mapping = %d, want 5", got)
 	}
 	if got := o.Core(3, 2).Requests.Load(); got != 7 {
