@@ -97,7 +97,10 @@ func initCaches(cfg *config.Config) error {
 	if err != nil || len(specs) == 0 {
 		return err
 	}
-	fds, inherited := inheritedCacheFDs()
+	fds, inherited, err := inheritedCacheFDs()
+	if err != nil {
+		return err
+	}
 	if inherited && len(fds) != len(specs) {
 		return fmt.Errorf("uwsgi: inherited %d caches but the configuration names %d", len(fds), len(specs))
 	}
@@ -129,15 +132,19 @@ func initCaches(cfg *config.Config) error {
 
 // inheritedCacheFDs reads the cache descriptors a master passed to this
 // worker, or to itself across a binary re-exec.
-func inheritedCacheFDs() ([]int, bool) {
+func inheritedCacheFDs() ([]int, bool, error) {
 	if v, ok := os.LookupEnv(handoff.EnvCaches); ok {
 		os.Unsetenv(handoff.EnvCaches)
-		return handoff.SplitInts(v), true
+		fds, err := handoff.SplitInts(v)
+		if err != nil {
+			return nil, false, fmt.Errorf("uwsgi: %s: %w", handoff.EnvCaches, err)
+		}
+		return fds, true, nil
 	}
 	if adopted != nil {
-		return adopted, true
+		return adopted, true, nil
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 // adopted are the cache descriptors of the master image this one replaced

@@ -127,18 +127,27 @@ func DecodeSockets(v string) ([]SocketSpec, error) {
 // EnvTLS names the descriptor of the TLS bundle a worker inherits.
 const EnvTLS = "UWSGO_TLS"
 
-// SplitInts reads a comma-separated list of numbers, skipping what is not one.
-func SplitInts(s string) []int { return SplitIntsSep(s, ",") }
+// SplitInts parses a comma-separated list of integers ("" is none), as
+// the master writes descriptor numbers for its workers; a part that is not
+// an integer is an error naming it, never a shorter list whose positions
+// no longer match what they stand for.
+func SplitInts(s string) ([]int, error) { return SplitIntsSep(s, ",") }
 
 // SplitIntsSep is SplitInts with another separator.
-func SplitIntsSep(s, sep string) []int {
-	var out []int
-	for _, p := range strings.Split(s, sep) {
-		if n, err := strconv.Atoi(p); err == nil {
-			out = append(out, n)
-		}
+func SplitIntsSep(s, sep string) ([]int, error) {
+	if s == "" {
+		return nil, nil
 	}
-	return out
+	parts := strings.Split(s, sep)
+	out := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an integer (in %q)", p, s)
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 // Worker exit statuses, as uWSGI's (spec §3.7).

@@ -66,30 +66,36 @@ func DecodeMasterState(v string) (*MasterState, error) {
 	if s.Gen, err = strconv.ParseUint(fields["gen"], 10, 64); err != nil {
 		return nil, fmt.Errorf("bad state %q", v)
 	}
-	s.Sockets = SplitInts(fields["sockets"])
+	if s.Sockets, err = SplitInts(fields["sockets"]); err != nil {
+		return nil, fmt.Errorf("bad sockets in state: %w", err)
+	}
 	if s.SocketList, err = DecodeSockets(fields["socklist"]); err != nil {
 		return nil, err
 	}
-	board := SplitInts(fields["board"])
-	if len(board) != 1 {
+	board, err := SplitInts(fields["board"])
+	if err != nil || len(board) != 1 {
 		return nil, fmt.Errorf("no scoreboard in state %q", v)
 	}
 	s.Board = board[0]
-	s.Caches = SplitInts(fields["caches"])
+	if s.Caches, err = SplitInts(fields["caches"]); err != nil {
+		return nil, fmt.Errorf("bad caches in state: %w", err)
+	}
 	if p, ok := fields["logpipes"]; ok {
-		if s.LogPipes = SplitInts(p); len(s.LogPipes) != 4 {
+		if s.LogPipes, err = SplitInts(p); err != nil || len(s.LogPipes) != 4 {
 			s.LogPipes = []int{} // unusable: the log master starts new pipes
 		}
 	}
-	if tls := SplitInts(fields["tls"]); len(tls) == 1 && tls[0] >= 0 {
+	if tls, err := SplitInts(fields["tls"]); err != nil {
+		return nil, fmt.Errorf("bad tls in state: %w", err)
+	} else if len(tls) == 1 && tls[0] >= 0 {
 		s.TLS = tls[0]
 	}
 	for _, w := range strings.Split(fields["workers"], ",") {
 		if w == "" {
 			continue
 		}
-		f := SplitIntsSep(w, ":")
-		if len(f) != 7 || f[2] < 0 {
+		f, err := SplitIntsSep(w, ":")
+		if err != nil || len(f) != 7 || f[2] < 0 {
 			return nil, fmt.Errorf("bad worker %q", w)
 		}
 		s.Workers = append(s.Workers, WorkerState{ID: f[0], Slot: f[1], Gen: uint64(f[2]), PID: f[3], Ctrl: f[4], Ready: f[5] == 1, Retiring: f[6] == 1})

@@ -23,7 +23,10 @@ func TestMasterStateRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(in, out) {
 		t.Fatalf("round trip:\n%+v\n%+v", in, out)
 	}
-	for _, bad := range []string{"", "gen=x;board=1", "gen=1", "gen=1;board=1;workers=1:2:3", "gen=1;board=1;socklist=9:0:x"} {
+	for _, bad := range []string{"", "gen=x;board=1", "gen=1", "gen=1;board=1;workers=1:2:3", "gen=1;board=1;socklist=9:0:x",
+		// A list with a part that is not a number is refused, not read
+		// as a shorter one (descriptor 6 would stand for the second socket).
+		"gen=1;sockets=5,,6;board=1", "gen=1;sockets=5,x;board=1", "gen=1;board=1;caches=a", "gen=1;board=1;tls=z", "gen=1;board=1x"} {
 		if _, err := DecodeMasterState(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
@@ -48,4 +51,20 @@ func FuzzMasterState(f *testing.F) {
 			t.Fatalf("%q:\n%+v\n%+v", v, s, again)
 		}
 	})
+}
+
+func TestSplitInts(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []int
+		bad  bool
+	}{
+		{"", nil, false}, {"7", []int{7}, false}, {"5,-1,12", []int{5, -1, 12}, false},
+		{"5,,6", nil, true}, {"5,x", nil, true}, {" 5", nil, true}, {",", nil, true},
+	} {
+		got, err := SplitInts(c.in)
+		if (err != nil) != c.bad || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("SplitInts(%q) = %v, %v; want %v, error %v", c.in, got, err, c.want, c.bad)
+		}
+	}
 }
