@@ -30,8 +30,15 @@ func RegisterSignal(signum uint8, receiver string, handler func(uint8)) bool {
 func SignalRegistered(signum uint8) bool { return engine.SignalRegistered(signum) }
 
 // Signal raises signum: the master routes it to its target. From main()
-// (before Run) it is sent once the worker runs.
+// (before Run) it is sent once the worker runs. It never waits for the
+// master: while the master does not read its control channel and the
+// channel is full, it returns ErrSignalQueueFull (and the worker logs
+// uWSGI's "SIGNAL QUEUE IS FULL" line).
 func Signal(signum uint8) error { return engine.RaiseSignal(signum) }
+
+// ErrSignalQueueFull is Signal's error when the master's control channel
+// is full.
+var ErrSignalQueueFull = engine.ErrSignalQueueFull
 
 // AddTimer makes the master raise signum every seconds. Every worker's
 // main() may call it: the master keeps one timer (uWSGI added one per call).

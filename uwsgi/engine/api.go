@@ -27,6 +27,10 @@ var ErrHarakiri = worker.ErrHarakiri
 // ErrNoCache is the error for a cache name no --cache2 option defines.
 var ErrNoCache = caches.ErrNoCache
 
+// ErrSignalQueueFull is RaiseSignal's error when the master's control
+// channel is full.
+var ErrSignalQueueFull = worker.ErrSignalQueueFull
+
 // SetHarakiri changes the harakiri deadline of the request ctl controls
 // (0 disables it): uWSGI's set_user_harakiri. It reports false for a
 // request uwsgo does not serve.

@@ -2,7 +2,6 @@ package master
 
 import (
 	"errors"
-	"os"
 
 	"github.com/uwsgo/uwsgo/uwsgi/engine/internal/handoff"
 	"golang.org/x/sys/unix"
@@ -26,7 +25,13 @@ import (
 // timer and SIGKILL.
 
 // errCtrlFull is a control channel whose socket buffer is full.
-var errCtrlFull = errors.New("control channel full")
+var errCtrlFull = handoff.ErrFull
+
+// writeNoWait and sndBuf are the shared non-blocking write and buffer size.
+var (
+	writeNoWait = handoff.WriteNoWait
+	sndBuf      = handoff.SendBuffer
+)
 
 // sendSignal writes "sig N" to c, or drops it with uWSGI's line when the
 // channel is full.
@@ -93,43 +98,6 @@ func (m *master) flushOwed() {
 			c.ctrlOwed = nil
 		}
 	}
-}
-
-// writeNoWait is one send(2) with MSG_DONTWAIT, whatever the descriptor's
-// mode (the master's end may be inherited across a binary upgrade): n bytes
-// went, and errCtrlFull when the socket buffer had no room.
-func writeNoWait(f *os.File, b []byte) (n int, err error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	cerr := rc.Control(func(fd uintptr) {
-		for {
-			n, err = unix.SendmsgN(int(fd), b, nil, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
-			if err != unix.EINTR {
-				return
-			}
-		}
-	})
-	if cerr != nil {
-		return 0, cerr
-	}
-	if err == unix.EAGAIN {
-		return max(n, 0), errCtrlFull
-	}
-	return max(n, 0), err
-}
-
-// sndBuf is the socket's send buffer size in bytes (0 when unknown), for
-// the "queue is full" line.
-func sndBuf(f *os.File) int {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return 0
-	}
-	size := 0
-	_ = rc.Control(func(fd uintptr) { size, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF) })
-	return size
 }
 
 // sizeCtrlPair sets both ends' socket buffers to --signal-bufsize bytes when

@@ -128,13 +128,53 @@ func (r *signalRegistry) handler(signum uint8) func(uint8) {
 
 // sendCtrl writes one message to the master. Every write to the control
 // channel goes through here, under ctrlMu, so messages never interleave.
+// A raised signal (MsgSignal) never waits: see raiseCtrl.
 func (w *Worker) sendCtrl(m handoff.Msg) error {
 	if w.ctrl == nil {
 		return ErrNoMaster
 	}
+	if m.Kind == handoff.MsgSignal {
+		return w.raiseCtrl(m)
+	}
 	w.ctrlMu.Lock()
 	defer w.ctrlMu.Unlock()
 	return handoff.Send(w.ctrl, m)
+}
+
+// ErrSignalQueueFull is returned by RaiseSignal when the master does not
+// read its control channel fast enough (uWSGI's "SIGNAL QUEUE IS FULL").
+var ErrSignalQueueFull = errors.New("uwsgi: signal queue is full")
+
+// raiseCtrl writes a raised signal without blocking, as uWSGI writes its
+// signal socket: a request that raises a signal while the master is
+// stopped or busy gets ErrSignalQueueFull and one log line, never a stuck
+// handler. A line the socket took only part of is finished by a goroutine
+// of its own, which holds ctrlMu until it is done (the next raise meanwhile
+// finds the queue full).
+func (w *Worker) raiseCtrl(m handoff.Msg) error {
+	if !w.ctrlMu.TryLock() {
+		return w.raiseFull(m.Signum)
+	}
+	line := []byte(m.Line() + "\n")
+	n, err := handoff.WriteNoWait(w.ctrl, line)
+	switch {
+	case n > 0 && n < len(line):
+		go func() {
+			defer w.ctrlMu.Unlock()
+			_, _ = w.ctrl.Write(line[n:])
+		}()
+		return nil
+	case errors.Is(err, handoff.ErrFull):
+		w.ctrlMu.Unlock()
+		return w.raiseFull(m.Signum)
+	}
+	w.ctrlMu.Unlock()
+	return err
+}
+
+func (w *Worker) raiseFull(signum uint8) error {
+	w.log.Printf("*** SIGNAL QUEUE IS FULL: buffer size %d bytes (you can tune it with --signal-bufsize) *** could not raise signal %d from worker %d", handoff.SendBuffer(w.ctrl), signum, w.ID)
+	return ErrSignalQueueFull
 }
 
 // runSignals is the worker's dedicated signal goroutine: handlers run one
