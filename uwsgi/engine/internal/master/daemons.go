@@ -27,10 +27,18 @@ import (
 // watches a smart one again without restarting it while it lives (uWSGI's
 // reload does the same).
 type attachedDaemon struct {
-	cmd         string
-	pidfile     string // smart daemon
-	daemonizes  bool   // smart: the command daemonizes itself and writes the pidfile
-	stopSignal  syscall.Signal
+	cmd        string
+	pidfile    string // smart daemon
+	daemonizes bool   // smart: the command daemonizes itself and writes the pidfile
+	stopSignal syscall.Signal
+	// reloadSignal, when set (reloadsignal=), replaces stopSignal when the
+	// master stops a dumb daemon to re-execute (a binary upgrade), as
+	// uWSGI's reload does.
+	reloadSignal syscall.Signal
+	// freq is how many one-second checks a smart daemon's pidfile may name
+	// no live process after a spawn before it is spawned again (freq=,
+	// uWSGI's default 10): a daemonizing command takes time to write it.
+	freq        int
 	maxThrottle time.Duration
 	control     bool // the instance stops when it dies
 	dir         string
@@ -42,14 +50,17 @@ type attachedDaemon struct {
 	last     time.Time
 }
 
+// defaultFreq is uWSGI's pidfile checks before a smart daemon is respawned.
+const defaultFreq = 10
+
 // ParseDaemons reads the daemon options.
 func ParseDaemons(cfg *config.Config) ([]*attachedDaemon, error) {
 	var ds []*attachedDaemon
 	for _, c := range cfg.Strings("attach-daemon") {
-		ds = append(ds, &attachedDaemon{cmd: c, stopSignal: syscall.SIGTERM})
+		ds = append(ds, &attachedDaemon{cmd: c, stopSignal: syscall.SIGTERM, freq: defaultFreq})
 	}
 	for _, c := range cfg.Strings("attach-control-daemon") {
-		ds = append(ds, &attachedDaemon{cmd: c, stopSignal: syscall.SIGTERM, control: true})
+		ds = append(ds, &attachedDaemon{cmd: c, stopSignal: syscall.SIGTERM, control: true, freq: defaultFreq})
 	}
 	for _, opt := range []string{"smart-attach-daemon", "smart-attach-daemon2"} {
 		for _, v := range cfg.Strings(opt) {
@@ -57,7 +68,7 @@ func ParseDaemons(cfg *config.Config) ([]*attachedDaemon, error) {
 			if !ok || strings.TrimSpace(cmd) == "" {
 				return nil, fmt.Errorf("uwsgi: invalid --%s %q: want PIDFILE COMMAND", opt, v)
 			}
-			ds = append(ds, &attachedDaemon{cmd: strings.TrimSpace(cmd), pidfile: pidfile, daemonizes: opt == "smart-attach-daemon", stopSignal: syscall.SIGTERM})
+			ds = append(ds, &attachedDaemon{cmd: strings.TrimSpace(cmd), pidfile: pidfile, daemonizes: opt == "smart-attach-daemon", stopSignal: syscall.SIGTERM, freq: defaultFreq})
 		}
 	}
 	for _, v := range cfg.Strings("attach-daemon2") {
@@ -71,7 +82,7 @@ func ParseDaemons(cfg *config.Config) ([]*attachedDaemon, error) {
 }
 
 func parseDaemon2(v string) (*attachedDaemon, error) {
-	d := &attachedDaemon{stopSignal: syscall.SIGTERM}
+	d := &attachedDaemon{stopSignal: syscall.SIGTERM, freq: defaultFreq}
 	for _, kv := range strings.Split(v, ",") {
 		k, val, _ := strings.Cut(kv, "=")
 		num := func() (int, error) {
@@ -106,10 +117,23 @@ func parseDaemon2(v string) (*attachedDaemon, error) {
 			d.dir = val
 		case "touch":
 			d.touch = append(d.touch, strings.Split(val, ";")...)
-		case "reloadsignal", "reload_signal", "freq":
-			// reloads keep daemons running; the pidfile is checked every second
+		case "reloadsignal", "reload_signal":
+			n, err := num()
+			if err != nil {
+				return nil, err
+			}
+			d.reloadSignal = syscall.Signal(n)
+		case "freq":
+			n, err := num()
+			if err != nil {
+				return nil, err
+			}
+			if n < 1 {
+				return nil, fmt.Errorf("freq=%d: want at least 1", n)
+			}
+			d.freq = n
 		default:
-			return nil, fmt.Errorf("unknown or unsupported key %q (known: cmd, pidfile, daemonize, stopsignal, max_throttle, control, chdir, touch)", k)
+			return nil, fmt.Errorf("unknown or unsupported key %q (known: cmd, pidfile, daemonize, stopsignal, reloadsignal, freq, max_throttle, control, chdir, touch)", k)
 		}
 	}
 	if d.cmd == "" {
@@ -272,19 +296,41 @@ func modTime(path string) time.Time {
 	return st.ModTime()
 }
 
-// watchSmart checks the pidfile every second and respawns the daemon when
-// the process it names is gone. One found alive at the start (left by a
-// previous master or image) is kept, as uWSGI keeps it, and reaped when it
-// dies if it is our child.
+// watchSmart checks the pidfile every second, as uWSGI's master does. A
+// daemon seen running whose process is gone is spawned again at once; one
+// just spawned has freq checks to write its pidfile (a daemonizing command
+// forks first), after which it is spawned again if its command exited,
+// or reported as not daemonizing if it still runs. One found alive at the
+// start (left by a previous master or image) is kept, as uWSGI keeps it,
+// and reaped when it dies if it is our child.
 func (s *daemonSupervisor) watchSmart(d *attachedDaemon) {
 	defer s.wg.Done()
+	running := false
 	if pid := readPidfile(d.pidfile); pid > 0 && proc.Alive(pid) {
 		s.log.Printf("[uwsgi-daemons] found valid/active pidfile for %q (pid: %d)", d.cmd, pid)
 		process.WaitInherited(pid) // a --smart-attach-daemon2 the previous master image started
+		running = true
 	}
+	var exited chan struct{} // closed when the last spawn's command exited; nil: none runs
+	checks := 0
 	for {
-		if pid := readPidfile(d.pidfile); pid <= 0 || !proc.Alive(pid) {
-			s.spawnSmart(d)
+		switch pid := readPidfile(d.pidfile); {
+		case pid > 0 && proc.Alive(pid):
+			running, checks = true, 0
+		case running || exited == nil:
+			exited, running, checks = s.spawnSmart(d), false, 0
+		default:
+			if checks++; checks < d.freq {
+				break
+			}
+			checks = 0
+			select {
+			case <-exited:
+				s.log.Printf("[uwsgi-daemons] no live process in %s for %q after %d checks: spawning it again", d.pidfile, d.cmd, d.freq)
+				exited = s.spawnSmart(d)
+			default:
+				s.log.Printf("[uwsgi-daemons] %q did not daemonize !!! (no live process in %s after %d checks)", d.cmd, d.pidfile, d.freq)
+			}
 		}
 		if !s.sleep(time.Second) {
 			return
@@ -292,29 +338,34 @@ func (s *daemonSupervisor) watchSmart(d *attachedDaemon) {
 	}
 }
 
-func (s *daemonSupervisor) spawnSmart(d *attachedDaemon) {
+// spawnSmart starts a smart daemon and returns a channel closed when its
+// command exits (nil if it did not start).
+func (s *daemonSupervisor) spawnSmart(d *attachedDaemon) chan struct{} {
 	if t := d.throttle(time.Now()); t > 0 {
 		s.log.Printf("[uwsgi-daemons] throttling %q for %d seconds", d.cmd, int(t.Seconds()))
 		if !s.sleep(t) {
-			return
+			return nil
 		}
 	}
 	c := s.command(d)
 	if err := process.StartCmd(c); err != nil {
 		s.log.Printf("[uwsgi-daemons] cannot start %q: %v", d.cmd, err)
-		return
+		return nil
 	}
 	d.last = time.Now()
 	d.respawns++
 	s.log.Printf("[uwsgi-daemons] spawning %q (uid: %d gid: %d) pid: %d", d.cmd, os.Getuid(), os.Getgid(), c.Process.Pid)
-	if d.daemonizes {
-		_ = process.WaitCmd(c) // it forks and writes its pidfile, then this process exits
-		return
+	if !d.daemonizes {
+		if err := os.WriteFile(d.pidfile, []byte(strconv.Itoa(c.Process.Pid)+"\n"), 0o644); err != nil {
+			s.log.Printf("[uwsgi-daemons] writing %s: %v", d.pidfile, err)
+		}
 	}
-	if err := os.WriteFile(d.pidfile, []byte(strconv.Itoa(c.Process.Pid)+"\n"), 0o644); err != nil {
-		s.log.Printf("[uwsgi-daemons] writing %s: %v", d.pidfile, err)
-	}
-	go func() { _ = process.WaitCmd(c) }()
+	exited := make(chan struct{})
+	go func() {
+		_ = process.WaitCmd(c) // a daemonizing one forks, writes its pidfile and exits
+		close(exited)
+	}()
+	return exited
 }
 
 func readPidfile(path string) int {
@@ -329,7 +380,14 @@ func readPidfile(path string) int {
 // Stop ends the supervision: dumb daemons get their stop signal (their
 // whole process group), then SIGKILL after the mercy; smart ones are left
 // running, as uWSGI leaves them.
-func (s *daemonSupervisor) Stop() {
+func (s *daemonSupervisor) Stop() { s.stop(false) }
+
+// StopForReexec is Stop before the master re-executes (a binary upgrade):
+// a dumb daemon with reloadsignal= gets that signal instead of its stop
+// signal, as uWSGI's reload sends it; the new image starts it again.
+func (s *daemonSupervisor) StopForReexec() { s.stop(true) }
+
+func (s *daemonSupervisor) stop(reexec bool) {
 	if s == nil {
 		return
 	}
@@ -343,7 +401,11 @@ func (s *daemonSupervisor) Stop() {
 			continue
 		}
 		s.log.Printf("[uwsgi-daemons] stopping daemon (pid: %d): %s", pid, d.cmd)
-		_ = syscall.Kill(-pid, d.stopSignal)
+		sig := d.stopSignal
+		if reexec && d.reloadSignal > 0 {
+			sig = d.reloadSignal
+		}
+		_ = syscall.Kill(-pid, sig)
 		for proc.Alive(pid) && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}

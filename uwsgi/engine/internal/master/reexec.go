@@ -36,7 +36,7 @@ func (m *master) binaryChanged() bool {
 // generation that serves from now on. It returns only if the exec failed.
 func (m *master) reexec(gen uint64) {
 	m.log.Printf("binary %s changed on disk: reloading the master in place (pid: %d)...", m.exe, os.Getpid())
-	m.daemons.Stop() // the new image starts them again
+	m.daemons.StopForReexec() // the new image starts them again
 	m.daemons = nil
 	var keep []int
 	defer func() { // reached only when the re-exec failed: this image goes on
