@@ -3,6 +3,8 @@ package tlsconf
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -72,14 +74,24 @@ func acmeCertificate(m *autocert.Manager) func(*tls.ClientHelloInfo) (*tls.Certi
 const orderLockTimeout = 2 * time.Minute
 
 // orderLock is a DirCache whose misses of a certificate or of the account
-// key take an exclusive lock on a file of the cache directory, held until
-// the process stores the entry (or orderLockTimeout): the other workers
-// wait, then read what it stored, so one order serves them all.
+// key, and whose certificates due for renewal, take an exclusive lock on a
+// file of the cache directory, held until the process stores the entry (or
+// orderLockTimeout): the other workers wait, then read what it stored, so
+// one order serves them all.
+//
+// Renewals must not overlap either: every worker's renewal timer fires
+// within the same seconds (they share one certificate), and two orders at
+// once for one name each put their TLS-ALPN-01 answer under that one name,
+// so the CA's validation connection for one order, reaching the other
+// worker, got the other order's answer and failed it; autocert then waits
+// 30-60 minutes before it tries again. Serialised, the second worker finds
+// the first one's renewal in the cache and adopts it.
 type orderLock struct {
 	autocert.DirCache
 	dir  string
 	mu   sync.Mutex
 	held map[string]*heldLock
+	now  func() time.Time // time.Now; tests move it
 }
 
 type heldLock struct {
@@ -90,14 +102,14 @@ type heldLock struct {
 // Get implements autocert.Cache.
 func (c *orderLock) Get(ctx context.Context, name string) ([]byte, error) {
 	data, err := c.DirCache.Get(ctx, name)
-	if !errors.Is(err, autocert.ErrCacheMiss) || strings.HasSuffix(name, "+token") || strings.HasSuffix(name, "+http-01") {
+	if strings.HasSuffix(name, "+token") || strings.HasSuffix(name, "+http-01") || !c.orderComing(data, err) {
 		return data, err
 	}
 	c.mu.Lock()
 	_, mine := c.held[name]
 	c.mu.Unlock()
 	if mine {
-		return nil, err // this process orders it already
+		return data, err // this process orders it already
 	}
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return nil, err
@@ -114,7 +126,7 @@ func (c *orderLock) Get(ctx context.Context, name string) ([]byte, error) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	if data, err := c.DirCache.Get(ctx, name); !errors.Is(err, autocert.ErrCacheMiss) {
+	if data, err = c.DirCache.Get(ctx, name); !c.orderComing(data, err) {
 		f.Close() // another worker stored it meanwhile
 		return data, err
 	}
@@ -123,7 +135,48 @@ func (c *orderLock) Get(ctx context.Context, name string) ([]byte, error) {
 	c.held[name] = h
 	h.timer = time.AfterFunc(orderLockTimeout, func() { c.release(name, h) })
 	c.mu.Unlock()
-	return nil, autocert.ErrCacheMiss
+	return data, err
+}
+
+// orderComing reports whether autocert orders after a Get that returned
+// data and err: a miss, or a certificate within its renewal margin.
+func (c *orderLock) orderComing(data []byte, err error) bool {
+	if errors.Is(err, autocert.ErrCacheMiss) {
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	now := time.Now
+	if c.now != nil {
+		now = c.now
+	}
+	return renewalDue(data, now())
+}
+
+// renewalDue reports whether the certificate in a cache entry (its key
+// and chain in PEM, as autocert stores them) is within autocert's renewal
+// margin at now: a third of its lifetime, at most 30 days (Manager's
+// RenewBefore is not set), before it expires. autocert's renewal timer
+// fires up to a tenth of that margin later (its jitter), and each such
+// renewal orders a certificate; an entry that is not a certificate (the
+// account key) is never due.
+func renewalDue(data []byte, now time.Time) bool {
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			return false
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		leaf, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return false
+		}
+		margin := min(leaf.NotAfter.Sub(leaf.NotBefore)/3, 30*24*time.Hour)
+		return !now.Before(leaf.NotAfter.Add(-margin))
+	}
 }
 
 // Put implements autocert.Cache, releasing the order lock of name.
