@@ -39,13 +39,12 @@ func daemonPids(t *testing.T, path string, n int) []int {
 	}
 }
 
-// TestFailedReexecRestartsDaemons: the re-exec of a binary upgrade stops
-// the dumb daemons for the new image; when the exec fails, the running
-// master goes on and starts them again itself.
-func TestFailedReexecRestartsDaemons(t *testing.T) {
-	dir := t.TempDir()
-	pids := filepath.Join(dir, "pids")
-	cfg, err := config.Load([]string{"--http-socket", ":0", "--master", "--attach-daemon", "echo $$ >> " + pids + "; exec sleep 300"}, nil)
+// reexecMaster is a master with the daemon option opt=v started, whose
+// re-exec fails (its binary is missing from dir): it goes on and starts its
+// daemons again itself.
+func reexecMaster(t *testing.T, dir, opt, v string) *master {
+	t.Helper()
+	cfg, err := config.Load([]string{"--http-socket", ":0", "--master", opt, v}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,10 +54,20 @@ func TestFailedReexecRestartsDaemons(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.board.Close() })
-	m.exe = filepath.Join(dir, "missing") // the exec fails
+	m.exe = filepath.Join(dir, "missing")
 	if err := m.startDaemons(); err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// TestFailedReexecRestartsDaemons: the re-exec of a binary upgrade stops
+// the dumb daemons for the new image; when the exec fails, the running
+// master goes on and starts them again itself.
+func TestFailedReexecRestartsDaemons(t *testing.T) {
+	dir := t.TempDir()
+	pids := filepath.Join(dir, "pids")
+	m := reexecMaster(t, dir, "--attach-daemon", "echo $$ >> "+pids+"; exec sleep 300")
 	t.Cleanup(func() { m.daemons.Stop() })
 	first := daemonPids(t, pids, 1)[0]
 	m.reexec(2)
@@ -82,20 +91,7 @@ func TestReexecSendsReloadSignal(t *testing.T) {
 	dir := t.TempDir()
 	pids, got := filepath.Join(dir, "pids"), filepath.Join(dir, "signals")
 	cmd := "trap 'echo usr1 >> " + got + "; exit 0' USR1; trap 'echo usr2 >> " + got + "; exit 0' USR2; echo $$ >> " + pids + "; while :; do sleep 0.05; done 2>/dev/null"
-	cfg, err := config.Load([]string{"--http-socket", ":0", "--master", "--attach-daemon2", "cmd=" + cmd + ",reloadsignal=10,stopsignal=12"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, _ := options.ReadOptions(cfg)
-	m := newMaster(cfg, opts, logger.NewLogger(io.Discard), sysEnv{})
-	if m.board, err = scoreboard.Create(4, 1); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.board.Close() })
-	m.exe = filepath.Join(dir, "missing") // the exec fails: the master starts the daemon again
-	if err := m.startDaemons(); err != nil {
-		t.Fatal(err)
-	}
+	m := reexecMaster(t, dir, "--attach-daemon2", "cmd="+cmd+",reloadsignal=10,stopsignal=12")
 	first := daemonPids(t, pids, 1)[0]
 	m.reexec(2)
 	if proc.Alive(first) {

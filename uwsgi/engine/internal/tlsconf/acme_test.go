@@ -26,26 +26,8 @@ func TestOrderLockOneOrder(t *testing.T) {
 	if _, err := a.Get(ctx, "example.com"); !errors.Is(err, autocert.ErrCacheMiss) {
 		t.Fatalf("first Get: %v, want a miss", err)
 	}
-	got := make(chan string, 1)
-	go func() {
-		data, err := b.Get(ctx, "example.com")
-		got <- string(data) + "|" + errorString(err)
-	}()
-	select {
-	case g := <-got:
-		t.Fatalf("the second worker did not wait for the order: %q", g)
-	case <-time.After(300 * time.Millisecond):
-	}
-	if err := a.Put(ctx, "example.com", []byte("cert")); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case g := <-got:
-		if g != "cert|" {
-			t.Fatalf("the second worker got %q, want the stored certificate", g)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the second worker still waits after the Put")
+	if g := waitingGet(t, b, "example.com", func() { _ = a.Put(ctx, "example.com", []byte("cert")) }); g != "cert|" {
+		t.Fatalf("the second worker got %q, want the stored certificate", g)
 	}
 	// Tokens never wait.
 	if _, err := b.Get(ctx, "example.com+token"); !errors.Is(err, autocert.ErrCacheMiss) {
@@ -60,6 +42,30 @@ func TestOrderLockOneOrder(t *testing.T) {
 	if _, err := b.Get(short, "other.com"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("waiting Get with an expired context: %v", err)
 	}
+}
+
+// waitingGet is c.Get(name) from another goroutine: it must still wait
+// 300 ms on, and return once store ran; it returns "data|error".
+func waitingGet(t *testing.T, c *orderLock, name string, store func()) string {
+	t.Helper()
+	got := make(chan string, 1)
+	go func() {
+		data, err := c.Get(context.Background(), name)
+		got <- string(data) + "|" + errorString(err)
+	}()
+	select {
+	case g := <-got:
+		t.Fatalf("the second worker did not wait for the order: %q", g)
+	case <-time.After(300 * time.Millisecond):
+	}
+	store()
+	select {
+	case g := <-got:
+		return g
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second worker still waits after the entry was stored")
+	}
+	return ""
 }
 
 func errorString(err error) string {
@@ -113,26 +119,8 @@ func TestOrderLockRenewal(t *testing.T) {
 	if data, err := a.Get(ctx, "example.com"); err != nil || string(data) != string(old) {
 		t.Fatalf("first worker's Get of a due certificate: %v, want it", err)
 	}
-	got := make(chan string, 1)
-	go func() {
-		data, err := b.Get(ctx, "example.com")
-		got <- string(data) + "|" + errorString(err)
-	}()
-	select {
-	case g := <-got:
-		t.Fatalf("the second worker did not wait for the renewal: %q", g)
-	case <-time.After(300 * time.Millisecond):
-	}
-	if err := a.Put(ctx, "example.com", fresh); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case g := <-got:
-		if g != string(fresh)+"|" {
-			t.Fatal("the second worker did not read the first one's renewal")
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the second worker still waits after the renewal was stored")
+	if g := waitingGet(t, b, "example.com", func() { _ = a.Put(ctx, "example.com", fresh) }); g != string(fresh)+"|" {
+		t.Fatal("the second worker did not read the first one's renewal")
 	}
 	// Outside the margin, no lock: a third worker reads at once while b
 	// would hold it.
