@@ -323,7 +323,7 @@ var laterOptions = []Option{
 	opt("static-gzip-ext", List, "", "like --static-gzip-all, for files whose name ends with this text (css: a.css, a.scss)").alias("static-gzip-suffix"),
 	opt("attach-daemon", List, "", "run a command next to the workers: restarted when it exits, stopped at shutdown"),
 	opt("attach-control-daemon", List, "", "like --attach-daemon, but the instance stops when the command dies"),
-	opt("attach-daemon2", List, "", "attach a daemon: cmd=,pidfile=,daemonize=,stopsignal=,max_throttle=,control=,chdir=,touch="),
+	opt("attach-daemon2", List, "", "attach a daemon: cmd=,pidfile=,daemonize=,stopsignal=,reloadsignal=,freq=,max_throttle=,control=,chdir=,touch="),
 	opt("smart-attach-daemon", List, "", "watch a self-daemonizing command through its pidfile: PIDFILE COMMAND"),
 	opt("smart-attach-daemon2", List, "", "run a foreground command, write its pidfile and watch it: PIDFILE COMMAND"),
 	opt("mime-file", List, "", "add the types of a mime.types file (\"type ext ext...\") for static files").alias("mimefile"),
