@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,7 +129,8 @@ func (r *signalRegistry) handler(signum uint8) func(uint8) {
 
 // sendCtrl writes one message to the master. Every write to the control
 // channel goes through here, under ctrlMu, so messages never interleave.
-// A raised signal (MsgSignal) never waits: see raiseCtrl.
+// A raised signal (MsgSignal) never waits: see raiseCtrl. Other messages
+// wait for room, with ctrlStalled set while they do.
 func (w *Worker) sendCtrl(m handoff.Msg) error {
 	if w.ctrl == nil {
 		return ErrNoMaster
@@ -138,7 +140,15 @@ func (w *Worker) sendCtrl(m handoff.Msg) error {
 	}
 	w.ctrlMu.Lock()
 	defer w.ctrlMu.Unlock()
-	return handoff.Send(w.ctrl, m)
+	line := []byte(m.Line() + "\n")
+	n, err := handoff.WriteNoWait(w.ctrl, line)
+	if n == len(line) || err != nil && !errors.Is(err, handoff.ErrFull) {
+		return err
+	}
+	w.ctrlStalled.Store(true)
+	defer w.ctrlStalled.Store(false)
+	_, err = w.ctrl.Write(line[n:])
+	return err
 }
 
 // ErrSignalQueueFull is returned by RaiseSignal when the master does not
@@ -148,20 +158,29 @@ var ErrSignalQueueFull = errors.New("uwsgi: signal queue is full")
 // raiseCtrl writes a raised signal without blocking, as uWSGI writes its
 // signal socket: a request that raises a signal while the master is
 // stopped or busy gets ErrSignalQueueFull and one log line, never a stuck
-// handler. A line the socket took only part of is finished by a goroutine
-// of its own, which holds ctrlMu until it is done (the next raise meanwhile
-// finds the queue full).
+// handler. It waits for ctrlMu only while its holder is not stalled (other
+// raises hold it for one non-blocking write). A line the socket took only
+// part of is finished by a goroutine of its own, stalled, holding ctrlMu
+// until it is done.
 func (w *Worker) raiseCtrl(m handoff.Msg) error {
-	if !w.ctrlMu.TryLock() {
-		return w.raiseFull(m.Signum)
+	for !w.ctrlMu.TryLock() {
+		if w.ctrlStalled.Load() {
+			return w.raiseFull(m.Signum)
+		}
+		runtime.Gosched()
 	}
 	line := []byte(m.Line() + "\n")
 	n, err := handoff.WriteNoWait(w.ctrl, line)
 	switch {
-	case n > 0 && n < len(line):
+	case n == len(line):
+		w.ctrlMu.Unlock()
+		return nil
+	case n > 0:
+		w.ctrlStalled.Store(true)
 		go func() {
-			defer w.ctrlMu.Unlock()
 			_, _ = w.ctrl.Write(line[n:])
+			w.ctrlStalled.Store(false)
+			w.ctrlMu.Unlock()
 		}()
 		return nil
 	case errors.Is(err, handoff.ErrFull):

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,6 +85,60 @@ func TestRaiseSignalNeverBlocks(t *testing.T) {
 	}
 	if !sc.Scan() || sc.Text() != "signal 9" {
 		t.Fatalf("after the master read: %q, %v; want \"signal 9\"", sc.Text(), sc.Err())
+	}
+}
+
+// TestConcurrentRaisesAllGoThrough: raises from many requests at once,
+// with the master reading, all succeed: a raise waits for another raise's
+// non-blocking write rather than taking it for a full channel. Each burst
+// is 80 lines, read before the next one starts: each write is a socket
+// buffer of its own in the kernel, about 1 KiB of the default 208 KiB, so
+// the channel is never really full here.
+func TestConcurrentRaisesAllGoThrough(t *testing.T) {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	master := os.NewFile(uintptr(pair[0]), "master")
+	defer master.Close()
+	_ = master.SetReadDeadline(time.Now().Add(60 * time.Second))
+	var out bytes.Buffer
+	w := &Worker{ID: 1, ctrl: os.NewFile(uintptr(pair[1]), "control"), log: logger.NewLogger(&out)}
+	defer w.ctrl.Close()
+	const bursts, goroutines, each = 20, 16, 5
+	read := make(chan int, bursts)
+	go func() {
+		sc := bufio.NewScanner(master)
+		for n := 1; sc.Scan(); n++ {
+			if n%(goroutines*each) == 0 {
+				read <- n
+			}
+		}
+		close(read)
+	}()
+	var failed atomic.Int32
+	for b := range bursts {
+		var wg sync.WaitGroup
+		start := make(chan struct{}) // all at once: the raises contend for the channel
+		for range goroutines {
+			wg.Go(func() {
+				<-start
+				for range each {
+					if err := w.sendCtrl(raised(4)); err != nil {
+						failed.Add(1)
+					}
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if n := failed.Load(); n != 0 {
+			w.log.Flush()
+			t.Fatalf("burst %d: %d of %d concurrent raises failed with a reading master: %s", b+1, n, goroutines*each, out.String())
+		}
+		if n, ok := <-read; !ok || n != (b+1)*goroutines*each {
+			t.Fatalf("burst %d: the master read %d lines, want %d", b+1, n, (b+1)*goroutines*each)
+		}
 	}
 }
 

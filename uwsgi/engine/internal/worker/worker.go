@@ -40,6 +40,7 @@ type Worker struct {
 	started      time.Time
 	recycleAsked atomic.Bool
 	ctrlMu       sync.Mutex
+	ctrlStalled  atomic.Bool // a control message waits for room in the channel (see raiseCtrl)
 	sigq         chan uint8
 	sigc         chan os.Signal       // see catchSignals
 	static       *static.Server       // nil without static-map/check-static
