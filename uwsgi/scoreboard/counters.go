@@ -3,15 +3,11 @@ package scoreboard
 // Request counters without cross-worker writes.
 //
 // A worker counts each request in its own slot only: CountRequest adds to
-// the slot's DeltaRequests, on a cache line no other worker writes, and
-// the other counts derive from it: the worker's requests across respawns
-// (RequestCount) and the slot's across the processes that had it
-// (ServedCount) add a base set when the process took the slot. One locked
-// instruction per request instead of three. The instance's total (uWSGI's
-// "req: N/TOTAL" in the log line, the master's "*** instance: N requests
-// ***") is the sum of every slot's ServedCount, read when someone asks for
-// it (TotalRequests): a request line when logging is on, the master's
-// report. With one shared counter in the
+// the slot's counters, on cache lines no other worker writes. The
+// instance's total (uWSGI's "req: N/TOTAL" in the log line, the master's
+// "*** instance: N requests ***") is the sum of every slot's Served
+// counter, read when someone asks for it (TotalRequests): a request line
+// when logging is on, the master's report. With one shared counter in the
 // header, every request of every worker moved the header's cache line,
 // which holds the accept locks, from CPU to CPU.
 //
@@ -24,27 +20,20 @@ package scoreboard
 // CountRequest counts one finished request in worker slot w and returns
 // the slot's request number since its worker was spawned (uWSGI's
 // per-worker "delta" and the log line's app request number).
-func (w *Worker) CountRequest() (delta uint64) { return w.DeltaRequests.Add(1) }
-
-// RequestCount is the worker's request count, its earlier processes'
-// included: uWSGI's per-worker "requests".
-func (w *Worker) RequestCount() uint64 {
-	return w.CarriedRequests.Load() + w.DeltaRequests.Load()
-}
-
-// ServedCount is the number of requests served from this slot by all the
-// processes that had it.
-func (w *Worker) ServedCount() uint64 {
-	return w.ServedBefore.Load() + w.DeltaRequests.Load()
+func (w *Worker) CountRequest() (delta uint64) {
+	delta = w.DeltaRequests.Add(1)
+	w.Requests.Add(1)
+	w.Served.Add(1)
+	return delta
 }
 
 // TotalRequests is the number of requests the instance served: the sum of
-// the slots' ServedCounts. Counted while requests run, it is as exact
+// the slots' Served counters. Counted while requests run, it is as exact
 // as uWSGI's shared counter: a request counts from its CountRequest on.
 func (b *Board) TotalRequests() uint64 {
 	var n uint64
 	for i := range b.slots {
-		n += b.Worker(i).ServedCount()
+		n += b.Worker(i).Served.Load()
 	}
 	return n
 }

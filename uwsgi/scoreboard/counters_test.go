@@ -27,7 +27,7 @@ func TestTotalSumsWorkersAcrossRespawns(t *testing.T) {
 	if got := b.TotalRequests(); got != 3500 {
 		t.Fatalf("total %d, want 3500", got)
 	}
-	if d, r := b.Worker(1).DeltaRequests.Load(), b.Worker(1).RequestCount(); d != 2500 || r != 2500 {
+	if d, r := b.Worker(1).DeltaRequests.Load(), b.Worker(1).Requests.Load(); d != 2500 || r != 2500 {
 		t.Fatalf("slot 1: delta %d requests %d, want 2500 each", d, r)
 	}
 	b.Reset(1) // its worker died; a new one takes the slot
@@ -105,44 +105,8 @@ func BenchmarkSharedTotalParallel(b *testing.B) {
 		next.Unlock()
 		for pb.Next() {
 			w.DeltaRequests.Add(1)
-			w.CarriedRequests.Add(1)
-			w.ServedBefore.Add(1)
+			w.Requests.Add(1)
 			board.header().formerTotal.Add(1)
 		}
 	})
-}
-
-// BenchmarkAccountSameSlotParallel is a worker's per-request accounting
-// from cores on every CPU into its one slot, with CountRequest as it is
-// (one add, the other counts derived) and, for comparison, as it was
-// (three adds, OldThreeAdds), beside the two adds of running time and
-// bytes sent that every request also makes.
-func BenchmarkAccountSameSlotParallel(b *testing.B) {
-	for _, old := range []bool{false, true} {
-		name := "OneAdd"
-		if old {
-			name = "OldThreeAdds"
-		}
-		b.Run(name, func(b *testing.B) {
-			board, err := Create(1, 1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer board.Close()
-			w := board.Worker(0)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if old {
-						w.DeltaRequests.Add(1)
-						w.CarriedRequests.Add(1)
-						w.ServedBefore.Add(1)
-					} else {
-						w.CountRequest()
-					}
-					w.RunningTime.Add(3)
-					w.TX.Add(100)
-				}
-			})
-		})
-	}
 }

@@ -19,11 +19,15 @@ import (
 
 // Layout sizes. A worker slot holds its counters and then its cores' slots.
 const (
-	headerSize    = 64
-	workerSize    = 256
-	coreSize      = 256
-	magic         = 0x75777367 // "uwsg"
-	layoutVersion = 2          // 2: request counts derived from DeltaRequests, RequestStart 0 between requests
+	headerSize = 64
+	workerSize = 256
+	coreSize   = 256
+	magic      = 0x75777367 // "uwsg"
+	// layoutVersion is checked by Open. The board crosses binary upgrades
+	// (workers of the new binary open the running master's board, the new
+	// master image adopts it), so a new version makes an upgrade from an
+	// older build fail: keep fields where they are and what they mean.
+	layoutVersion = 1
 )
 
 // Status values of a worker slot.
@@ -58,32 +62,28 @@ const acceptLocks = 8
 
 // Worker is the slot of one worker process.
 type Worker struct {
-	ID         atomic.Uint32 // worker id 1..N, 0 when the slot is free
-	Accepting  atomic.Uint32
-	Status     atomic.Uint32
-	Signum     atomic.Uint32 // signal being handled when Status is StatusSig
-	PID        atomic.Int64
-	Generation atomic.Uint64
-	// CarriedRequests is what the worker id's earlier processes served:
-	// RequestCount adds it to DeltaRequests, the one counter a request
-	// moves (see counters.go).
-	CarriedRequests atomic.Uint64
-	DeltaRequests   atomic.Uint64
-	Exceptions      atomic.Uint64
-	HarakiriCount   atomic.Uint64
-	Signals         atomic.Uint64
-	RSS             atomic.Uint64
-	VSZ             atomic.Uint64
-	RunningTime     atomic.Uint64 // µs
-	LastSpawn       atomic.Int64  // unix seconds
-	RespawnCount    atomic.Uint64
-	TX              atomic.Uint64
-	AvgRT           atomic.Uint64 // µs
-	Queued          atomic.Uint64 // requests waiting for a free core (sampled for the cheaper algorithms)
-	// ServedBefore counts the requests served from this slot by the
-	// processes that had it before this one; Reset adds DeltaRequests to
-	// it (see ServedCount, TotalRequests).
-	ServedBefore atomic.Uint64
+	ID            atomic.Uint32 // worker id 1..N, 0 when the slot is free
+	Accepting     atomic.Uint32
+	Status        atomic.Uint32
+	Signum        atomic.Uint32 // signal being handled when Status is StatusSig
+	PID           atomic.Int64
+	Generation    atomic.Uint64
+	Requests      atomic.Uint64
+	DeltaRequests atomic.Uint64
+	Exceptions    atomic.Uint64
+	HarakiriCount atomic.Uint64
+	Signals       atomic.Uint64
+	RSS           atomic.Uint64
+	VSZ           atomic.Uint64
+	RunningTime   atomic.Uint64 // µs
+	LastSpawn     atomic.Int64  // unix seconds
+	RespawnCount  atomic.Uint64
+	TX            atomic.Uint64
+	AvgRT         atomic.Uint64 // µs
+	Queued        atomic.Uint64 // requests waiting for a free core (sampled for the cheaper algorithms)
+	// Served counts the requests served from this slot by all the
+	// processes that had it; Reset keeps it (see TotalRequests).
+	Served atomic.Uint64
 }
 
 // Core is the slot of one core of a worker.
@@ -94,10 +94,10 @@ type Core struct {
 	OffloadedRequests atomic.Uint64
 	WriteErrors       atomic.Uint64
 	ReadErrors        atomic.Uint64
-	// RequestStart is when the request in flight started, in unix µs; 0
-	// between requests (see InRequest).
-	RequestStart     atomic.Int64
-	HarakiriDeadline atomic.Int64 // unix µs, 0 = none
+	InRequest         atomic.Uint32
+	_                 uint32
+	RequestStart      atomic.Int64 // unix µs
+	HarakiriDeadline  atomic.Int64 // unix µs, 0 = none
 	// The request in flight, for the stats: method and URI, truncated to
 	// fit. Written by the core's worker, read without a lock (a reader may
 	// see a request change under it; the stats say what they saw).
@@ -107,13 +107,9 @@ type Core struct {
 	uri       [96]byte
 }
 
-// InRequest reports whether the core serves a request.
-func (c *Core) InRequest() bool { return c.RequestStart.Load() != 0 }
-
-// SetRequest records the request the core serves now. The lengths are
-// stored only when they change: each atomic store is a locked instruction
-// (tens of nanoseconds on a virtual CPU), and a core's next request is
-// often the same method and URI length.
+// SetRequest records the request the core serves now.
+// The lengths are stored only when they change (a core's next request is
+// often the same method and URI length).
 func (c *Core) SetRequest(method, uri []byte) {
 	if m := uint32(copy(c.method[:], method)); c.methodLen.Load() != m {
 		c.methodLen.Store(m)
@@ -230,10 +226,10 @@ func (b *Board) Core(i, j int) *Core {
 // Reset zeroes slot i and its cores (before a new worker takes it), but
 // for its Served count, which the instance's total goes on including.
 func (b *Board) Reset(i int) {
-	served := b.Worker(i).ServedCount()
+	served := b.Worker(i).Served.Load()
 	off := headerSize + i*(workerSize+b.cores*coreSize)
 	clear(b.mem[off : off+workerSize+b.cores*coreSize])
-	b.Worker(i).ServedBefore.Store(served)
+	b.Worker(i).Served.Store(served)
 }
 
 // Close unmaps the board and closes its file.

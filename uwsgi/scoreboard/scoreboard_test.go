@@ -1,8 +1,11 @@
 package scoreboard
 
 import (
+	"fmt"
 	"os"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -25,10 +28,10 @@ func TestCreateOpenShareCounters(t *testing.T) {
 	if o.Slots() != 4 || o.Cores() != 3 {
 		t.Fatalf("Open layout = %d slots × %d cores, want 4 × 3", o.Slots(), o.Cores())
 	}
-	b.Worker(2).CarriedRequests.Add(5)
+	b.Worker(2).Requests.Add(5)
 	b.Core(3, 2).Requests.Add(7)
 	b.Worker(1).CountRequest()
-	if got := o.Worker(2).RequestCount(); got != 5 {
+	if got := o.Worker(2).Requests.Load(); got != 5 {
 		t.Fatalf("worker 2 requests via second mapping = %d, want 5", got)
 	}
 	if got := o.Core(3, 2).Requests.Load(); got != 7 {
@@ -56,5 +59,34 @@ func TestOpenRejectsOtherFiles(t *testing.T) {
 	_ = f.Truncate(4096)
 	if _, err := Open(f); err != ErrLayout {
 		t.Fatalf("Open(random file) = %v, want ErrLayout", err)
+	}
+}
+
+// TestLayoutIsStable: the board crosses binary upgrades (workers of the new
+// binary open the running master's board; the new master image adopts it),
+// so every field keeps its offset, as layoutVersion 1 laid them out. A
+// field may be added at the end of a slot (within its size); moving or
+// retyping one needs a new layoutVersion, which makes upgrades from older
+// builds fail.
+func TestLayoutIsStable(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{header{}, "Magic 0 Version 4 Slots 8 Cores 12 formerTotal 16 AcceptLocks 24"},
+		{Worker{}, "ID 0 Accepting 4 Status 8 Signum 12 PID 16 Generation 24 Requests 32 DeltaRequests 40 Exceptions 48 HarakiriCount 56 " +
+			"Signals 64 RSS 72 VSZ 80 RunningTime 88 LastSpawn 96 RespawnCount 104 TX 112 AvgRT 120 Queued 128 Served 136"},
+		{Core{}, "Requests 0 StaticRequests 8 RoutedRequests 16 OffloadedRequests 24 WriteErrors 32 ReadErrors 40 InRequest 48 _ 52 " +
+			"RequestStart 56 HarakiriDeadline 64 methodLen 72 uriLen 76 method 80 uri 92"},
+	} {
+		ty := reflect.TypeOf(c.v)
+		var got []string
+		for i := range ty.NumField() {
+			f := ty.Field(i)
+			got = append(got, fmt.Sprintf("%s %d", f.Name, f.Offset))
+		}
+		if g := strings.Join(got, " "); !strings.HasPrefix(g, c.want) {
+			t.Errorf("%s layout\n%s\nwant it to start with layoutVersion %d's\n%s", ty.Name(), g, layoutVersion, c.want)
+		}
 	}
 }

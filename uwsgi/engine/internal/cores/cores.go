@@ -144,7 +144,8 @@ func (c *Cores) wait(ch chan int, d time.Duration) (int, bool) {
 
 func (c *Cores) mark(id int, start time.Time) {
 	s := c.board.Core(c.slot, id)
-	s.RequestStart.Store(start.UnixMicro()) // non-zero: in a request
+	s.RequestStart.Store(start.UnixMicro())
+	s.InRequest.Store(1)
 }
 
 // SetRequest records the method and URI of core id's request for the stats.
@@ -156,11 +157,11 @@ func (c *Cores) SetRequest(id int, method, uri []byte) {
 // core gets one.
 func (c *Cores) Release(id int) {
 	s := c.board.Core(c.slot, id)
-	if s.HarakiriDeadline.Load() != 0 { // a store is a locked instruction
+	if s.HarakiriDeadline.Load() != 0 { // none set without --harakiri
 		s.HarakiriDeadline.Store(0)
 	}
 	s.Requests.Add(1)
-	s.RequestStart.Store(0)
+	s.InRequest.Store(0)
 	c.free[id/64].Or(1 << (id % 64))
 	c.released()
 }

@@ -28,7 +28,7 @@ func (m *master) activeIDs() []int {
 // busy reports whether worker c serves a request now.
 func (m *master) busy(c *child) bool {
 	for j := range m.board.Cores() {
-		if m.board.Core(c.slot, j).InRequest() {
+		if m.board.Core(c.slot, j).InRequest.Load() == 1 {
 			return true
 		}
 	}

@@ -228,7 +228,7 @@ func TestCheaperSpare(t *testing.T) {
 		fm.opts.Processes, fm.opts.Cheaper, fm.opts.CheaperOverload, fm.opts.CheaperStep, fm.opts.CheaperAlgo = 3, 1, 2, 1, "spare"
 		fm.cheap.cheaped[2], fm.cheap.cheaped[3] = true, true
 		first := fm.anyChild()
-		fm.board.Core(first.slot, 0).RequestStart.Store(time.Now().UnixMicro())
+		fm.board.Core(first.slot, 0).InRequest.Store(1)
 		for range 2 {
 			fm.checkCheaper()
 		}
@@ -247,7 +247,7 @@ func TestCheaperSpare(t *testing.T) {
 			t.Fatalf("after 3 busy cycles: %d workers, cheaped %v", len(fm.children), fm.cheap.cheaped)
 		}
 		fm.onEvent(event{kind: evReady, c: second})
-		fm.board.Core(first.slot, 0).RequestStart.Store(0)
+		fm.board.Core(first.slot, 0).InRequest.Store(0)
 		fm.checkCheaper() // idle cycle 1
 		if fm.procs[first.pid].got(syscall.SIGHUP) {
 			t.Fatal("a worker went cheap after one idle cycle")

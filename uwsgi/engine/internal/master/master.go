@@ -289,7 +289,7 @@ func (m *master) logCounters() {
 	m.log.Printf("*** instance: %d requests ***", total)
 	for _, c := range m.children {
 		m.log.Printf("worker %d (pid: %d): %d requests (%d since spawn)", c.id, c.pid,
-			m.board.Worker(c.slot).RequestCount(), m.board.Worker(c.slot).DeltaRequests.Load())
+			m.board.Worker(c.slot).Requests.Load(), m.board.Worker(c.slot).DeltaRequests.Load())
 	}
 }
 

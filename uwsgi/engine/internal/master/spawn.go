@@ -19,7 +19,7 @@ import (
 // id and generation, which spawn of that id this is, and the requests its
 // predecessors served (uWSGI's counters survive a respawn).
 func SetUpSlot(ws *scoreboard.Worker, id int, gen, spawns, carried uint64) {
-	ws.CarriedRequests.Store(carried)
+	ws.Requests.Store(carried)
 	ws.ID.Store(uint32(id))
 	ws.Generation.Store(gen)
 	ws.LastSpawn.Store(time.Now().Unix())
@@ -108,7 +108,7 @@ func (m *master) carriedRequests(id int) uint64 {
 	var n uint64
 	for i := range m.board.Slots() {
 		if w := m.board.Worker(i); int(w.ID.Load()) == id {
-			n = max(n, w.RequestCount())
+			n = max(n, w.Requests.Load())
 		}
 	}
 	return n

@@ -163,7 +163,7 @@ func workerStats(board *scoreboard.Board, id int) stats.Worker {
 		out.Status = "cheap"
 	}
 	out.Accepting = w.Accepting.Load() == 1
-	out.Requests, out.DeltaRequests = w.RequestCount(), w.DeltaRequests.Load()
+	out.Requests, out.DeltaRequests = w.Requests.Load(), w.DeltaRequests.Load()
 	out.Exceptions, out.HarakiriCount, out.Signals = w.Exceptions.Load(), w.HarakiriCount.Load(), w.Signals.Load()
 	out.RunningTime, out.LastSpawn, out.RespawnCount = w.RunningTime.Load(), w.LastSpawn.Load(), w.RespawnCount.Load()
 	out.TX, out.AvgRT = w.TX.Load(), w.AvgRT.Load()
@@ -174,9 +174,9 @@ func workerStats(board *scoreboard.Board, id int) stats.Worker {
 		c := board.Core(best, j)
 		core := stats.Core{ID: j, Requests: c.Requests.Load(), StaticRequests: c.StaticRequests.Load(),
 			RoutedRequests: c.RoutedRequests.Load(), OffloadedRequests: c.OffloadedRequests.Load(),
-			WriteErrors: c.WriteErrors.Load(), ReadErrors: c.ReadErrors.Load()}
-		if start := c.RequestStart.Load(); start != 0 { // read once: in a request and since when
-			core.InRequest, core.RequestStart = true, start/1e6
+			WriteErrors: c.WriteErrors.Load(), ReadErrors: c.ReadErrors.Load(), InRequest: c.InRequest.Load() == 1}
+		if core.InRequest {
+			core.RequestStart = c.RequestStart.Load() / 1e6
 			core.Method, core.URI = c.Request()
 			out.Status = "busy"
 		}
