@@ -24,22 +24,13 @@ import (
 // control messages: a worker that does not read is covered by the mercy
 // timer and SIGKILL.
 
-// errCtrlFull is a control channel whose socket buffer is full.
-var errCtrlFull = handoff.ErrFull
-
-// writeNoWait and sndBuf are the shared non-blocking write and buffer size.
-var (
-	writeNoWait = handoff.WriteNoWait
-	sndBuf      = handoff.SendBuffer
-)
-
 // sendSignal writes "sig N" to c, or drops it with uWSGI's line when the
 // channel is full.
 func (m *master) sendSignal(c *child, signum uint8) {
 	err := m.sendCtrl(c, handoff.Msg{Kind: handoff.MsgSig, Signum: signum}, false)
 	switch {
-	case errors.Is(err, errCtrlFull):
-		m.log.Printf("*** SIGNAL QUEUE IS FULL: buffer size %d bytes (you can tune it with --signal-bufsize) *** could not deliver signal %d to worker %d", sndBuf(c.ctrl), signum, c.id)
+	case errors.Is(err, handoff.ErrFull):
+		m.log.Printf("*** SIGNAL QUEUE IS FULL: buffer size %d bytes (you can tune it with --signal-bufsize) *** could not deliver signal %d to worker %d", handoff.SendBuffer(c.ctrl), signum, c.id)
 	case err != nil:
 		m.log.Printf("could not deliver signal %d to worker %d: %v", signum, c.id, err)
 	}
@@ -47,13 +38,13 @@ func (m *master) sendSignal(c *child, signum uint8) {
 
 // sendCtrl writes msg to c's control channel without blocking. A message
 // that must not be lost (keep) waits in c.ctrlOwed when the channel is
-// full; one that may be lost returns errCtrlFull. Bytes already owed go
+// full; one that may be lost returns handoff.ErrFull. Bytes already owed go
 // first, so lines never interleave.
 func (m *master) sendCtrl(c *child, msg handoff.Msg, keep bool) error {
 	if c.ctrl == nil {
 		return nil
 	}
-	if err := flushCtrl(c); err != nil && !errors.Is(err, errCtrlFull) {
+	if err := flushCtrl(c); err != nil && !errors.Is(err, handoff.ErrFull) {
 		return err
 	}
 	line := []byte(msg.Line() + "\n")
@@ -62,19 +53,19 @@ func (m *master) sendCtrl(c *child, msg handoff.Msg, keep bool) error {
 			c.ctrlOwed = append(c.ctrlOwed, line...)
 			return nil
 		}
-		return errCtrlFull
+		return handoff.ErrFull
 	}
-	n, err := writeNoWait(c.ctrl, line)
+	n, err := handoff.WriteNoWait(c.ctrl, line)
 	switch {
 	case err == nil && n == len(line):
 		return nil
-	case err != nil && !errors.Is(err, errCtrlFull):
+	case err != nil && !errors.Is(err, handoff.ErrFull):
 		return err
 	case n > 0 || keep: // a part went: the rest is owed, or the next line would be garbage
 		c.ctrlOwed = append(c.ctrlOwed, line[n:]...)
 		return nil
 	}
-	return errCtrlFull
+	return handoff.ErrFull
 }
 
 // flushCtrl writes what c is owed, as far as its channel takes it.
@@ -82,7 +73,7 @@ func flushCtrl(c *child) error {
 	if len(c.ctrlOwed) == 0 || c.ctrl == nil {
 		return nil
 	}
-	n, err := writeNoWait(c.ctrl, c.ctrlOwed)
+	n, err := handoff.WriteNoWait(c.ctrl, c.ctrlOwed)
 	c.ctrlOwed = c.ctrlOwed[n:]
 	if len(c.ctrlOwed) == 0 {
 		c.ctrlOwed = nil
@@ -93,7 +84,7 @@ func flushCtrl(c *child) error {
 // flushOwed retries, once per master cycle, what workers are owed.
 func (m *master) flushOwed() {
 	for _, c := range m.children {
-		if err := flushCtrl(c); err != nil && !errors.Is(err, errCtrlFull) {
+		if err := flushCtrl(c); err != nil && !errors.Is(err, handoff.ErrFull) {
 			m.log.Printf("worker %d (pid: %d) control channel: %v", c.id, c.pid, err)
 			c.ctrlOwed = nil
 		}

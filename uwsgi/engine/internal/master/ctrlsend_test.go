@@ -99,7 +99,7 @@ func TestSignalsToAWorkerThatDoesNotRead(t *testing.T) {
 		}
 		fm.routeSignal(6)
 	})
-	full := fmt.Sprintf("*** SIGNAL QUEUE IS FULL: buffer size %d bytes (you can tune it with --signal-bufsize) *** could not deliver signal 5 to worker 1", sndBuf(first.ctrl))
+	full := fmt.Sprintf("*** SIGNAL QUEUE IS FULL: buffer size %d bytes (you can tune it with --signal-bufsize) *** could not deliver signal 5 to worker 1", handoff.SendBuffer(first.ctrl))
 	dropped := strings.Count(logs.String(), full+"\n")
 	if lines := strings.Count(logs.String(), "\n"); lines != dropped {
 		t.Fatalf("%d log lines, %d of them the queue-full line %q:\n%.2000s", lines, dropped, full, logs.String())
@@ -183,7 +183,7 @@ func TestSignalBufsizeSizesTheSocketpair(t *testing.T) {
 		ours := os.NewFile(uintptr(pair[0]), "control")
 		theirs := os.NewFile(uintptr(pair[1]), "control-worker")
 		rcv, _ := unix.GetsockoptInt(pair[1], unix.SOL_SOCKET, unix.SO_RCVBUF)
-		snd := sndBuf(ours)
+		snd := handoff.SendBuffer(ours)
 		if tc.args == nil && snd != def || tc.args != nil && (snd != 2*8192 || rcv != 2*8192) {
 			t.Errorf("%v: SO_SNDBUF %d, SO_RCVBUF of the other end %d (default %d)", tc.args, snd, rcv, def)
 		}
