@@ -108,15 +108,9 @@ type Core struct {
 }
 
 // SetRequest records the request the core serves now.
-// The lengths are stored only when they change (a core's next request is
-// often the same method and URI length).
 func (c *Core) SetRequest(method, uri []byte) {
-	if m := uint32(copy(c.method[:], method)); c.methodLen.Load() != m {
-		c.methodLen.Store(m)
-	}
-	if u := uint32(copy(c.uri[:], uri)); c.uriLen.Load() != u {
-		c.uriLen.Store(u)
-	}
+	c.methodLen.Store(uint32(copy(c.method[:], method)))
+	c.uriLen.Store(uint32(copy(c.uri[:], uri)))
 }
 
 // Request returns copies of the recorded method and URI.

@@ -157,9 +157,7 @@ func (c *Cores) SetRequest(id int, method, uri []byte) {
 // core gets one.
 func (c *Cores) Release(id int) {
 	s := c.board.Core(c.slot, id)
-	if s.HarakiriDeadline.Load() != 0 { // none set without --harakiri
-		s.HarakiriDeadline.Store(0)
-	}
+	s.HarakiriDeadline.Store(0)
 	s.Requests.Add(1)
 	s.InRequest.Store(0)
 	c.free[id/64].Or(1 << (id % 64))

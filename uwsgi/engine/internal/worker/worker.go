@@ -140,9 +140,7 @@ func (w *Worker) account(start time.Time, res *bridge.Result, hbytes int) (elaps
 	n = slot.CountRequest()
 	us := uint64(elapsed.Microseconds())
 	slot.RunningTime.Add(us)
-	if old := slot.AvgRT.Load(); (old+us)/2 != old { // a store is a locked instruction
-		slot.AvgRT.Store((old + us) / 2)
-	}
+	slot.AvgRT.Store((slot.AvgRT.Load() + us) / 2)
 	slot.TX.Add(uint64(res.BodySize) + uint64(hbytes))
 	if res.Panicked {
 		slot.Exceptions.Add(1)
