@@ -44,3 +44,40 @@ func TestSignalsToAStoppedWorker(t *testing.T) {
 	p.waitLog("testapp: signal 19 on worker 2", 10*time.Second)
 	t.Logf("full after %d raises", raised)
 }
+
+// A master stopped with SIGSTOP never reads the workers' control channels:
+// requests that raise signals (uwsgi.Signal) are still answered at once,
+// the worker's channel fills, and the raises after that fail with
+// ErrSignalQueueFull and uWSGI's line, where they blocked the request
+// until the master read. Once continued, the master reads and raises go
+// through again. --master --processes 2, one core each.
+func TestRaiseWithAStoppedMaster(t *testing.T) {
+	p, base, _, _ := masterServer(t, []string{"TESTAPP_SIGNALS=1"}, "--processes", "2")
+	waitChildren(t, p.cmd.Process.Pid, 2, 15*time.Second, nil)
+	p.waitLog("signum 18 registered", 10*time.Second)
+	if err := syscall.Kill(p.cmd.Process.Pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGCONT) })
+	c := &http.Client{} // one kept-alive connection: one worker's channel
+	raised, body := 0, ""
+	for ; raised < 20000 && body != "uwsgi: signal queue is full"; raised++ {
+		_, body = get(t, c, base+"/raise?n=18") // fails the test if a raise blocks (30 s)
+	}
+	if body != "uwsgi: signal queue is full" || raised < 10 {
+		t.Fatalf("after %d raises to a stopped master the last answer was %q, want the queue full", raised, body)
+	}
+	if err := syscall.Kill(p.cmd.Process.Pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog("could not raise signal 18 from worker", 10*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for body != "<nil>" && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		_, body = get(t, c, base+"/raise?n=18")
+	}
+	if body != "<nil>" {
+		t.Fatalf("raise after the master continued: %q", body)
+	}
+	t.Logf("full after %d raises", raised)
+}
