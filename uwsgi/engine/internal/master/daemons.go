@@ -36,8 +36,9 @@ type attachedDaemon struct {
 	// uWSGI's reload does.
 	reloadSignal syscall.Signal
 	// freq is how many one-second checks a smart daemon's pidfile may name
-	// no live process after a spawn before it is spawned again (freq=,
-	// uWSGI's default 10): a daemonizing command takes time to write it.
+	// no live process after a spawn before it is spawned again (freq=; 0
+	// is uWSGI's default 10, see checks): a daemonizing command takes time
+	// to write it.
 	freq        int
 	maxThrottle time.Duration
 	control     bool // the instance stops when it dies
@@ -50,17 +51,22 @@ type attachedDaemon struct {
 	last     time.Time
 }
 
-// defaultFreq is uWSGI's pidfile checks before a smart daemon is respawned.
-const defaultFreq = 10
+// checks is the daemon's freq, or uWSGI's default of 10.
+func (d *attachedDaemon) checks() int {
+	if d.freq > 0 {
+		return d.freq
+	}
+	return 10
+}
 
 // ParseDaemons reads the daemon options.
 func ParseDaemons(cfg *config.Config) ([]*attachedDaemon, error) {
 	var ds []*attachedDaemon
 	for _, c := range cfg.Strings("attach-daemon") {
-		ds = append(ds, &attachedDaemon{cmd: c, stopSignal: syscall.SIGTERM, freq: defaultFreq})
+		ds = append(ds, &attachedDaemon{cmd: c, stopSignal: syscall.SIGTERM})
 	}
 	for _, c := range cfg.Strings("attach-control-daemon") {
-		ds = append(ds, &attachedDaemon{cmd: c, stopSignal: syscall.SIGTERM, control: true, freq: defaultFreq})
+		ds = append(ds, &attachedDaemon{cmd: c, stopSignal: syscall.SIGTERM, control: true})
 	}
 	for _, opt := range []string{"smart-attach-daemon", "smart-attach-daemon2"} {
 		for _, v := range cfg.Strings(opt) {
@@ -68,7 +74,7 @@ func ParseDaemons(cfg *config.Config) ([]*attachedDaemon, error) {
 			if !ok || strings.TrimSpace(cmd) == "" {
 				return nil, fmt.Errorf("uwsgi: invalid --%s %q: want PIDFILE COMMAND", opt, v)
 			}
-			ds = append(ds, &attachedDaemon{cmd: strings.TrimSpace(cmd), pidfile: pidfile, daemonizes: opt == "smart-attach-daemon", stopSignal: syscall.SIGTERM, freq: defaultFreq})
+			ds = append(ds, &attachedDaemon{cmd: strings.TrimSpace(cmd), pidfile: pidfile, daemonizes: opt == "smart-attach-daemon", stopSignal: syscall.SIGTERM})
 		}
 	}
 	for _, v := range cfg.Strings("attach-daemon2") {
@@ -82,7 +88,7 @@ func ParseDaemons(cfg *config.Config) ([]*attachedDaemon, error) {
 }
 
 func parseDaemon2(v string) (*attachedDaemon, error) {
-	d := &attachedDaemon{stopSignal: syscall.SIGTERM, freq: defaultFreq}
+	d := &attachedDaemon{stopSignal: syscall.SIGTERM}
 	for _, kv := range strings.Split(v, ",") {
 		k, val, _ := strings.Cut(kv, "=")
 		num := func() (int, error) {
@@ -320,16 +326,17 @@ func (s *daemonSupervisor) watchSmart(d *attachedDaemon) {
 		case running || exited == nil:
 			exited, running, checks = s.spawnSmart(d), false, 0
 		default:
-			if checks++; checks < d.freq {
+			if checks++; checks < d.checks() {
 				break
 			}
+			n := checks
 			checks = 0
 			select {
 			case <-exited:
-				s.log.Printf("[uwsgi-daemons] no live process in %s for %q after %d checks: spawning it again", d.pidfile, d.cmd, d.freq)
+				s.log.Printf("[uwsgi-daemons] no live process in %s for %q after %d checks: spawning it again", d.pidfile, d.cmd, n)
 				exited = s.spawnSmart(d)
 			default:
-				s.log.Printf("[uwsgi-daemons] %q did not daemonize !!! (no live process in %s after %d checks)", d.cmd, d.pidfile, d.freq)
+				s.log.Printf("[uwsgi-daemons] %q did not daemonize !!! (no live process in %s after %d checks)", d.cmd, d.pidfile, n)
 			}
 		}
 		if !s.sleep(time.Second) {
