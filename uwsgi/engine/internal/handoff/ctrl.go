@@ -129,8 +129,11 @@ func ParseMsg(line string) Msg {
 	return m
 }
 
+// Wire is m as it goes on a control channel: its line and a newline.
+func (m Msg) Wire() []byte { return []byte(m.Line() + "\n") }
+
 // Send writes m to a control channel, as one line.
 func Send(w io.Writer, m Msg) error {
-	_, err := io.WriteString(w, m.Line()+"\n")
+	_, err := w.Write(m.Wire())
 	return err
 }

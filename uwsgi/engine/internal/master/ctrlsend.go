@@ -47,7 +47,7 @@ func (m *master) sendCtrl(c *child, msg handoff.Msg, keep bool) error {
 	if err := flushCtrl(c); err != nil && !errors.Is(err, handoff.ErrFull) {
 		return err
 	}
-	line := []byte(msg.Line() + "\n")
+	line := msg.Wire()
 	if len(c.ctrlOwed) > 0 {
 		if keep {
 			c.ctrlOwed = append(c.ctrlOwed, line...)

@@ -140,7 +140,7 @@ func (w *Worker) sendCtrl(m handoff.Msg) error {
 	}
 	w.ctrlMu.Lock()
 	defer w.ctrlMu.Unlock()
-	line := []byte(m.Line() + "\n")
+	line := m.Wire()
 	n, err := handoff.WriteNoWait(w.ctrl, line)
 	if n == len(line) || err != nil && !errors.Is(err, handoff.ErrFull) {
 		return err
@@ -169,7 +169,7 @@ func (w *Worker) raiseCtrl(m handoff.Msg) error {
 		}
 		runtime.Gosched()
 	}
-	line := []byte(m.Line() + "\n")
+	line := m.Wire()
 	n, err := handoff.WriteNoWait(w.ctrl, line)
 	switch {
 	case n == len(line):
