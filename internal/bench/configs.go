@@ -30,12 +30,13 @@ func configs(b *bench) []config {
 	uwsgoSocket := func(port int) *exec.Cmd {
 		return pinned("0", b.bin("hello"), "--socket", addr(port), "--goroutines", "100", "--disable-logging")
 	}
+	// Each row follows its baseline where it can (see runOrder).
 	return []config{
 		{name: "net/http", baseline: "net/http", server: plain("nethttp"), path: "/view/"},
-		{name: "fasthttp", baseline: "net/http", server: plain("fasthttp"), path: "/view/"},
 		{name: "uwsgo RunHandler", baseline: "net/http", server: uwsgo("hello", nil, "--disable-logging"), path: "/view/"},
-		{name: "uwsgo RunHandler --reuse-requests", baseline: "net/http", server: uwsgo("hello", nil, "--disable-logging", "--reuse-requests"), path: "/view/"},
 		{name: "uwsgo RunHandler, request log on", baseline: "uwsgo RunHandler", server: uwsgo("hello", nil), path: "/view/"},
+		{name: "uwsgo RunHandler --reuse-requests", baseline: "net/http", server: uwsgo("hello", nil, "--disable-logging", "--reuse-requests"), path: "/view/"},
+		{name: "fasthttp", baseline: "net/http", server: plain("fasthttp"), path: "/view/"},
 		{name: "uwsgo RunFast", baseline: "fasthttp", server: uwsgo("testapp", []string{"TESTAPP_FAST=1"}, "--disable-logging"), path: "/view/"},
 		{name: "net/http, Connection: close", baseline: "net/http, Connection: close", server: plain("nethttp"), path: "/view/", close: true},
 		{name: "uwsgo RunHandler, Connection: close", baseline: "net/http, Connection: close", server: uwsgo("hello", nil, "--disable-logging"), path: "/view/", close: true},
@@ -55,9 +56,9 @@ func configs(b *bench) []config {
 				crt, key := b.cert()
 				return pinned("0", b.bin("hello"), "--https-socket", fmt.Sprintf("%s,%s,%s", addr(port), crt, key), "--goroutines", "100", "--disable-logging")
 			}, path: "/view/", https: true},
-		{name: one, baseline: one, path: "/cpu", wrkCPUs: "0,1",
+		{name: one, baseline: one, path: "/cpu?times=4", wrkCPUs: "0,1",
 			server: uwsgoOn("0", "testapp", nil, "--disable-logging", "--master", "--processes", "1")},
-		{name: two, baseline: one, path: "/cpu", wrkCPUs: "0,1",
+		{name: two, baseline: one, path: "/cpu?times=4", wrkCPUs: "0,1",
 			server: uwsgoOn("0,1", "testapp", nil, "--disable-logging", "--master", "--processes", "2")},
 	}
 }

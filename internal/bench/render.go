@@ -26,5 +26,14 @@ func render(results []result, b *bench) string {
 		}
 		fmt.Fprintf(&sb, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %s |\n", r.name, r.rps, r.p50, r.p99, r.cpuPerReq, ratio, against)
 	}
+	var shared []string
+	for _, r := range results {
+		if r.wrkCPUs != "" {
+			shared = append(shared, fmt.Sprintf("%s: server %.2f, wrk %.2f", r.name, r.serverCPUs, r.clientCPUs))
+		}
+	}
+	if len(shared) > 0 {
+		fmt.Fprintf(&sb, "\nCPUs kept busy where wrk shares the server's CPUs (the rows' median rounds): %s.\n", strings.Join(shared, "; "))
+	}
 	return sb.String()
 }

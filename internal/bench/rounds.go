@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 )
 
 // runRounds runs every configuration once per round, in alternating order,
@@ -17,11 +18,12 @@ func (b *bench) runRounds(cfgs []config, rounds int) []result {
 	for i := range runs {
 		runs[i] = make([]*result, rounds)
 	}
+	order := runOrder(cfgs)
 	for round := range rounds {
-		for k := range cfgs {
-			i := k
+		for k := range order {
+			i := order[k]
 			if round%2 == 1 {
-				i = len(cfgs) - 1 - k
+				i = order[len(order)-1-k]
 			}
 			r, err := b.run(cfgs[i])
 			if err != nil {
@@ -60,6 +62,29 @@ func (b *bench) runRounds(cfgs []config, rounds int) []result {
 		out = append(out, r)
 	}
 	return out
+}
+
+// runOrder is the order the configurations run in a round: the table's,
+// with each "before:" copy right after its configuration, so that the
+// two runs of a pair are next to each other in time (the machine's speed
+// drifts over tens of seconds). configs lists each row right after its
+// baseline where it can, for the same reason.
+func runOrder(cfgs []config) []int {
+	index := map[string]int{}
+	for i, c := range cfgs {
+		index[c.name] = i
+	}
+	var order []int
+	for i, c := range cfgs {
+		if strings.HasPrefix(c.name, beforePrefix) {
+			continue
+		}
+		order = append(order, i)
+		if j, ok := index[beforePrefix+c.name]; ok {
+			order = append(order, j)
+		}
+	}
+	return order
 }
 
 // medianRun is the run with the median req/s (the lower middle one for an

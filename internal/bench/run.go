@@ -40,6 +40,8 @@ type result struct {
 	config
 	rps, p50, p99 float64 // req/s, ms, ms
 	cpuPerReq     float64 // µs of server CPU (and front, if any) per request
+	serverCPUs    float64 // CPUs the server (and front) kept busy: CPU time / wall time
+	clientCPUs    float64 // CPUs wrk kept busy
 	// ratio to the baseline: the median, lowest and highest of the rounds'
 	// ratios (each round's run against the same round's baseline run).
 	ratio, ratioLow, ratioHigh float64
@@ -135,7 +137,7 @@ func (b *bench) run(c config) (result, error) {
 	// After the warm-up a master's workers are all running.
 	pids := append(append([]int{srv.Process.Pid}, childPIDs(srv.Process.Pid)...), fronts...)
 	cpu0 := cpuTime(pids)
-	out, err := b.wrk(url, c, b.dur)
+	out, wrkCPU, err := b.wrkTimed(url, c, b.dur)
 	if err != nil {
 		return result{}, err
 	}
@@ -147,10 +149,17 @@ func (b *bench) run(c config) (result, error) {
 	if total := r.rps * b.dur.Seconds(); total > 0 {
 		r.cpuPerReq = cpu.Seconds() / total * 1e6
 	}
+	r.serverCPUs, r.clientCPUs = cpu.Seconds()/b.dur.Seconds(), wrkCPU.Seconds()/b.dur.Seconds()
 	return r, nil
 }
 
 func (b *bench) wrk(url string, c config, d time.Duration) (string, error) {
+	out, _, err := b.wrkTimed(url, c, d)
+	return out, err
+}
+
+// wrkTimed runs wrk for d and also returns the CPU time it used.
+func (b *bench) wrkTimed(url string, c config, d time.Duration) (string, time.Duration, error) {
 	args := []string{"wrk", "-t1", fmt.Sprintf("-c%d", b.conns), fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency"}
 	if c.close {
 		args = append(args, "-H", "Connection: close")
@@ -160,8 +169,13 @@ func (b *bench) wrk(url string, c config, d time.Duration) (string, error) {
 	if cpus == "" {
 		cpus = "1"
 	}
-	out, err := pinned(cpus, args...).CombinedOutput()
-	return string(out), err
+	cmd := pinned(cpus, args...)
+	out, err := cmd.CombinedOutput()
+	var used time.Duration
+	if st := cmd.ProcessState; st != nil {
+		used = st.UserTime() + st.SystemTime()
+	}
+	return string(out), used, err
 }
 
 var (

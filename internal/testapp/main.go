@@ -165,8 +165,16 @@ func main() {
 		fmt.Fprint(w, "from the app")
 	})
 	http.HandleFunc("/cpu", func(w http.ResponseWriter, r *http.Request) {
-		// CPU-bound work for make bench's scaling rows: hash 128 KiB.
+		// CPU-bound work for make bench's scaling rows: hash 128 KiB,
+		// ?times=N times over (at most 64).
+		n, _ := strconv.Atoi(r.URL.Query().Get("times"))
 		sum := sha256.Sum256(burnInput[:])
+		for i := 1; i < min(n, 64); i++ {
+			next := sha256.Sum256(burnInput[:])
+			for j := range sum {
+				sum[j] ^= next[j]
+			}
+		}
 		fmt.Fprintf(w, "%x", sum[:4])
 	})
 	cacheHandlers()
