@@ -127,6 +127,7 @@ func (c *sockConn) holding() bool { return c.send != nil && c.send.more }
 // writeHeld is Write with MSG_MORE, for the write FileFollows announced.
 func (c *sockConn) writeHeld(p []byte) (int, error) {
 	c.send.more = false
+	c.markWrote()
 	n, f, err := c.rawFirst(func() (int64, error) {
 		n, err := writeMore(c.fd, p)
 		if err != nil && err != unix.EAGAIN {
@@ -204,6 +205,7 @@ func writeMore(fd int, p []byte) (int, error) {
 // non-blocking calls while the socket takes them, then through Go's
 // poller, which keeps the write deadline (see Write).
 func (c *sockConn) sendFile(src int, off, n int64) (int64, error) {
+	c.markWrote()
 	sent, f, err := c.rawFirst(func() (int64, error) {
 		c.corkNowLocked() // sendfile has no MSG_MORE
 		sent, err := sendfileAll(c.fd, src, off, n)

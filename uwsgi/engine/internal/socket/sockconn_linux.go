@@ -44,6 +44,9 @@ type sockConn struct {
 	res   atomic.Int32
 	cores *cores.Cores
 	send  *sendState // sendfile in the poller, from the first one (sendfile_linux.go)
+	// wrote: bytes went out since the last Read (see yieldAfterWrite).
+	wrote atomic.Bool
+	rd    *readState // reads in the poller (yield_linux.go)
 }
 
 // Reserve records core id of cores as reserved for the first request.
@@ -82,6 +85,8 @@ func (c *sockConn) registerLocked() *os.File {
 	if !c.wdl.IsZero() {
 		_ = f.SetWriteDeadline(c.wdl)
 	}
+	c.rd = newReadState(f)
+	pollerConns.Add(1)
 	c.f.Store(f)
 	return f
 }
@@ -107,13 +112,13 @@ func past(t time.Time) bool { return !t.IsZero() && !time.Now().Before(t) }
 
 // Read implements net.Conn.
 func (c *sockConn) Read(p []byte) (int, error) {
+	c.yieldAfterWrite()
 	f, closed := c.lockRaw()
 	switch {
 	case closed:
 		return 0, c.opError("read", net.ErrClosed)
 	case f != nil:
-		n, err := f.Read(p)
-		return c.fileResult("read", n, err)
+		return c.pollRead(f, p)
 	case past(c.rdl):
 		c.mu.Unlock()
 		return 0, c.opError("read", os.ErrDeadlineExceeded)
@@ -122,8 +127,7 @@ func (c *sockConn) Read(p []byte) (int, error) {
 	if err == unix.EAGAIN {
 		f := c.registerLocked()
 		c.mu.Unlock()
-		n, err := f.Read(p)
-		return c.fileResult("read", n, err)
+		return c.pollRead(f, p)
 	}
 	c.mu.Unlock()
 	switch {
@@ -142,12 +146,14 @@ func (c *sockConn) Write(p []byte) (int, error) {
 	case closed:
 		return 0, c.opError("write", net.ErrClosed)
 	case f != nil:
+		c.markWrote()
 		n, err := f.Write(p)
 		return c.fileResult("write", n, err)
 	case past(c.wdl):
 		c.mu.Unlock()
 		return 0, c.opError("write", os.ErrDeadlineExceeded)
 	}
+	c.markWrote()
 	written := 0
 	for written < len(p) {
 		var n int
@@ -193,7 +199,11 @@ func (c *sockConn) Close() error {
 	case closed:
 		return c.opError("close", net.ErrClosed)
 	case f != nil:
-		_, err := c.fileResult("close", 0, f.Close())
+		err := f.Close()
+		if err == nil {
+			pollerConns.Add(-1)
+		}
+		_, err = c.fileResult("close", 0, err)
 		return err
 	}
 	err := unix.Close(c.fd)
