@@ -130,6 +130,11 @@ func (c *sockConn) Read(p []byte) (int, error) {
 		return c.pollRead(f, p)
 	}
 	c.mu.Unlock()
+	return c.readResult(p, n, err)
+}
+
+// readResult is Read's result for a read(2) into p that returned n, err.
+func (c *sockConn) readResult(p []byte, n int, err error) (int, error) {
 	switch {
 	case err != nil:
 		return 0, c.opError("read", os.NewSyscallError("read", err))

@@ -4,7 +4,6 @@ package socket
 
 import (
 	"errors"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -136,11 +135,5 @@ func (c *sockConn) pollRead(f *os.File, p []byte) (int, error) {
 	case parked:
 		yieldsSinceWake.Store(0)
 	}
-	switch {
-	case rerr != nil:
-		return 0, c.opError("read", os.NewSyscallError("read", rerr))
-	case n == 0 && len(p) > 0:
-		return 0, io.EOF
-	}
-	return n, nil
+	return c.readResult(p, n, rerr)
 }
