@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"syscall"
 
 	"github.com/uwsgo/uwsgo/uwsgi/internal/bufcopy"
 	"golang.org/x/sys/unix"
@@ -54,8 +53,6 @@ func (c *DrainConn) SendsFiles() bool { return c.sc != nil }
 // kept between responses so that none allocates.
 type sendState struct {
 	more         bool // the next Write is a header a file body follows (FileFollows)
-	f            *os.File
-	rc           syscall.RawConn
 	step, stepW  func(fd uintptr) bool
 	src          int
 	off, n, sent int64
@@ -96,19 +93,6 @@ func (c *sockConn) sendState() *sendState {
 	return c.send
 }
 
-// polled returns the state for the connection's file in the poller.
-func (c *sockConn) polled(f *os.File) (*sendState, error) {
-	s := c.sendState()
-	if s.f != f {
-		rc, err := f.SyscallConn()
-		if err != nil {
-			return nil, err
-		}
-		s.f, s.rc = f, rc
-	}
-	return s, nil
-}
-
 // FileFollows tells the connection that its next Write is a response
 // header (with the body's first bytes) whose body follows through
 // ReadFrom. That write goes with MSG_MORE: the kernel holds it for the
@@ -139,12 +123,9 @@ func (c *sockConn) writeHeld(p []byte) (int, error) {
 	if f == nil {
 		return written, err
 	}
-	s, err := c.polled(f)
-	if err != nil {
-		return written, c.opError("write", err)
-	}
+	s := c.sendState()
 	s.p, s.sent, s.err = p[written:], 0, nil
-	werr := s.rc.Write(s.stepW)
+	werr := c.rd.rc.Write(s.stepW)
 	written += int(s.sent)
 	s.p = nil
 	switch {
@@ -217,12 +198,9 @@ func (c *sockConn) sendFile(src int, off, n int64) (int64, error) {
 	if f == nil {
 		return sent, err
 	}
-	s, err := c.polled(f)
-	if err != nil {
-		return sent, c.opError("write", err)
-	}
+	s := c.sendState()
 	s.src, s.off, s.n, s.sent, s.err = src, off+sent, n-sent, 0, nil
-	err = s.rc.Write(s.step)
+	err = c.rd.rc.Write(s.step)
 	sent += s.sent
 	if err != nil {
 		return sent, c.opError("write", err)

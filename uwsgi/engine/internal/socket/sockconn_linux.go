@@ -118,16 +118,16 @@ func (c *sockConn) Read(p []byte) (int, error) {
 	case closed:
 		return 0, c.opError("read", net.ErrClosed)
 	case f != nil:
-		return c.pollRead(f, p)
+		return c.pollRead(p)
 	case past(c.rdl):
 		c.mu.Unlock()
 		return 0, c.opError("read", os.ErrDeadlineExceeded)
 	}
 	n, err := ignoringEINTR(func() (int, error) { return unix.Read(c.fd, p) })
 	if err == unix.EAGAIN {
-		f := c.registerLocked()
+		c.registerLocked()
 		c.mu.Unlock()
-		return c.pollRead(f, p)
+		return c.pollRead(p)
 	}
 	c.mu.Unlock()
 	return c.readResult(p, n, err)

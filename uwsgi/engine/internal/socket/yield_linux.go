@@ -41,7 +41,7 @@ import (
 // Measured (docs/benchmarks.md, "Where the time goes"): with wrk -c64 and
 // the server on one CPU, reads per hello request 2.00 -> 1.37 and server
 // CPU per request about 5% lower; without the budget, 1.03-1.13 reads and
-// 10-25% lower, but p99 latency went from about 2 ms to the 10 ms of
+// 14-22% lower, but p99 latency went from about 2 ms to the 10 ms of
 // sysmon's polls.
 
 var (
@@ -71,7 +71,8 @@ func (c *sockConn) yieldAfterWrite() {
 }
 
 // readState is a connection's reads in the poller: RawConn reads, so that
-// the connection knows when the poller woke it. mu makes concurrent Reads
+// the connection knows when the poller woke it (rc is the connection's
+// one RawConn; sendfile writes through it too). mu makes concurrent Reads
 // take turns, as the poller's own read lock does.
 type readState struct {
 	mu     sync.Mutex
@@ -86,10 +87,7 @@ type readState struct {
 // newReadState returns the read state for f, the connection's descriptor
 // in the poller.
 func newReadState(f *os.File) *readState {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return nil // not for an *os.File from NewFile; Read falls back to f.Read
-	}
+	rc, _ := f.SyscallConn() // fails only for a nil *os.File
 	s := &readState{rc: rc}
 	s.step = s.run
 	return s
@@ -119,12 +117,8 @@ func (s *readState) read(p []byte) (n int, rerr, perr error, parked bool) {
 	return n, rerr, perr, parked
 }
 
-// pollRead reads p from f, the connection's descriptor in the poller.
-func (c *sockConn) pollRead(f *os.File, p []byte) (int, error) {
-	if c.rd == nil {
-		n, err := f.Read(p)
-		return c.fileResult("read", n, err)
-	}
+// pollRead reads p once the connection's descriptor is in the poller.
+func (c *sockConn) pollRead(p []byte) (int, error) {
 	n, rerr, perr, parked := c.rd.read(p)
 	switch {
 	case perr != nil:
