@@ -35,7 +35,7 @@ type master struct {
 	exe       string
 	exeID     socket.FileID
 	sockets   []*socket.Socket
-	files     []*os.File // dups of the listen sockets, passed to workers
+	files     []*socket.Held // the listen sockets, passed to workers, outside the poller
 	board     *scoreboard.Board
 	// cacheStop ends the cache sweeper and store syncs.
 	cacheStop chan struct{}

@@ -46,8 +46,8 @@ func (m *master) reexec(gen uint64) {
 		m.restartDaemons()
 	}()
 	st := handoff.MasterState{Gen: gen, Board: int(socket.RawFD(m.board.File())), TLS: -1, SocketList: socket.SpecsOf(m.sockets)}
-	for _, f := range m.files {
-		st.Sockets = append(st.Sockets, int(socket.RawFD(f)))
+	for _, h := range m.files {
+		st.Sockets = append(st.Sockets, int(h.Fd()))
 	}
 	for _, c := range caches.All() {
 		st.Caches = append(st.Caches, int(socket.RawFD(c.File())))
@@ -117,13 +117,20 @@ func (m *master) adopt(state *handoff.MasterState) error {
 		sp := specs[i]
 		unix.CloseOnExec(fd)
 		f := os.NewFile(uintptr(fd), sp.Name)
-		m.files = append(m.files, f)
-		ln, err := net.FileListener(f) // f stays open: the workers inherit it
+		ln, err := net.FileListener(f) // a duplicate: f is closed once it is held
 		if err != nil {
+			f.Close()
 			return fmt.Errorf("socket %s: %w", sp.Name, err)
 		}
 		network, addr := socket.SplitAddr(sp.Name)
-		m.sockets = append(m.sockets, &socket.Socket{Index: i, Name: sp.Name, Kind: sp.Kind, Network: network, Addr: addr, Listener: ln, Activated: sp.Activated})
+		s := &socket.Socket{Index: i, Name: sp.Name, Kind: sp.Kind, Network: network, Addr: addr, Listener: ln, Activated: sp.Activated}
+		h, err := socket.Hold(s)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		m.files = append(m.files, h)
+		m.sockets = append(m.sockets, s)
 		m.log.Printf("uwsgi socket %d inherited %s address %s fd %d", i, socket.NetworkName(m.sockets[i]), sp.Name, fd)
 	}
 	socket.MarkTLS(m.cfg, m.sockets)

@@ -123,11 +123,11 @@ func (m *master) bindSockets() error {
 		return err
 	}
 	for _, s := range m.sockets {
-		f, err := socket.ListenerFile(s.Listener)
+		h, err := socket.Hold(s)
 		if err != nil {
 			return fmt.Errorf("uwsgi: socket %s: %v", s.Name, err)
 		}
-		m.files = append(m.files, f)
+		m.files = append(m.files, h)
 	}
 	m.tls, err = loadTLSMaster(m.cfg, m.log)
 	return err

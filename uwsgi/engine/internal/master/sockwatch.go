@@ -1,7 +1,6 @@
 package master
 
 import (
-	"net"
 	"os"
 	"strings"
 
@@ -36,20 +35,16 @@ func (m *master) checkUnixSockets() {
 		}
 		delete(m.sockLost, s.Addr)
 		ns.TLS = s.TLS
-		f, err := socket.ListenerFile(ns.Listener)
+		h, err := socket.Hold(ns)
 		if err != nil {
 			ns.Close()
 			m.log.Printf("uwsgi: unix socket %s: %v", s.Addr, err)
 			continue
 		}
 		m.log.Printf("uwsgi: unix socket %s was deleted: bound it again; reloading the workers onto it", s.Addr)
-		old, oldFile := m.sockets[i], m.files[i]
-		m.sockets[i], m.files[i] = ns, f
-		if ul, ok := old.Listener.(*net.UnixListener); ok {
-			ul.SetUnlinkOnClose(false) // the path is the new socket's now
-		}
-		_ = old.Listener.Close()
-		_ = oldFile.Close()
+		old := m.files[i]
+		m.sockets[i], m.files[i] = ns, h
+		_ = old.Close() // a Held never removes the path, which is the new socket's now
 		m.requestReload(false, "socket "+s.Addr+" rebound")
 	}
 }

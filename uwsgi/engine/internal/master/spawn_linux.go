@@ -31,8 +31,8 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, workerProc, *
 	lay := handoff.Layout{Sockets: len(m.files), Caches: len(caches.All()), ReqLog: len(reqPipe) > 0, TLS: m.tls != nil}
 	files := make([]uintptr, lay.Len())
 	files[0], files[1], files[2] = 0, m.log.Output().Fd(), m.log.Output().Fd()
-	for i, f := range m.files {
-		files[lay.Socket(i)] = socket.RawFD(f)
+	for i, h := range m.files {
+		files[lay.Socket(i)] = h.Fd()
 	}
 	files[lay.Scoreboard()], files[lay.Control()] = socket.RawFD(m.board.File()), uintptr(pair[1])
 	cacheFDs := make([]string, lay.Caches)

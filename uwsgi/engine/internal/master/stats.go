@@ -115,7 +115,7 @@ func (s *statsServer) answer(c net.Conn) {
 // Snapshot builds the stats of an instance from its scoreboard: for each
 // worker id, the newest live slot (a retiring worker of an older generation
 // is not shown).
-func Snapshot(board *scoreboard.Board, sockets []*socket.Socket, files []*os.File, workers int) *stats.Snapshot {
+func Snapshot(board *scoreboard.Board, sockets []*socket.Socket, files []*socket.Held, workers int) *stats.Snapshot {
 	wd, _ := os.Getwd()
 	s := &stats.Snapshot{Version: config.Version, PID: os.Getpid(), UID: os.Getuid(), GID: os.Getgid(), CWD: wd}
 	for _, c := range caches.All() {

@@ -4,7 +4,6 @@ package socket
 
 import (
 	"net"
-	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -13,7 +12,7 @@ import (
 // ListenQueue reads a listening TCP socket's accept queue from the kernel:
 // TCP_INFO's unacked is the queue length and sacked the backlog, as uWSGI
 // reads them. Other sockets report (0, backlog).
-func ListenQueue(f *os.File, backlog uint64) (queue, max uint64) {
+func ListenQueue(f syscall.Conn, backlog uint64) (queue, max uint64) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return 0, backlog
