@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -180,6 +181,9 @@ func main() {
 	cacheHandlers()
 	http.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%d %s", os.Getpid(), os.Getenv(r.URL.Query().Get("name")))
+	})
+	http.HandleFunc("/procs", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d %d", os.Getpid(), runtime.GOMAXPROCS(0))
 	})
 	startHammer()
 	http.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,5 +53,45 @@ func TestMasterSleepsWhileWorkersAccept(t *testing.T) {
 	// woken per connection it would switch about conns times.
 	if n := contextSwitches(t, p.cmd.Process.Pid) - before; n > conns/10 {
 		t.Fatalf("the master switched %d times during %d one-shot requests: it is woken by connections", n, conns)
+	}
+}
+
+// A worker that is one of several runs on at most as many CPUs as it has
+// cores (worker/procs.go); one worker, or more cores than CPUs, keep the
+// runtime's GOMAXPROCS, and the GOMAXPROCS variable wins.
+func TestWorkerGOMAXPROCS(t *testing.T) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		t.Skip("GOMAXPROCS is set in the test's environment")
+	}
+	def := runtime.GOMAXPROCS(0) // what the runtime gives a process here
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		want int
+	}{
+		{"two one-core workers", nil, []string{"--processes", "2"}, 1},
+		{"two workers with 100 goroutines", nil, []string{"--processes", "2", "--goroutines", "100"}, def},
+		{"one worker", nil, []string{"--processes", "1"}, def},
+		{"GOMAXPROCS=3 set", []string{"GOMAXPROCS=3"}, []string{"--processes", "2"}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, base, _, _ := masterServer(t, tc.env, append(tc.args, "--disable-logging")...)
+			n, _ := strconv.Atoi(tc.args[1])
+			waitChildren(t, p.cmd.Process.Pid, n, 15*time.Second, nil)
+			c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			seen := map[string]bool{}
+			for i := 0; i < 200 && len(seen) < n; i++ {
+				_, body := get(t, c, base+"/procs")
+				f := strings.Fields(body)
+				if len(f) != 2 || f[1] != strconv.Itoa(tc.want) {
+					t.Fatalf("/procs = %q, want GOMAXPROCS %d", body, tc.want)
+				}
+				seen[f[0]] = true
+			}
+			if len(seen) != n {
+				t.Fatalf("answered by %d workers of %d", len(seen), n)
+			}
+		})
 	}
 }

@@ -26,6 +26,7 @@ import (
 // RunWorker is a worker process spawned by a master: inherited sockets,
 // scoreboard and control channel, then serve until told to stop.
 func RunWorker(cfg *config.Config, opts options.Options, app App, wi handoff.WorkerIdentity) int {
+	limitProcs(opts)
 	log := logger.NewLogger(os.Stderr)
 	log.Date = logger.LogDatePrefix(cfg)
 	logger.WorkerLogging(log)
