@@ -74,6 +74,7 @@ func TestWorkerGOMAXPROCS(t *testing.T) {
 		{"two workers with 100 goroutines", nil, []string{"--processes", "2", "--goroutines", "100"}, def},
 		{"one worker", nil, []string{"--processes", "1"}, def},
 		{"GOMAXPROCS=3 set", []string{"GOMAXPROCS=3"}, []string{"--processes", "2"}, 3},
+		{"env = GOMAXPROCS=2", nil, []string{"--processes", "2", "--env", "GOMAXPROCS=2"}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, base, _, _ := masterServer(t, tc.env, append(tc.args, "--disable-logging")...)
