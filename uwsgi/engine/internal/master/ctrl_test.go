@@ -162,11 +162,6 @@ func TestAdoptState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	lf, err := socket.ListenerFile(ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lf.Close()
 	board, err := scoreboard.Create(4, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +181,7 @@ func TestAdoptState(t *testing.T) {
 		return n
 	}
 	const pid = 1<<22 - 7 // no such process: adopt only records it
-	state := &handoff.MasterState{Gen: 3, Sockets: []int{dup(socket.RawFD(lf))}, Board: dup(socket.RawFD(board.File())), TLS: -1,
+	state := &handoff.MasterState{Gen: 3, Sockets: []int{dup(uintptr(socket.FDOf(ln)))}, Board: dup(socket.RawFD(board.File())), TLS: -1,
 		SocketList: []handoff.SocketSpec{{Name: ln.Addr().String(), Kind: handoff.KindHTTP}},
 		Workers:    []handoff.WorkerState{{ID: 1, Slot: 2, Gen: 3, PID: pid, Ctrl: pair[0], Ready: true}}}
 	decoded, err := handoff.DecodeMasterState(state.Encode()) // as the new image reads it
@@ -208,6 +203,9 @@ func TestAdoptState(t *testing.T) {
 	c := m.children[pid]
 	if m.gen != 3 || len(m.sockets) != 1 || m.sockets[0].Name != ln.Addr().String() || c == nil || c.id != 1 || c.slot != 2 || !c.ready || !m.slotUsed[2] || len(watched) != 1 {
 		t.Fatalf("adopted gen %d, sockets %v, worker %+v, watched %d", m.gen, m.sockets, c, len(watched))
+	}
+	if _, held := m.sockets[0].Listener.(*socket.Held); !held {
+		t.Fatalf("adopted socket %T, want it held outside the poller", m.sockets[0].Listener)
 	}
 	if err := handoff.Send(c.ctrl, handoff.Msg{Kind: handoff.MsgSig, Signum: 3}); err != nil {
 		t.Fatal(err)

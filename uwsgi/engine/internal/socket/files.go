@@ -1,8 +1,6 @@
 package socket
 
 import (
-	"fmt"
-	"net"
 	"os"
 	"syscall"
 	"time"
@@ -29,16 +27,6 @@ func StatID(path string) FileID {
 		id.dev, id.Ino = uint64(st.Dev), st.Ino
 	}
 	return id
-}
-
-// ListenerFile returns a duplicate descriptor of the listener, to pass on.
-func ListenerFile(ln net.Listener) (*os.File, error) {
-	type filer interface{ File() (*os.File, error) }
-	f, ok := ln.(filer)
-	if !ok {
-		return nil, fmt.Errorf("listener %T cannot be passed to workers", ln)
-	}
-	return f.File()
 }
 
 // RawFD returns f's descriptor without Fd(), which would switch a
