@@ -51,6 +51,9 @@ var (
 	// pollerConns counts the process's connections in the poller: the
 	// yield budget.
 	pollerConns atomic.Int64
+	// yieldHook, when set (by tests), is told of each yield, with the
+	// connection that yields, before it yields.
+	yieldHook atomic.Pointer[func(*sockConn)]
 )
 
 // markWrote records that bytes went out, for the next Read's yield.
@@ -65,6 +68,9 @@ func (c *sockConn) yieldAfterWrite() {
 	if c.wrote.Load() {
 		c.wrote.Store(false)
 		if yieldsSinceWake.Add(1) <= pollerConns.Load() {
+			if h := yieldHook.Load(); h != nil {
+				(*h)(c)
+			}
 			runtime.Gosched()
 		}
 	}
