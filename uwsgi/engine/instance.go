@@ -165,7 +165,7 @@ func runSingle(cfg *config.Config, opts options.Options, app worker.App, log *lo
 	w.TLS = tlsCtx
 	master.SetUpSlot(board.Worker(0), 1, 0, 1, 0)
 	board.Worker(0).PID.Store(int64(os.Getpid()))
-	servers, err := master.StartStatsServers(cfg, log, func() *stats.Snapshot { return master.Snapshot(board, sockets, nil, 1) })
+	servers, err := master.StartStatsServers(cfg, log, func() *stats.Snapshot { return master.Snapshot(board, sockets, 1) })
 	if err != nil {
 		log.Printf("%v", err)
 		return 1

@@ -172,13 +172,8 @@ func (m *master) listenBacklog() uint64 {
 		}
 	}
 	var q uint64
-	for i, so := range m.sockets {
-		var n uint64
-		if i < len(m.files) {
-			n, _ = socket.ListenQueue(m.files[i], 0)
-		} else {
-			n, _ = socket.ListenQueueOfListener(so.Listener, 0)
-		}
+	for _, so := range m.sockets {
+		n, _ := socket.ListenQueue(so.Listener, 0)
 		q = max(q, n)
 	}
 	return q + waiting

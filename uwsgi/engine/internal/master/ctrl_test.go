@@ -194,8 +194,8 @@ func TestAdoptState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		for _, f := range m.files {
-			f.Close()
+		for _, s := range m.sockets {
+			s.Listener.Close()
 		}
 		m.board.Close()
 		m.children[pid].ctrl.Close()

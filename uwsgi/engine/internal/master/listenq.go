@@ -14,10 +14,7 @@ import (
 // lets it reach backlog+1). The fd is the one the workers serve it on.
 func (m *master) checkListenQueues(now time.Time) {
 	for i, so := range m.sockets {
-		if i >= len(m.files) {
-			break
-		}
-		q, max := socket.ListenQueue(m.files[i], uint64(so.Backlog))
+		q, max := socket.ListenQueue(so.Listener, uint64(so.Backlog))
 		if q > 0 && q >= max {
 			m.log.Printf("%s - *** uWSGI listen queue of socket %q (fd: %d) full !!! (%d/%d) ***",
 				now.Format("Mon Jan _2 15:04:05 2006"), so.Name, handoff.Layout{}.Socket(i), q, max)

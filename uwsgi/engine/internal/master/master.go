@@ -35,7 +35,6 @@ type master struct {
 	exe       string
 	exeID     socket.FileID
 	sockets   []*socket.Socket
-	files     []*socket.Held // the listen sockets, passed to workers, outside the poller
 	board     *scoreboard.Board
 	// cacheStop ends the cache sweeper and store syncs.
 	cacheStop chan struct{}
@@ -153,7 +152,7 @@ func (m *master) startSubscriptions() error {
 func (m *master) startStats() error {
 	var err error
 	m.stats, err = StartStatsServers(m.cfg, m.log, func() *stats.Snapshot {
-		return Snapshot(m.board, m.sockets, m.files, m.opts.Processes)
+		return Snapshot(m.board, m.sockets, m.opts.Processes)
 	})
 	return err
 }

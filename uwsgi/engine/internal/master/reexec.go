@@ -46,8 +46,8 @@ func (m *master) reexec(gen uint64) {
 		m.restartDaemons()
 	}()
 	st := handoff.MasterState{Gen: gen, Board: int(socket.RawFD(m.board.File())), TLS: -1, SocketList: socket.SpecsOf(m.sockets)}
-	for _, h := range m.files {
-		st.Sockets = append(st.Sockets, int(h.Fd()))
+	for _, s := range m.sockets {
+		st.Sockets = append(st.Sockets, int(socket.HeldFD(s)))
 	}
 	for _, c := range caches.All() {
 		st.Caches = append(st.Caches, int(socket.RawFD(c.File())))
@@ -124,12 +124,11 @@ func (m *master) adopt(state *handoff.MasterState) error {
 		}
 		network, addr := socket.SplitAddr(sp.Name)
 		s := &socket.Socket{Index: i, Name: sp.Name, Kind: sp.Kind, Network: network, Addr: addr, Listener: ln, Activated: sp.Activated}
-		h, err := socket.Hold(s)
+		err = socket.Hold(s)
 		f.Close()
 		if err != nil {
 			return err
 		}
-		m.files = append(m.files, h)
 		m.sockets = append(m.sockets, s)
 		m.log.Printf("uwsgi socket %d inherited %s address %s fd %d", i, socket.NetworkName(m.sockets[i]), sp.Name, fd)
 	}

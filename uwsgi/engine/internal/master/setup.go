@@ -123,11 +123,9 @@ func (m *master) bindSockets() error {
 		return err
 	}
 	for _, s := range m.sockets {
-		h, err := socket.Hold(s)
-		if err != nil {
+		if err := socket.Hold(s); err != nil {
 			return fmt.Errorf("uwsgi: socket %s: %v", s.Name, err)
 		}
-		m.files = append(m.files, h)
 	}
 	m.tls, err = loadTLSMaster(m.cfg, m.log)
 	return err

@@ -35,16 +35,14 @@ func (m *master) checkUnixSockets() {
 		}
 		delete(m.sockLost, s.Addr)
 		ns.TLS = s.TLS
-		h, err := socket.Hold(ns)
-		if err != nil {
+		if err := socket.Hold(ns); err != nil {
 			ns.Close()
 			m.log.Printf("uwsgi: unix socket %s: %v", s.Addr, err)
 			continue
 		}
 		m.log.Printf("uwsgi: unix socket %s was deleted: bound it again; reloading the workers onto it", s.Addr)
-		old := m.files[i]
-		m.sockets[i], m.files[i] = ns, h
-		_ = old.Close() // a Held never removes the path, which is the new socket's now
+		m.sockets[i] = ns
+		_ = s.Listener.Close() // a Held never removes the path, which is the new socket's now
 		m.requestReload(false, "socket "+s.Addr+" rebound")
 	}
 }

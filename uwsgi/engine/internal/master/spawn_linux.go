@@ -28,11 +28,11 @@ func startWorkerProcess(m *master, id, slot int, gen uint64) (int, workerProc, *
 	// the listener files, which turns the shared socket to blocking mode for
 	// every worker and can leave an accept(2) that Close cannot interrupt.
 	reqPipe := m.logMaster.childLogFiles()
-	lay := handoff.Layout{Sockets: len(m.files), Caches: len(caches.All()), ReqLog: len(reqPipe) > 0, TLS: m.tls != nil}
+	lay := handoff.Layout{Sockets: len(m.sockets), Caches: len(caches.All()), ReqLog: len(reqPipe) > 0, TLS: m.tls != nil}
 	files := make([]uintptr, lay.Len())
 	files[0], files[1], files[2] = 0, m.log.Output().Fd(), m.log.Output().Fd()
-	for i, h := range m.files {
-		files[lay.Socket(i)] = h.Fd()
+	for i, s := range m.sockets {
+		files[lay.Socket(i)] = socket.HeldFD(s)
 	}
 	files[lay.Scoreboard()], files[lay.Control()] = socket.RawFD(m.board.File()), uintptr(pair[1])
 	cacheFDs := make([]string, lay.Caches)

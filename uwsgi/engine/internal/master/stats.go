@@ -115,7 +115,7 @@ func (s *statsServer) answer(c net.Conn) {
 // Snapshot builds the stats of an instance from its scoreboard: for each
 // worker id, the newest live slot (a retiring worker of an older generation
 // is not shown).
-func Snapshot(board *scoreboard.Board, sockets []*socket.Socket, files []*socket.Held, workers int) *stats.Snapshot {
+func Snapshot(board *scoreboard.Board, sockets []*socket.Socket, workers int) *stats.Snapshot {
 	wd, _ := os.Getwd()
 	s := &stats.Snapshot{Version: config.Version, PID: os.Getpid(), UID: os.Getuid(), GID: os.Getgid(), CWD: wd}
 	for _, c := range caches.All() {
@@ -124,13 +124,9 @@ func Snapshot(board *scoreboard.Board, sockets []*socket.Socket, files []*socket
 			MaxItems: sp.Items, Blocks: sp.Blocks, BlockSize: sp.BlockSize, Items: st.Items, Hits: st.Hits, Miss: st.Miss,
 			Full: st.Full, LastModifiedAt: st.LastModified, LockHolder: st.LockHolder})
 	}
-	for i, so := range sockets {
+	for _, so := range sockets {
 		ss := stats.Socket{Name: so.Name, Proto: so.Proto(), MaxQueue: uint64(so.Backlog)}
-		if i < len(files) {
-			ss.Queue, ss.MaxQueue = socket.ListenQueue(files[i], ss.MaxQueue)
-		} else {
-			ss.Queue, ss.MaxQueue = socket.ListenQueueOfListener(so.Listener, ss.MaxQueue)
-		}
+		ss.Queue, ss.MaxQueue = socket.ListenQueue(so.Listener, ss.MaxQueue)
 		s.ListenQueue = max(s.ListenQueue, ss.Queue)
 		s.Sockets = append(s.Sockets, ss)
 	}

@@ -126,8 +126,8 @@ func (m *master) announce(cmd uint8) {
 		weight = m.opts.Processes * m.opts.Cores
 	}
 	load := 0
-	if len(m.files) > 0 {
-		q, _ := socket.ListenQueue(m.files[0], 0)
+	if len(m.sockets) > 0 {
+		q, _ := socket.ListenQueue(m.sockets[0].Listener, 0)
 		load = int(q)
 	}
 	for _, s := range m.subs {

@@ -26,7 +26,6 @@ import (
 // keeps its address and its listen-queue reading (SyscallConn) as before.
 type Held struct {
 	fd     int
-	name   string
 	addr   net.Addr
 	closed atomic.Bool
 }
@@ -37,24 +36,28 @@ var errHeld = errors.New("the master holds this socket for its workers and does 
 // Hold takes s's listener out of this process's poller: s.Listener becomes
 // a Held on a duplicate of its descriptor, and the listener is closed (a
 // unix socket's file stays). The master calls it for each socket it passes
-// to its workers.
-func Hold(s *Socket) (*Held, error) {
+// to its workers, and keeps no other handle on them.
+func Hold(s *Socket) error {
 	fd := FDOf(s.Listener)
 	if fd < 0 {
-		return nil, fmt.Errorf("listener %T cannot be passed to workers", s.Listener)
+		return fmt.Errorf("listener %T cannot be passed to workers", s.Listener)
 	}
 	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("socket %s: dup: %w", s.Name, err)
+		return fmt.Errorf("socket %s: dup: %w", s.Name, err)
 	}
-	h := &Held{fd: nfd, name: s.Name, addr: s.Listener.Addr()}
+	h := &Held{fd: nfd, addr: s.Listener.Addr()}
 	if ul, ok := s.Listener.(*net.UnixListener); ok {
 		ul.SetUnlinkOnClose(false) // the socket lives on in h
 	}
 	_ = s.Listener.Close()
 	s.Listener = h
-	return h, nil
+	return nil
 }
+
+// HeldFD is the descriptor of a socket Hold took, for the workers' and
+// the next master image's inheritance.
+func HeldFD(s *Socket) uintptr { return s.Listener.(*Held).Fd() }
 
 // Fd is the descriptor, for the workers' and the next master image's
 // inheritance; it stays valid until Close.

@@ -11,17 +11,9 @@ import (
 
 // ListenQueue reads a listening TCP socket's accept queue from the kernel:
 // TCP_INFO's unacked is the queue length and sacked the backlog, as uWSGI
-// reads them. Other sockets report (0, backlog).
-func ListenQueue(f syscall.Conn, backlog uint64) (queue, max uint64) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return 0, backlog
-	}
-	return tcpInfoQueue(rc, backlog)
-}
-
-// ListenQueueOfListener is ListenQueue for a listener.
-func ListenQueueOfListener(ln net.Listener, backlog uint64) (queue, max uint64) {
+// reads them. Other sockets, and listeners without a descriptor, report
+// (0, backlog).
+func ListenQueue(ln net.Listener, backlog uint64) (queue, max uint64) {
 	sc, ok := ln.(syscall.Conn)
 	if !ok {
 		return 0, backlog
